@@ -1,0 +1,19 @@
+"""The few exception types rung users catch."""
+
+from __future__ import annotations
+
+
+class RungError(Exception):
+    """Base of every error rung raises on purpose."""
+
+
+class SpaceError(RungError, ValueError):
+    """A search space, or a configuration checked against one, is invalid."""
+
+
+class ConfigError(RungError, ValueError):
+    """A setting passed to rung (an argument, a file) is invalid."""
+
+
+class TrialError(RungError):
+    """A trial failed and the experiment was told to fail fast."""

@@ -1,0 +1,84 @@
+"""The searcher contract: propose configurations, learn from what trials report."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+
+from rung.space import Space
+
+
+class Searcher(ABC):
+    """Proposes configurations (``suggest``) and learns from finished trials.
+
+    Constructors only store settings; ``setup`` binds the space, the metric and the random
+    generator, so one searcher object describes a strategy independent of any experiment.
+    Trials suggested but not completed are in ``pending``, so that a searcher proposing for
+    several parallel workers can spread its proposals out.
+
+    Args:
+        seed: the searcher's own seed; without one, it takes the generator the experiment
+            injects (itself seeded from ``rung.run(seed=...)``).
+    """
+
+    def __init__(self, seed: int | None = None) -> None:
+        self.seed = seed
+
+    def setup(
+        self,
+        space: Space | Mapping[str, Any],
+        metric: str | None = None,
+        mode: str = "min",
+        rng: np.random.Generator | None = None,
+    ) -> Searcher:
+        """Bind the searcher to a space, the metric it optimizes and its randomness."""
+        self.space = Space.of(space)
+        self.metric = metric
+        self.mode = mode
+        if self.seed is not None or rng is None:
+            rng = np.random.default_rng(self.seed)
+        self.rng = rng
+        self.pending: dict[str, dict[str, Any]] = {}
+        self._setup()
+        return self
+
+    def _setup(self) -> None:
+        """Prepare per-experiment state once the space is known."""
+
+    def suggest(self, trial_id: str) -> dict[str, Any] | None:
+        """A configuration for a new trial, or None when there is nothing to propose now."""
+        config = self._suggest(trial_id)
+        if config is not None:
+            self.pending[trial_id] = config
+        return config
+
+    @abstractmethod
+    def _suggest(self, trial_id: str) -> dict[str, Any] | None:
+        """The proposal itself; ``suggest`` keeps the bookkeeping."""
+
+    def on_trial_result(self, trial_id: str, result: Mapping[str, Any]) -> None:
+        """An intermediate result (multi-fidelity searchers use them; others ignore them)."""
+
+    def on_trial_complete(
+        self, trial_id: str, result: Mapping[str, Any] | None, failed: bool = False
+    ) -> None:
+        """A trial ended: ``result`` is its last report (None if it reported nothing)."""
+        config = self.pending.pop(trial_id, None)
+        self._observe(trial_id, config, result, failed)
+
+    def _observe(
+        self,
+        trial_id: str,
+        config: dict[str, Any] | None,
+        result: Mapping[str, Any] | None,
+        failed: bool,
+    ) -> None:
+        """Learn from a finished trial; searchers that learn nothing leave this alone."""
+
+    @property
+    def is_finished(self) -> bool:
+        """Whether the searcher will never propose again (a grid walked to its end)."""
+        return False

@@ -1,0 +1,50 @@
+"""Search spaces: the domains users write and the compiled ``Space`` searchers work on."""
+
+from rung.space._domains import (
+    Categorical,
+    Domain,
+    Float,
+    Grid,
+    Int,
+    NumericDomain,
+    SampleFrom,
+    choice,
+    grid,
+    lograndint,
+    loguniform,
+    qloguniform,
+    qrandint,
+    quniform,
+    randint,
+    sample_from,
+    uniform,
+)
+from rung.space._space import Param, Space, same_value
+from rung.space._text import from_text, load_space, parse_domain, to_text
+
+__all__ = [
+    "Categorical",
+    "Domain",
+    "Float",
+    "Grid",
+    "Int",
+    "NumericDomain",
+    "Param",
+    "SampleFrom",
+    "Space",
+    "choice",
+    "from_text",
+    "grid",
+    "load_space",
+    "lograndint",
+    "loguniform",
+    "parse_domain",
+    "qloguniform",
+    "qrandint",
+    "quniform",
+    "randint",
+    "same_value",
+    "sample_from",
+    "to_text",
+    "uniform",
+]
