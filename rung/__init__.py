@@ -1,10 +1,13 @@
 """rung: scalable hyperparameter optimization.
 
-The flat public API: search-space domains, searchers, and (from the experiment engine)
-``run`` and ``report``.
+The flat public API: ``run`` a trainable that calls ``report`` over a space of domains
+(``uniform``, ``choice``, ...), and read the ``Results``.
 """
 
+from rung.api import run
+from rung.callbacks import Callback
 from rung.errors import ConfigError, RungError, SpaceError, TrialError
+from rung.results import Results
 from rung.space import (
     Space,
     choice,
@@ -19,16 +22,34 @@ from rung.space import (
     sample_from,
     uniform,
 )
+from rung.trainable import (
+    StopTrial,
+    Trainable,
+    get_checkpoint,
+    get_trial_dir,
+    get_trial_id,
+    report,
+)
+from rung.trial import Trial, TrialStatus
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "Callback",
     "ConfigError",
+    "Results",
     "RungError",
     "Space",
     "SpaceError",
+    "StopTrial",
+    "Trainable",
+    "Trial",
     "TrialError",
+    "TrialStatus",
     "choice",
+    "get_checkpoint",
+    "get_trial_dir",
+    "get_trial_id",
     "grid",
     "load_space",
     "lograndint",
@@ -37,6 +58,8 @@ __all__ = [
     "qrandint",
     "quniform",
     "randint",
+    "report",
+    "run",
     "sample_from",
     "uniform",
 ]

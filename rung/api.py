@@ -1,0 +1,151 @@
+"""``rung.run``: the one call that tunes a trainable over a space."""
+
+from __future__ import annotations
+
+import math
+import os
+import time
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from rung.callbacks.base import Callback
+from rung.callbacks.progress import ProgressReporter
+from rung.errors import ConfigError
+from rung.executors import make_executor
+from rung.executors.resources import plan_slots
+from rung.experiment import Experiment, FailurePolicy, StopConditions
+from rung.results import Results
+from rung.schedulers import Scheduler, make_scheduler
+from rung.searchers import GridSearch, Searcher, make_searcher
+from rung.space import Space
+from rung.store import MemoryStore
+from rung.trainable import check_trainable
+
+
+def _check_positive(name: str, value: Any, kind: type = int) -> None:
+    if value is None:
+        return
+    ok = isinstance(value, kind | int) and not isinstance(value, bool) and value > 0
+    if not ok or (isinstance(value, float) and not math.isfinite(value)):
+        raise ConfigError(f"{name}={value!r}: must be a positive {kind.__name__} or None")
+
+
+def run(
+    trainable: Any,
+    space: Space | Mapping[str, Any],
+    *,
+    metric: str,
+    mode: str,
+    searcher: str | Searcher = "random",
+    scheduler: str | Scheduler | None = "fifo",
+    num_trials: int | None = None,
+    max_concurrent: int | None = None,
+    resources_per_trial: Mapping[str, float] | None = None,
+    time_budget_s: float | None = None,
+    stop: Mapping[str, float] | None = None,
+    max_iterations: int | None = None,
+    max_failures: int = 0,
+    fail_fast: bool = False,
+    trial_timeout_s: float | None = None,
+    executor: str | Any = "process",
+    seed: int | None = None,
+    name: str | None = None,
+    storage_path: str | os.PathLike | None = None,
+    callbacks: Sequence[Callback] = (),
+    verbose: int = 1,
+) -> Results:
+    """Tune ``trainable`` over ``space`` and return the results.
+
+    Args:
+        trainable: ``def train(config)`` calling ``rung.report(...)`` (or returning a dict),
+            or a ``rung.Trainable`` subclass.
+        space: a dict of domains (``rung.uniform``, ...) or a ``rung.Space``.
+        metric: the reported key to optimize.
+        mode: ``"min"`` or ``"max"``.
+        searcher: which configurations to try: a name (``"random"``, ``"quasirandom"``,
+            ``"grid"``) or an instance.
+        scheduler: how long each trial runs: a name (``"fifo"``) or an instance.
+        num_trials: trials to run in all; required unless the searcher is a grid (then its
+            size), or a time budget or a target in ``stop`` ends the run.
+        max_concurrent: trials at once; defaults to what ``resources_per_trial`` fits.
+        resources_per_trial: ``{"cpu": 1, "gpu": 0}`` by default; ``gpu: 0.25`` packs four
+            trials onto each GPU.
+        time_budget_s: end the experiment after this many seconds.
+        stop: ``{key: target}`` ends the experiment when any result reaches a target.
+        max_iterations: reports per trial after which it ends as finished.
+        max_failures: retries of a failed trial, from its last checkpoint.
+        fail_fast: raise ``TrialError`` at the first failed trial instead of going on.
+        trial_timeout_s: kill a trial that runs longer (process executor).
+        executor: ``"process"`` (worker processes), ``"inline"`` (this thread, for a
+            debugger) or an executor instance.
+        seed: seeds the searcher and the scheduler, for reproducible runs.
+        name: the experiment's name (a folder under ``storage_path``).
+        storage_path: where experiment folders go (default ``~/rung_results``).
+        callbacks: extra ``rung.Callback`` objects.
+        verbose: 0 silent, 1 progress and a final table, 2 a line per trial.
+    """
+    check_trainable(trainable)
+    space = Space.of(space)
+    if not isinstance(metric, str) or not metric:
+        raise ConfigError(f"metric={metric!r}: name the reported key to optimize")
+    if mode not in ("min", "max"):
+        raise ConfigError(f"mode={mode!r}: use 'min' or 'max'")
+    for knob, value, kind in [
+        ("num_trials", num_trials, int),
+        ("max_concurrent", max_concurrent, int),
+        ("max_iterations", max_iterations, int),
+        ("time_budget_s", time_budget_s, float),
+        ("trial_timeout_s", trial_timeout_s, float),
+    ]:
+        _check_positive(knob, value, kind)
+    if not isinstance(max_failures, int) or max_failures < 0:
+        raise ConfigError(f"max_failures={max_failures!r}: must be an int >= 0")
+    targets = dict(stop or {})
+    for key, target in targets.items():
+        if not isinstance(target, int | float) or isinstance(target, bool):
+            raise ConfigError(f"stop={{{key!r}: {target!r}}}: targets must be numbers")
+    searcher = make_searcher(searcher)
+    scheduler = make_scheduler(scheduler)
+    if num_trials is None and not (
+        isinstance(searcher, GridSearch) or time_budget_s is not None or targets
+    ):
+        raise ConfigError(
+            "say when to stop: pass num_trials=N (or time_budget_s, or stop={metric: target})"
+        )
+    executor = make_executor(executor)
+    if trial_timeout_s is not None and not executor.supports_timeout:
+        raise ConfigError(
+            f"trial_timeout_s needs an executor that can kill a trial; "
+            f"{type(executor).__name__} cannot: use executor='process'"
+        )
+    slots = plan_slots(resources_per_trial or {"cpu": 1, "gpu": 0}, max_concurrent)
+
+    name = name or f"{getattr(trainable, '__name__', 'trainable')}_{time.strftime('%Y%m%d-%H%M%S')}"
+    root = Path(storage_path) if storage_path is not None else Path.home() / "rung_results"
+    path = root / name
+    path.mkdir(parents=True, exist_ok=True)
+
+    searcher_seed, scheduler_seed = np.random.SeedSequence(seed).spawn(2)
+    searcher.setup(space, metric=metric, mode=mode, rng=np.random.default_rng(searcher_seed))
+    scheduler.setup(metric, mode, rng=np.random.default_rng(scheduler_seed))
+    experiment = Experiment(
+        trainable,
+        space,
+        metric=metric,
+        mode=mode,
+        searcher=searcher,
+        scheduler=scheduler,
+        executor=executor,
+        slots=slots,
+        store=MemoryStore(),
+        path=str(path),
+        name=name,
+        stop=StopConditions(num_trials, time_budget_s, targets, max_iterations),
+        failures=FailurePolicy(max_failures, fail_fast),
+        trial_timeout_s=trial_timeout_s,
+        callbacks=[ProgressReporter(verbose), *callbacks],
+    )
+    return experiment.run()

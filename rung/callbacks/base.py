@@ -1,0 +1,32 @@
+"""The callback contract: hooks the driver calls as an experiment unfolds."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from rung.experiment import Experiment
+    from rung.results import Results
+    from rung.trial import Trial
+
+
+class Callback:
+    """Override the hooks you need; each is called in the driver's thread."""
+
+    def on_experiment_start(self, experiment: Experiment) -> None:
+        """Before the first trial starts."""
+
+    def on_trial_start(self, trial: Trial) -> None:
+        """A run of a trial was launched (a first run, a retry or a resume)."""
+
+    def on_trial_result(self, trial: Trial, result: dict[str, Any]) -> None:
+        """A trial reported a result."""
+
+    def on_trial_error(self, trial: Trial, error: str, traceback: str | None) -> None:
+        """A run of a trial failed (it may still be retried)."""
+
+    def on_trial_end(self, trial: Trial) -> None:
+        """A trial ended for good, or was paused."""
+
+    def on_experiment_end(self, results: Results) -> None:
+        """After the last trial, with what was found."""

@@ -1,0 +1,59 @@
+"""The executor contract: run trials somewhere and pass their events to the driver."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from typing import Any, Protocol
+
+from rung.executors.resources import Slot
+from rung.trial import Action, Exit, Report
+
+
+class EventHandler(Protocol):
+    """The driver, as executors see it: it answers reports and hears about exits."""
+
+    def on_report(self, report: Report) -> Action:
+        """Record a result and say whether the trial continues."""
+
+    def on_exit(self, exit: Exit) -> None:
+        """Record the end of one run of a trial."""
+
+
+class Executor(ABC):
+    """Runs trials on slots; knows trainables and events, nothing about algorithms."""
+
+    def start(
+        self,
+        trainable: Any,
+        handler: EventHandler,
+        slots: list[Slot],
+        trial_timeout_s: float | None = None,
+    ) -> None:
+        """Prepare to run ``trainable`` on ``slots``, reporting to ``handler``."""
+        self.trainable = trainable
+        self.handler = handler
+        self.slots = slots
+        self.trial_timeout_s = trial_timeout_s
+
+    @property
+    @abstractmethod
+    def free_slots(self) -> int:
+        """How many more trials can start now."""
+
+    @abstractmethod
+    def launch(
+        self, trial_id: str, config: dict[str, Any], checkpoint: str | None, trial_dir: str
+    ) -> None:
+        """Start one run of a trial (from ``checkpoint`` when given)."""
+
+    @abstractmethod
+    def poll(self, timeout: float) -> None:
+        """Wait up to ``timeout`` seconds for events and pass them to the handler."""
+
+    @abstractmethod
+    def now(self) -> float:
+        """The executor's clock, in seconds; simulated executors keep their own."""
+
+    @abstractmethod
+    def shutdown(self) -> None:
+        """Stop every running trial at once and release the workers."""

@@ -1,0 +1,49 @@
+"""The inline executor: trials run one after another in the driver's own thread.
+
+Slow to scale and unable to enforce timeouts, but a breakpoint in the trainable just works.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import deque
+from typing import Any
+
+from rung.executors.base import Executor
+from rung.trainable import TrialRunner
+
+
+class InlineExecutor(Executor):
+    """Runs each launched trial to its end inside ``poll``."""
+
+    supports_timeout = False
+
+    def start(self, trainable, handler, slots, trial_timeout_s=None) -> None:
+        super().start(trainable, handler, slots[:1], trial_timeout_s)
+        self._runner = TrialRunner(trainable)
+        self._queue: deque[tuple[str, dict[str, Any], str | None, str]] = deque()
+
+    @property
+    def free_slots(self) -> int:
+        return 0 if self._queue else 1
+
+    def launch(self, trial_id, config, checkpoint, trial_dir) -> None:
+        self._queue.append((trial_id, config, checkpoint, trial_dir))
+
+    def poll(self, timeout: float) -> None:
+        if not self._queue:
+            return
+        trial_id, config, checkpoint, trial_dir = self._queue.popleft()
+
+        def send(metrics, checkpoint_path):
+            from rung.trial import Report
+
+            return self.handler.on_report(Report(trial_id, metrics, checkpoint_path))
+
+        self.handler.on_exit(self._runner.run(trial_id, config, checkpoint, trial_dir, send))
+
+    def now(self) -> float:
+        return time.monotonic()
+
+    def shutdown(self) -> None:
+        self._queue.clear()

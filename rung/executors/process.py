@@ -1,0 +1,181 @@
+"""The process executor: long-lived worker processes, one per slot, reused across trials.
+
+Workers start with the ``spawn`` method (safe with CUDA) and keep their slot's GPUs
+(``CUDA_VISIBLE_DEVICES``) for life, since CUDA reads that variable once per process. A
+worker that dies (an exception in C code, a segfault, the OOM killer) or runs past the trial
+timeout is replaced by a fresh one on the same slot.
+"""
+
+from __future__ import annotations
+
+import multiprocessing as mp
+import signal
+import time
+from dataclasses import dataclass
+from multiprocessing.connection import Connection, wait
+from multiprocessing.process import BaseProcess
+from typing import Any
+
+import cloudpickle
+
+from rung.errors import ConfigError
+from rung.executors.base import Executor
+from rung.executors.resources import Slot
+from rung.executors.worker import worker_main
+from rung.trial import Exit, Outcome, Report
+
+
+@dataclass
+class _Worker:
+    slot: Slot
+    process: BaseProcess
+    conn: Connection
+    trial_id: str | None = None
+    started: float = 0.0
+
+
+def serialize_trainable(trainable: Any) -> bytes:
+    """The trainable as bytes a worker can load, or a ConfigError saying why it cannot be."""
+    try:
+        payload = cloudpickle.dumps(trainable)
+        cloudpickle.loads(payload)
+    except Exception as exc:
+        raise ConfigError(
+            f"the trainable cannot be sent to worker processes ({type(exc).__name__}: {exc}); "
+            "it likely holds an open file, lock or connection: create those inside the "
+            "trainable, or run with executor='inline'"
+        ) from exc
+    return payload
+
+
+def describe_death(exitcode: int | None) -> str:
+    """Words for how a worker process ended."""
+    if exitcode is None:
+        return "worker died (no exit code)"
+    if exitcode < 0:
+        name = signal.Signals(-exitcode).name
+        hint = " (killed by the OOM killer, or by hand)" if -exitcode == signal.SIGKILL else ""
+        return f"worker died (signal {-exitcode}, {name}){hint}"
+    return f"worker exited with code {exitcode}"
+
+
+class ProcessExecutor(Executor):
+    """Runs trials in worker processes on this machine.
+
+    Args:
+        start_method: ``"spawn"`` (default, safe with CUDA) or ``"forkserver"``.
+    """
+
+    supports_timeout = True
+
+    def __init__(self, start_method: str = "spawn") -> None:
+        if start_method not in ("spawn", "forkserver"):
+            raise ConfigError(
+                f"start_method={start_method!r}: use 'spawn' or 'forkserver' ('fork' is not "
+                "safe once CUDA or threads are initialized)"
+            )
+        self.start_method = start_method
+
+    def start(self, trainable, handler, slots, trial_timeout_s=None) -> None:
+        super().start(trainable, handler, slots, trial_timeout_s)
+        self._context = mp.get_context(self.start_method)
+        self._payload = serialize_trainable(trainable)
+        self._workers = [self._spawn(slot) for slot in slots]
+
+    def _spawn(self, slot: Slot) -> _Worker:
+        parent, child = self._context.Pipe()
+        process = self._context.Process(
+            target=worker_main,
+            args=(child, self._payload, slot.environment()),
+            daemon=True,
+            name="rung-worker",
+        )
+        process.start()
+        child.close()
+        return _Worker(slot, process, parent)
+
+    @property
+    def free_slots(self) -> int:
+        return sum(w.trial_id is None for w in self._workers)
+
+    def launch(self, trial_id, config, checkpoint, trial_dir) -> None:
+        worker = next(w for w in self._workers if w.trial_id is None)
+        worker.trial_id = trial_id
+        worker.started = time.monotonic()
+        worker.conn.send((trial_id, config, checkpoint, trial_dir))
+
+    def now(self) -> float:
+        return time.monotonic()
+
+    def poll(self, timeout: float) -> None:
+        busy = [w for w in self._workers if w.trial_id is not None]
+        if not busy:
+            return
+        if self.trial_timeout_s is not None:
+            next_deadline = min(w.started for w in busy) + self.trial_timeout_s
+            timeout = max(0.0, min(timeout, next_deadline - time.monotonic()))
+        by_conn = {w.conn: w for w in busy}
+        for conn in wait(list(by_conn), timeout):
+            self._drain(by_conn[conn])
+        if self.trial_timeout_s is not None:
+            self._enforce_timeout()
+
+    def _drain(self, worker: _Worker) -> None:
+        """Handle every message the worker has sent, answering reports at once."""
+        while worker.trial_id is not None:
+            try:
+                kind, *body = worker.conn.recv()
+            except (EOFError, OSError):
+                self._replace(worker, describe_death(self._reap(worker)))
+                return
+            if kind == "report":
+                report = Report(worker.trial_id, body[0], body[1])
+                worker.conn.send(self.handler.on_report(report))
+            else:
+                worker.trial_id = None
+                self.handler.on_exit(body[0])
+            if not worker.conn.poll():
+                return
+
+    def _reap(self, worker: _Worker) -> int | None:
+        worker.process.join(timeout=10)
+        return worker.process.exitcode
+
+    def _replace(self, worker: _Worker, error: str) -> None:
+        """Swap a dead or killed worker for a fresh one and fail the trial it held."""
+        trial_id = worker.trial_id
+        worker.conn.close()
+        fresh = self._spawn(worker.slot)
+        self._workers[self._workers.index(worker)] = fresh
+        if trial_id is not None:
+            self.handler.on_exit(Exit(trial_id, Outcome.FAILED, error=error))
+
+    def _enforce_timeout(self) -> None:
+        now = time.monotonic()
+        for worker in list(self._workers):
+            if worker.trial_id is not None and now - worker.started > self.trial_timeout_s:
+                worker.process.kill()
+                self._reap(worker)
+                self._replace(
+                    worker,
+                    f"timed out after {now - worker.started:.1f} s "
+                    f"(trial_timeout_s={self.trial_timeout_s}); its worker was killed",
+                )
+
+    def shutdown(self) -> None:
+        for worker in self._workers:
+            if worker.trial_id is not None:
+                worker.process.kill()
+            else:
+                try:
+                    worker.conn.send(None)
+                except OSError:
+                    worker.process.kill()
+        deadline = time.monotonic() + 5
+        for worker in self._workers:
+            worker.process.join(timeout=max(0.0, deadline - time.monotonic()))
+            if worker.process.is_alive():
+                worker.process.kill()
+                worker.process.join()
+            worker.conn.close()
+        self._workers = []

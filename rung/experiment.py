@@ -1,0 +1,349 @@
+"""The driver: one event loop that asks the searcher, launches trials, applies decisions.
+
+It owns all state. Executors hand it reports and exits (``on_report`` / ``on_exit``); it
+records each as an event in the store, updates the trial from that same record, asks the
+scheduler, and answers. Algorithms never see a clock or a process.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from rung.callbacks.base import Callback
+from rung.errors import ConfigError, TrialError
+from rung.executors.base import Executor
+from rung.executors.resources import Slot
+from rung.results import Results
+from rung.schedulers.base import Scheduler
+from rung.searchers.base import Searcher
+from rung.space import Space
+from rung.store.base import Store
+from rung.trial import Action, Exit, Outcome, Report, Trial, TrialStatus
+
+_POLL_INTERVAL_S = 0.5
+
+
+@dataclass(frozen=True)
+class StopConditions:
+    """When the experiment ends; whichever comes first.
+
+    Attributes:
+        num_trials: trials to create in all (None: no limit).
+        time_budget_s: wall-clock (or simulated) seconds for the whole experiment.
+        targets: ``{key: value}`` ends the experiment once any result reaches a value
+            (below it for the metric in mode "min", at or above it otherwise).
+        max_iterations: reports per trial, after which a trial ends as finished.
+    """
+
+    num_trials: int | None = None
+    time_budget_s: float | None = None
+    targets: Mapping[str, float] = field(default_factory=dict)
+    max_iterations: int | None = None
+
+
+@dataclass(frozen=True)
+class FailurePolicy:
+    """What a failed trial does to the experiment.
+
+    Attributes:
+        max_failures: times a failed trial is retried (from its last checkpoint).
+        fail_fast: end the experiment, raising ``TrialError``, at the first error.
+    """
+
+    max_failures: int = 0
+    fail_fast: bool = False
+
+
+class Experiment:
+    """One tuning run: a trainable, a space, the strategy, and where trials run."""
+
+    def __init__(
+        self,
+        trainable: Any,
+        space: Space,
+        *,
+        metric: str,
+        mode: str,
+        searcher: Searcher,
+        scheduler: Scheduler,
+        executor: Executor,
+        slots: Sequence[Slot],
+        store: Store,
+        path: str,
+        name: str,
+        stop: StopConditions,
+        failures: FailurePolicy,
+        trial_timeout_s: float | None = None,
+        callbacks: Sequence[Callback] = (),
+    ) -> None:
+        self.trainable = trainable
+        self.space = space
+        self.metric = metric
+        self.mode = mode
+        self.searcher = searcher
+        self.scheduler = scheduler
+        self.executor = executor
+        self.slots = list(slots)
+        self.store = store
+        self.path = path
+        self.name = name
+        self.stop = stop
+        self.failures = failures
+        self.trial_timeout_s = trial_timeout_s
+        self.callbacks = list(callbacks)
+        self.trials: dict[str, Trial] = {}
+        self._intents: dict[str, TrialStatus] = {}
+        self._run_base: dict[str, float] = {}
+        self._metric_seen = False
+        self.stop_reason: str | None = None
+
+    # the loop ----------------------------------------------------------------------------
+
+    def run(self) -> Results:
+        """Run until a stop condition holds; return what was found."""
+        self.executor.start(self.trainable, self, self.slots, self.trial_timeout_s)
+        self._start_time = self.executor.now()
+        for callback in self.callbacks:
+            callback.on_experiment_start(self)
+        try:
+            while self.stop_reason is None:
+                self._launch_waiting()
+                if not self._running():
+                    self.stop_reason = self.stop_reason or self._why_nothing_runs()
+                    break
+                self.executor.poll(self._poll_timeout())
+                self._check_time_budget()
+        except KeyboardInterrupt:
+            self.stop_reason = "interrupted (Ctrl-C)"
+        except TrialError as error:
+            error.results = self.results()
+            raise
+        finally:
+            self.executor.shutdown()
+            for trial in self._running():
+                self._record(trial, "ended", status=TrialStatus.STOPPED.value, error=None)
+            self.store.close()
+        results = self.results()
+        for callback in self.callbacks:
+            callback.on_experiment_end(results)
+        return results
+
+    def results(self) -> Results:
+        """The results so far."""
+        return Results(
+            list(self.trials.values()), self.metric, self.mode, self.stop_reason, self.path
+        )
+
+    def _running(self) -> list[Trial]:
+        return [t for t in self.trials.values() if t.status is TrialStatus.RUNNING]
+
+    def _poll_timeout(self) -> float:
+        budget = self.stop.time_budget_s
+        if budget is None:
+            return _POLL_INTERVAL_S
+        left = budget - (self.executor.now() - self._start_time)
+        return max(0.0, min(_POLL_INTERVAL_S, left))
+
+    def _check_time_budget(self) -> None:
+        budget = self.stop.time_budget_s
+        if budget is not None and self.executor.now() - self._start_time >= budget:
+            self.stop_reason = f"the time budget of {budget:g} s was spent"
+
+    def _why_nothing_runs(self) -> str:
+        if self.stop.num_trials is not None and len(self.trials) >= self.stop.num_trials:
+            return f"num_trials={self.stop.num_trials} trials were run"
+        if self.searcher.is_finished:
+            return "the searcher has nothing left to propose"
+        return "the searcher proposed nothing more"
+
+    # launching ---------------------------------------------------------------------------
+
+    def _launch_waiting(self) -> None:
+        while self.executor.free_slots > 0 and self.stop_reason is None:
+            trial = self._next_trial()
+            if trial is None:
+                return
+            self._launch(trial)
+
+    def _next_trial(self) -> Trial | None:
+        waiting = [
+            t for t in self.trials.values() if t.status in (TrialStatus.PENDING, TrialStatus.PAUSED)
+        ]
+        chosen = self.scheduler.choose_trial_to_run(waiting)
+        if chosen is not None:
+            return chosen
+        limit = self.stop.num_trials
+        if (limit is not None and len(self.trials) >= limit) or self.searcher.is_finished:
+            return None
+        trial_id = f"{len(self.trials):05d}"
+        config = self.searcher.suggest(trial_id)
+        if config is None:
+            return None
+        trial = Trial(trial_id, config)
+        self.trials[trial_id] = trial
+        self._record(trial, "created", config=config)
+        self.scheduler.on_trial_add(trial)
+        return trial
+
+    def trial_dir(self, trial: Trial) -> str:
+        """The working directory of a trial (its checkpoints live under it)."""
+        return os.path.join(self.path, "trials", trial.trial_id)
+
+    def _launch(self, trial: Trial) -> None:
+        self._run_base[trial.trial_id] = (trial.last_result or {}).get("time_total_s", 0.0)
+        self._record(trial, "started", config=trial.config)
+        self.executor.launch(trial.trial_id, trial.config, trial.checkpoint, self.trial_dir(trial))
+        for callback in self.callbacks:
+            callback.on_trial_start(trial)
+
+    # events from executors ---------------------------------------------------------------
+
+    def on_report(self, report: Report) -> Action:
+        """Record a result, ask the scheduler, and say whether the trial goes on."""
+        trial = self.trials[report.trial_id]
+        if trial.status is not TrialStatus.RUNNING:
+            return Action.STOP
+        problem = self._check_metric(trial, report.metrics)
+        if problem:
+            self._fail(trial, problem, None, retry=False)
+            return Action.STOP
+        result = dict(report.metrics)
+        result[self.metric] = _as_number(result[self.metric])
+        result.setdefault("training_iteration", trial.iterations + 1)
+        result["time_total_s"] = self._run_base[trial.trial_id] + (
+            self.executor.now() - trial.run_start_time
+        )
+        self._record(trial, "result", metrics=result)
+        if report.checkpoint:
+            self._record(trial, "checkpoint", path=report.checkpoint)
+        self.searcher.on_trial_result(trial.trial_id, result)
+        decision = self.scheduler.on_trial_result(trial, result)
+        for callback in self.callbacks:
+            callback.on_trial_result(trial, result)
+        return self._resolve(trial, result, decision.action)
+
+    def _check_metric(self, trial: Trial, metrics: Mapping[str, Any]) -> str | None:
+        """Why a report is unusable, or None. A first report without the metric is a typo
+        in ``metric`` far more often than a broken trial, so it ends the experiment."""
+        if self.metric not in metrics:
+            message = (
+                f"trial {trial.trial_id} reported {sorted(metrics)} without the metric "
+                f"{self.metric!r}; report it (rung.report({self.metric}=...)) or fix metric="
+            )
+            if not self._metric_seen:
+                raise ConfigError(message)
+            return message
+        value = metrics[self.metric]
+        if _as_number(value) is None:
+            return (
+                f"trial {trial.trial_id} reported {self.metric}={value!r} "
+                f"({type(value).__name__}); the metric must be a number"
+            )
+        self._metric_seen = True
+        return None
+
+    def _resolve(self, trial: Trial, result: dict[str, Any], action: Action) -> Action:
+        """Combine the scheduler's action with the experiment's own stop conditions."""
+        if self.stop_reason is None and self._target_reached(result):
+            self.stop_reason = f"a result reached the target {dict(self.stop.targets)}"
+        if self.stop_reason is not None:
+            self._intents[trial.trial_id] = TrialStatus.STOPPED
+            return Action.STOP
+        if action is Action.CONTINUE:
+            cap = self.stop.max_iterations
+            if cap is not None and trial.iterations >= cap:
+                self._intents[trial.trial_id] = TrialStatus.TERMINATED
+                return Action.STOP
+            return action
+        self._intents[trial.trial_id] = (
+            TrialStatus.PAUSED if action is Action.PAUSE else TrialStatus.STOPPED
+        )
+        return action
+
+    def _target_reached(self, result: Mapping[str, Any]) -> bool:
+        for key, target in self.stop.targets.items():
+            value = result.get(key)
+            if not isinstance(value, int | float) or math.isnan(value):
+                continue
+            if key == self.metric and self.mode == "min":
+                if value <= target:
+                    return True
+            elif value >= target:
+                return True
+        return False
+
+    def on_exit(self, exit: Exit) -> None:
+        """Record how a run of a trial ended; retry, pause or finish it."""
+        trial = self.trials[exit.trial_id]
+        intent = self._intents.pop(trial.trial_id, None)
+        if exit.checkpoint and exit.checkpoint != trial.checkpoint:
+            self._record(trial, "checkpoint", path=exit.checkpoint)
+        if trial.status is not TrialStatus.RUNNING:
+            return
+        if exit.outcome is Outcome.FAILED:
+            self._on_failure(trial, exit)
+            return
+        if exit.outcome is Outcome.FINISHED:
+            status = TrialStatus.TERMINATED
+        else:
+            status = intent or TrialStatus.STOPPED
+        if status is TrialStatus.PAUSED:
+            self._record(trial, "paused")
+        else:
+            self._record(trial, "ended", status=status.value, error=None)
+            self._complete(trial, failed=False)
+        for callback in self.callbacks:
+            callback.on_trial_end(trial)
+
+    def _on_failure(self, trial: Trial, exit: Exit) -> None:
+        retry = trial.num_failures < self.failures.max_failures
+        self._fail(trial, exit.error or "failed", exit.traceback, retry=retry)
+
+    def _fail(self, trial: Trial, error: str, traceback: str | None, retry: bool) -> None:
+        """Record a failed run: retried later, or the trial's end (and the experiment's
+        too under fail_fast)."""
+        retry = retry and not self.failures.fail_fast
+        if retry:
+            self._record(trial, "failed", error=error, traceback=traceback)
+        else:
+            status = TrialStatus.ERROR.value
+            self._record(trial, "ended", status=status, error=error, traceback=traceback)
+        for callback in self.callbacks:
+            callback.on_trial_error(trial, error, traceback)
+        if retry:
+            return
+        self._complete(trial, failed=True)
+        for callback in self.callbacks:
+            callback.on_trial_end(trial)
+        if self.failures.fail_fast:
+            self.stop_reason = f"trial {trial.trial_id} failed and fail_fast=True"
+            raise TrialError(
+                f"trial {trial.trial_id} failed: {error}\n(fail_fast=True ended the "
+                "experiment; pass fail_fast=False to record failures and go on)"
+            )
+
+    def _complete(self, trial: Trial, failed: bool) -> None:
+        self.searcher.on_trial_complete(trial.trial_id, trial.last_result, failed=failed)
+        self.scheduler.on_trial_complete(trial, trial.last_result)
+
+    # the log -----------------------------------------------------------------------------
+
+    def _record(self, trial: Trial, kind: str, **fields: Any) -> None:
+        record = {"type": kind, "trial_id": trial.trial_id, "time": self.executor.now(), **fields}
+        self.store.append(record)
+        trial.apply(record)
+
+
+def _as_number(value: Any) -> float | None:
+    """A reported metric as a float (numpy and torch scalars included), or None if it is
+    not a number."""
+    if isinstance(value, bool | str | bytes) or not hasattr(value, "__float__"):
+        return None
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return None

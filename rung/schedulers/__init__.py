@@ -1,0 +1,27 @@
+"""Schedulers: how much budget each running trial gets. Selectable by name or instance."""
+
+from __future__ import annotations
+
+from rung.errors import ConfigError
+from rung.schedulers.base import Scheduler
+from rung.schedulers.fifo import FIFOScheduler
+
+SCHEDULERS: dict[str, type[Scheduler]] = {
+    "fifo": FIFOScheduler,
+}
+
+
+def make_scheduler(spec: str | Scheduler | None) -> Scheduler:
+    """The scheduler named by ``spec`` (see ``SCHEDULERS``), or ``spec`` itself."""
+    if spec is None:
+        return FIFOScheduler()
+    if isinstance(spec, Scheduler):
+        return spec
+    if isinstance(spec, str) and spec in SCHEDULERS:
+        return SCHEDULERS[spec]()
+    raise ConfigError(
+        f"scheduler={spec!r} is not a scheduler; pass one of {sorted(SCHEDULERS)} or an instance"
+    )
+
+
+__all__ = ["SCHEDULERS", "FIFOScheduler", "Scheduler", "make_scheduler"]

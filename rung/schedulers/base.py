@@ -1,0 +1,39 @@
+"""The scheduler contract: given each result, say continue, stop or pause."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from rung.trial import Decision, Trial
+
+
+class Scheduler(ABC):
+    """Decides how much budget running trials get; reads only reported results.
+
+    Constructors only store settings; the experiment calls ``setup`` with the metric, the
+    mode and a seeded generator before the first trial.
+    """
+
+    def setup(self, metric: str, mode: str, rng: np.random.Generator | None = None) -> None:
+        """Bind the scheduler to the metric it compares trials by."""
+        self.metric = metric
+        self.mode = mode
+        self.rng = rng if rng is not None else np.random.default_rng()
+
+    def on_trial_add(self, trial: Trial) -> None:
+        """A new trial was created."""
+
+    @abstractmethod
+    def on_trial_result(self, trial: Trial, result: dict[str, Any]) -> Decision:
+        """Decide what the trial does after this result."""
+
+    def on_trial_complete(self, trial: Trial, result: dict[str, Any] | None) -> None:
+        """A trial ended for good (finished, stopped or failed)."""
+
+    def choose_trial_to_run(self, candidates: Sequence[Trial]) -> Trial | None:
+        """Which waiting trial (paused, or to be retried) runs next; None starts a new one."""
+        return candidates[0] if candidates else None

@@ -1,0 +1,234 @@
+"""Trainables: the user's code, as a function that calls ``rung.report`` or as a class.
+
+The same runner serves every executor: it runs one trial of the trainable and hands each
+report to a ``send`` function that returns the driver's decision; the executor decides how
+that message travels (a direct call, a pipe, a Ray actor).
+"""
+
+from __future__ import annotations
+
+import inspect
+import os
+import traceback
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from rung.checkpoint import load_checkpoint, save_checkpoint
+from rung.errors import ConfigError, RungError
+from rung.trial import Action, Exit, Outcome
+
+
+class StopTrial(BaseException):
+    """Raised by ``rung.report`` when the trial is to end; derived from BaseException so
+    that ``except Exception`` in user code does not swallow it."""
+
+
+class Trainable:
+    """The class API: rung calls ``setup`` once, then ``step`` until told to stop.
+
+    Subclasses implement ``step`` and, to be paused, resumed or retried, ``save`` and
+    ``load``. ``reset`` lets a worker reuse the object (and the data it loaded) for a new
+    configuration: return True when done in place.
+    """
+
+    def setup(self, config: dict[str, Any]) -> None:
+        """Build the model and load data for ``config``."""
+
+    def step(self) -> dict[str, Any]:
+        """Train for one iteration (an epoch, say) and return its metrics."""
+        raise NotImplementedError(f"{type(self).__name__} must implement step()")
+
+    def save(self, checkpoint_dir: str) -> None:
+        """Write the state needed to continue into ``checkpoint_dir`` (which exists)."""
+        raise NotImplementedError(f"{type(self).__name__} must implement save() to be paused")
+
+    def load(self, checkpoint_dir: str) -> None:
+        """Restore the state ``save`` wrote."""
+        raise NotImplementedError(f"{type(self).__name__} must implement load() to be resumed")
+
+    def reset(self, config: dict[str, Any]) -> bool:
+        """Reconfigure in place for a new trial; False (the default) builds a new object."""
+        return False
+
+    def cleanup(self) -> None:
+        """Release resources when the object is discarded."""
+
+
+SendReport = Callable[[dict[str, Any], "str | None"], Action]
+
+
+@dataclass
+class TrialContext:
+    """What one run of a trial knows about itself inside the trainable."""
+
+    trial_id: str
+    trial_dir: str
+    checkpoint: str | None
+    send: SendReport
+    iteration: int = 0
+    last_checkpoint: str | None = None
+
+    def checkpoint_dir(self) -> Path:
+        return Path(self.trial_dir) / "checkpoints" / f"ckpt_{self.iteration:06d}"
+
+
+_context: TrialContext | None = None
+
+
+def _current() -> TrialContext:
+    if _context is None:
+        raise RungError(
+            "rung.report() and rung.get_checkpoint() work only inside a trainable that "
+            "rung.run(...) runs"
+        )
+    return _context
+
+
+def report(
+    metrics: Mapping[str, Any] | None = None, /, *, checkpoint: Any = None, **kwargs: Any
+) -> None:
+    """Report this iteration's metrics, e.g. ``rung.report(epoch=e, val_loss=v)``.
+
+    Returns when the trial may continue; when the scheduler stops it, raises ``StopTrial``,
+    which ends the trainable cleanly.
+
+    Args:
+        metrics: a dict of metrics, as an alternative to keyword arguments.
+        checkpoint: a dict to pickle, or a directory to copy, from which the trial can resume
+            (``rung.get_checkpoint()``).
+    """
+    context = _current()
+    values = {**(metrics or {}), **kwargs}
+    context.iteration += 1
+    path = None
+    if checkpoint is not None:
+        path = save_checkpoint(checkpoint, context.checkpoint_dir())
+        context.last_checkpoint = path
+    action = context.send(values, path)
+    if action is not Action.CONTINUE:
+        raise StopTrial(action)
+
+
+def get_checkpoint() -> dict[str, Any] | Path | None:
+    """The checkpoint this trial resumes from (a dict or a directory), or None."""
+    context = _current()
+    return load_checkpoint(context.checkpoint) if context.checkpoint else None
+
+
+def get_trial_dir() -> Path:
+    """This trial's own working directory (also the current directory while it runs)."""
+    return Path(_current().trial_dir)
+
+
+def get_trial_id() -> str:
+    """This trial's id."""
+    return _current().trial_id
+
+
+def check_trainable(trainable: Any) -> None:
+    """Refuse, before any trial starts, what rung cannot run as a trainable."""
+    if inspect.isclass(trainable):
+        if not issubclass(trainable, Trainable):
+            raise ConfigError(
+                f"trainable class {trainable.__name__} must subclass rung.Trainable "
+                "(setup / step / save / load / reset)"
+            )
+        return
+    if not callable(trainable):
+        raise ConfigError(
+            f"trainable must be a function or a rung.Trainable class, got {trainable!r}"
+        )
+    try:
+        inspect.signature(trainable).bind({})
+    except TypeError:
+        raise ConfigError(
+            f"trainable {getattr(trainable, '__name__', trainable)!r} must take one argument, "
+            "the config dict: def train(config): ..."
+        ) from None
+    except ValueError:
+        pass
+
+
+class TrialRunner:
+    """Runs trials of one trainable in this process, keeping a class trainable for reuse."""
+
+    def __init__(self, trainable: Any) -> None:
+        self.trainable = trainable
+        self._instance: Trainable | None = None
+
+    def run(
+        self,
+        trial_id: str,
+        config: dict[str, Any],
+        checkpoint: str | None,
+        trial_dir: str,
+        send: SendReport,
+    ) -> Exit:
+        """Run one trial to its end and say how it ended."""
+        global _context
+        context = TrialContext(trial_id, trial_dir, checkpoint, send)
+        os.makedirs(trial_dir, exist_ok=True)
+        previous_dir = os.getcwd()
+        _context = context
+        try:
+            os.chdir(trial_dir)
+            if inspect.isclass(self.trainable):
+                return self._run_class(context, config)
+            return self._run_function(context, config)
+        except StopTrial:
+            return Exit(trial_id, Outcome.STOPPED, checkpoint=context.last_checkpoint)
+        except (Exception, SystemExit) as exc:
+            self._discard_instance()
+            return Exit(
+                trial_id,
+                Outcome.FAILED,
+                error=f"{type(exc).__name__}: {exc}",
+                traceback=traceback.format_exc(),
+                checkpoint=context.last_checkpoint,
+            )
+        finally:
+            _context = None
+            os.chdir(previous_dir)
+
+    def _run_function(self, context: TrialContext, config: dict[str, Any]) -> Exit:
+        returned = self.trainable(config)
+        if returned is not None:
+            if not isinstance(returned, Mapping):
+                raise RungError(
+                    f"the trainable returned {type(returned).__name__}; return a dict of "
+                    "metrics or None"
+                )
+            report(returned)
+        return Exit(context.trial_id, Outcome.FINISHED, checkpoint=context.last_checkpoint)
+
+    def _run_class(self, context: TrialContext, config: dict[str, Any]) -> Exit:
+        instance = self._instance
+        if instance is None or not instance.reset(config):
+            self._discard_instance()
+            instance = self.trainable()
+            instance.setup(config)
+            self._instance = instance
+        if context.checkpoint:
+            instance.load(context.checkpoint)
+        while True:
+            metrics = instance.step()
+            if not isinstance(metrics, Mapping):
+                raise RungError(f"{type(instance).__name__}.step() must return a dict of metrics")
+            context.iteration += 1
+            action = context.send(dict(metrics), None)
+            if action is Action.PAUSE:
+                path = context.checkpoint_dir()
+                path.mkdir(parents=True, exist_ok=True)
+                instance.save(str(path))
+                return Exit(context.trial_id, Outcome.STOPPED, checkpoint=str(path))
+            if action is Action.STOP:
+                return Exit(context.trial_id, Outcome.STOPPED)
+
+    def _discard_instance(self) -> None:
+        if self._instance is not None:
+            try:
+                self._instance.cleanup()
+            finally:
+                self._instance = None
