@@ -11,6 +11,16 @@ from typing import Any
 
 from rung.executors.base import Executor
 from rung.trainable import TrialRunner
+from rung.trial import Report
+
+
+class _DriverError(BaseException):
+    """Carries an error the driver raised while answering a report out through the user's
+    code (a BaseException, so the runner's ``except Exception`` does not take it for a
+    failure of the trial)."""
+
+    def __init__(self, error: Exception) -> None:
+        self.error = error
 
 
 class InlineExecutor(Executor):
@@ -36,11 +46,16 @@ class InlineExecutor(Executor):
         trial_id, config, checkpoint, trial_dir = self._queue.popleft()
 
         def send(metrics, checkpoint_path):
-            from rung.trial import Report
+            try:
+                return self.handler.on_report(Report(trial_id, metrics, checkpoint_path))
+            except Exception as error:
+                raise _DriverError(error) from error
 
-            return self.handler.on_report(Report(trial_id, metrics, checkpoint_path))
-
-        self.handler.on_exit(self._runner.run(trial_id, config, checkpoint, trial_dir, send))
+        try:
+            exit = self._runner.run(trial_id, config, checkpoint, trial_dir, send)
+        except _DriverError as wrapped:
+            raise wrapped.error from None
+        self.handler.on_exit(exit)
 
     def now(self) -> float:
         return time.monotonic()

@@ -1,0 +1,116 @@
+"""What only worker processes can do: survive crashes, enforce timeouts, pin GPUs."""
+
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+
+import pytest
+
+import rung
+from rung.trial import TrialStatus
+from tests import trainables
+
+
+@pytest.mark.parametrize(
+    ("how", "message"),
+    [
+        ("exit", "worker exited with code 3"),
+        ("segfault", "worker died (signal 11, SIGSEGV)"),
+        ("sigkill", "worker died (signal 9, SIGKILL) (killed by the OOM killer, or by hand)"),
+    ],
+)
+def test_a_dead_worker_fails_its_trial_and_is_replaced(tune, how, message):
+    space = {"x": 0.5, "fail": rung.grid([how, "no", "no", "no"])}
+    results = tune(trainables.fails_when, space, searcher="grid", max_concurrent=1)
+    first, *rest = results.trials
+    assert first.status is TrialStatus.ERROR
+    assert first.error == message
+    assert first.iterations == 1
+    assert all(t.status is TrialStatus.TERMINATED for t in rest), "a fresh worker took over"
+
+
+def test_a_trial_over_its_timeout_is_killed(tune):
+    space = {"x": 0.5, "fail": rung.grid(["hang", "no"])}
+    results = tune(trainables.fails_when, space, searcher="grid", trial_timeout_s=2)
+    hung, fine = results.trials
+    assert hung.status is TrialStatus.ERROR
+    assert hung.error.startswith("timed out after 2.")
+    assert "trial_timeout_s=2" in hung.error
+    assert fine.status is TrialStatus.TERMINATED
+
+
+def test_each_trial_sees_its_slots_gpu_and_thread_count(tune, monkeypatch):
+    monkeypatch.setenv("CUDA_VISIBLE_DEVICES", "0,1")
+    results = tune(
+        trainables.reports_environment,
+        {"x": rung.uniform(0, 1)},
+        num_trials=8,
+        max_concurrent=None,
+        resources_per_trial={"cpu": 1, "gpu": 0.5},
+    )
+    seen = [t.last_result["gpus"] for t in results.trials]
+    assert set(seen) == {"0", "1"}
+    assert {t.last_result["threads"] for t in results.trials} == {"1"}
+    pids = {t.last_result["pid"] for t in results.trials}
+    assert len(pids) <= 4, "four slots (2 GPUs x 2 per GPU) means four reused workers"
+
+
+def test_an_unpicklable_trainable_is_refused_up_front(tune):
+    import threading
+
+    lock = threading.Lock()
+
+    def holds_a_lock(config):
+        with lock:
+            rung.report(loss=1.0)
+
+    with pytest.raises(rung.ConfigError, match="cannot be sent to worker processes"):
+        tune(holds_a_lock, {"x": rung.uniform(0, 1)}, num_trials=1)
+
+
+SCRIPT = textwrap.dedent(
+    """
+    import os, sys, threading
+    import rung
+
+    def train(config):
+        rung.report(loss=config["x"])
+        print("started", os.getpid(), flush=True)
+        threading.Event().wait()
+
+    if __name__ == "__main__":
+        results = rung.run(train, {"x": rung.uniform(0, 1)}, metric="loss", mode="min",
+                           num_trials=10, max_concurrent=2, storage_path=sys.argv[1], verbose=0)
+        print("returned", len(results.trials), results.stop_reason, flush=True)
+        print("statuses", sorted({t.status.value for t in results.trials}), flush=True)
+    """
+)
+
+
+def _alive(pid):
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    with open(f"/proc/{pid}/stat") as stat:
+        return stat.read().split()[2] != "Z"
+
+
+def test_ctrl_c_stops_every_worker_and_returns_the_results(tmp_path):
+    script = tmp_path / "experiment.py"
+    script.write_text(SCRIPT)
+    driver = subprocess.Popen(
+        [sys.executable, str(script), str(tmp_path)],
+        stdout=subprocess.PIPE,
+        text=True,
+        cwd=os.getcwd(),
+    )
+    workers = [int(driver.stdout.readline().split()[1]) for _ in range(2)]
+    driver.send_signal(signal.SIGINT)
+    out, _ = driver.communicate(timeout=60)
+    assert driver.returncode == 0
+    assert "returned 2 interrupted (Ctrl-C)" in out
+    assert "statuses ['STOPPED']" in out
+    assert not any(_alive(pid) for pid in workers), "no worker outlives the driver"

@@ -1,0 +1,110 @@
+"""Trainables the engine tests run; module-level so worker processes import them by name."""
+
+from __future__ import annotations
+
+import ctypes
+import math
+import os
+import signal
+import threading
+
+import rung
+
+
+def quadratic(config):
+    """Five epochs converging to (x - 0.3)^2."""
+    for epoch in range(5):
+        rung.report(epoch=epoch, loss=(config["x"] - 0.3) ** 2 + 1.0 / (epoch + 1))
+
+
+def returns_dict(config):
+    return {"loss": config["x"] ** 2}
+
+
+def forever(config):
+    epoch = 0
+    while True:
+        epoch += 1
+        rung.report(loss=1.0 / epoch)
+
+
+def swallows_exceptions(config):
+    """User code that catches too much must still not swallow a stop."""
+    for epoch in range(100):
+        try:  # noqa: SIM105
+            rung.report(loss=float(epoch))
+        except Exception:
+            pass
+
+
+def fails_when(config):
+    """Misbehaves in the way config["fail"] says, on the second epoch."""
+    for epoch in range(3):
+        if epoch == 1:
+            how = config["fail"]
+            if how == "raise":
+                raise ValueError(f"bad value {config['x']}")
+            if how == "exit":
+                os._exit(3)
+            if how == "segfault":
+                ctypes.string_at(0)
+            if how == "sigkill":
+                os.kill(os.getpid(), signal.SIGKILL)
+            if how == "hang":
+                threading.Event().wait()
+            if how == "nan":
+                rung.report(loss=math.nan)
+                return
+            if how == "string":
+                rung.report(loss="low")
+            if how == "missing":
+                rung.report(accuracy=0.5)
+        rung.report(loss=config["x"] + epoch)
+
+
+def resumes_from_checkpoint(config):
+    """Checkpoints every epoch; its first run fails after epoch 2."""
+    checkpoint = rung.get_checkpoint()
+    start = checkpoint["epoch"] + 1 if checkpoint else 0
+    for epoch in range(start, 6):
+        rung.report(epoch=epoch, loss=1.0 / (epoch + 1), checkpoint={"epoch": epoch})
+        if epoch == 2 and checkpoint is None:
+            raise RuntimeError("transient failure")
+
+
+def writes_directory_checkpoint(config):
+    os.makedirs("state", exist_ok=True)
+    with open("state/weights.txt", "w") as file:
+        file.write(str(config["x"]))
+    with open("in_trial_dir.txt", "w") as file:
+        file.write("here")
+    rung.report(loss=config["x"], checkpoint="state")
+
+
+def reports_environment(config):
+    rung.report(
+        loss=config["x"],
+        gpus=os.environ.get("CUDA_VISIBLE_DEVICES"),
+        threads=os.environ.get("OMP_NUM_THREADS"),
+        pid=os.getpid(),
+    )
+
+
+class Counter(rung.Trainable):
+    """A class trainable that counts how often it was built, to show reuse by reset()."""
+
+    built = 0
+
+    def setup(self, config):
+        Counter.built += 1
+        self.x = config["x"]
+        self.steps = 0
+
+    def step(self):
+        self.steps += 1
+        return {"loss": self.x / self.steps, "built": Counter.built}
+
+    def reset(self, config):
+        self.x = config["x"]
+        self.steps = 0
+        return True
