@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -97,6 +97,7 @@ class Experiment:
         self.callbacks = list(callbacks)
         self.trials: dict[str, Trial] = {}
         self._intents: dict[str, TrialStatus] = {}
+        self._by_status: dict[TrialStatus, dict[str, Trial]] = {s: {} for s in TrialStatus}
         self._run_base: dict[str, float] = {}
         self._metric_seen = False
         self.stop_reason: str | None = None
@@ -124,7 +125,7 @@ class Experiment:
             raise
         finally:
             self.executor.shutdown()
-            for trial in self._running():
+            for trial in list(self._running()):
                 self._record(trial, "ended", status=TrialStatus.STOPPED.value, error=None)
             self.store.close()
         results = self.results()
@@ -138,8 +139,8 @@ class Experiment:
             list(self.trials.values()), self.metric, self.mode, self.stop_reason, self.path
         )
 
-    def _running(self) -> list[Trial]:
-        return [t for t in self.trials.values() if t.status is TrialStatus.RUNNING]
+    def _running(self) -> Iterable[Trial]:
+        return self._by_status[TrialStatus.RUNNING].values()
 
     def _poll_timeout(self) -> float:
         budget = self.stop.time_budget_s
@@ -171,7 +172,8 @@ class Experiment:
 
     def _next_trial(self) -> Trial | None:
         waiting = [
-            t for t in self.trials.values() if t.status in (TrialStatus.PENDING, TrialStatus.PAUSED)
+            *self._by_status[TrialStatus.PENDING].values(),
+            *self._by_status[TrialStatus.PAUSED].values(),
         ]
         chosen = self.scheduler.choose_trial_to_run(waiting)
         if chosen is not None:
@@ -335,7 +337,11 @@ class Experiment:
     def _record(self, trial: Trial, kind: str, **fields: Any) -> None:
         record = {"type": kind, "trial_id": trial.trial_id, "time": self.executor.now(), **fields}
         self.store.append(record)
+        before = trial.status
         trial.apply(record)
+        if trial.status is not before or kind == "created":
+            self._by_status[before].pop(trial.trial_id, None)
+            self._by_status[trial.status][trial.trial_id] = trial
 
 
 def _as_number(value: Any) -> float | None:

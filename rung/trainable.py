@@ -73,6 +73,11 @@ class TrialContext:
     def checkpoint_dir(self) -> Path:
         return Path(self.trial_dir) / "checkpoints" / f"ckpt_{self.iteration:06d}"
 
+    def ensure_dir(self) -> Path:
+        path = Path(self.trial_dir)
+        path.mkdir(parents=True, exist_ok=True)
+        return path
+
 
 _context: TrialContext | None = None
 
@@ -118,8 +123,9 @@ def get_checkpoint() -> dict[str, Any] | Path | None:
 
 
 def get_trial_dir() -> Path:
-    """This trial's own working directory (also the current directory while it runs)."""
-    return Path(_current().trial_dir)
+    """This trial's own folder, created on first use; trials in worker processes also run
+    with it as their current directory."""
+    return _current().ensure_dir()
 
 
 def get_trial_id() -> str:
@@ -152,10 +158,17 @@ def check_trainable(trainable: Any) -> None:
 
 
 class TrialRunner:
-    """Runs trials of one trainable in this process, keeping a class trainable for reuse."""
+    """Runs trials of one trainable in this process, keeping a class trainable for reuse.
 
-    def __init__(self, trainable: Any) -> None:
+    Args:
+        trainable: the user's function or ``Trainable`` class.
+        chdir: run each trial inside its own folder. Worker processes do; the inline
+            executor does not, since the current directory belongs to the user's session.
+    """
+
+    def __init__(self, trainable: Any, chdir: bool = True) -> None:
         self.trainable = trainable
+        self.chdir = chdir
         self._instance: Trainable | None = None
 
     def run(
@@ -169,11 +182,11 @@ class TrialRunner:
         """Run one trial to its end and say how it ended."""
         global _context
         context = TrialContext(trial_id, trial_dir, checkpoint, send)
-        os.makedirs(trial_dir, exist_ok=True)
-        previous_dir = os.getcwd()
+        previous_dir = os.getcwd() if self.chdir else None
         _context = context
         try:
-            os.chdir(trial_dir)
+            if previous_dir is not None:
+                os.chdir(context.ensure_dir())
             if inspect.isclass(self.trainable):
                 return self._run_class(context, config)
             return self._run_function(context, config)
@@ -190,7 +203,8 @@ class TrialRunner:
             )
         finally:
             _context = None
-            os.chdir(previous_dir)
+            if previous_dir is not None:
+                os.chdir(previous_dir)
 
     def _run_function(self, context: TrialContext, config: dict[str, Any]) -> Exit:
         returned = self.trainable(config)

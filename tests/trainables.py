@@ -73,12 +73,16 @@ def resumes_from_checkpoint(config):
 
 
 def writes_directory_checkpoint(config):
-    os.makedirs("state", exist_ok=True)
-    with open("state/weights.txt", "w") as file:
-        file.write(str(config["x"]))
-    with open("in_trial_dir.txt", "w") as file:
-        file.write("here")
-    rung.report(loss=config["x"], checkpoint="state")
+    state = rung.get_trial_dir() / "state"
+    state.mkdir()
+    (state / "weights.txt").write_text(str(config["x"]))
+    rung.report(loss=config["x"], checkpoint=state)
+
+
+def writes_to_current_directory(config):
+    with open("here.txt", "w") as file:
+        file.write(rung.get_trial_id())
+    rung.report(loss=config["x"])
 
 
 def reports_environment(config):

@@ -1,6 +1,7 @@
 """The inline executor: trials run one after another in the driver's own thread.
 
 Slow to scale and unable to enforce timeouts, but a breakpoint in the trainable just works.
+Trials run in the caller's current directory; ``rung.get_trial_dir()`` gives each its own.
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ class InlineExecutor(Executor):
 
     def start(self, trainable, handler, slots, trial_timeout_s=None) -> None:
         super().start(trainable, handler, slots[:1], trial_timeout_s)
-        self._runner = TrialRunner(trainable)
+        self._runner = TrialRunner(trainable, chdir=False)
         self._queue: deque[tuple[str, dict[str, Any], str | None, str]] = deque()
 
     @property

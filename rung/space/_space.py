@@ -123,6 +123,7 @@ class Space:
             )
         self.definition = definition
         self._params: list[Param] = []
+        self._has_derived = False
         self._root = self._compile(definition, "", None)
         self.params: tuple[Param, ...] = tuple(self._params)
         self.names: tuple[str, ...] = tuple(p.name for p in self.params)
@@ -159,6 +160,7 @@ class Space:
     def _compile(self, value: Any, name: str, condition: tuple[int, int] | None) -> Any:
         where = name or "<space>"
         if isinstance(value, SampleFrom):
+            self._has_derived = True
             return _Derived(value)
         if isinstance(value, Grid):
             if condition is not None:
@@ -219,7 +221,8 @@ class Space:
         if x.shape != (self.dim,):
             raise SpaceError(f"expected a point of {self.dim} coordinates, got shape {x.shape}")
         config = self._build(self._root, x)
-        self._fill_derived(self._root, config, x, config)
+        if self._has_derived:
+            self._fill_derived(self._root, config, x, config)
         return config
 
     def _build(self, node: Any, x: np.ndarray) -> Any:

@@ -57,6 +57,14 @@ def test_each_trial_sees_its_slots_gpu_and_thread_count(tune, monkeypatch):
     assert len(pids) <= 4, "four slots (2 GPUs x 2 per GPU) means four reused workers"
 
 
+def test_each_trial_runs_in_its_own_folder(tune):
+    results = tune(trainables.writes_to_current_directory, {"x": rung.uniform(0, 1)}, num_trials=3)
+    for trial in results.trials:
+        written = os.path.join(results.path, "trials", trial.trial_id, "here.txt")
+        with open(written) as file:
+            assert file.read() == trial.trial_id
+
+
 def test_an_unpicklable_trainable_is_refused_up_front(tune):
     import threading
 
