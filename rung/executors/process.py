@@ -9,10 +9,12 @@ timeout is replaced by a fresh one on the same slot.
 from __future__ import annotations
 
 import multiprocessing as mp
+import pickle
+import selectors
 import signal
 import time
 from dataclasses import dataclass
-from multiprocessing.connection import Connection, wait
+from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
 from typing import Any
 
@@ -21,7 +23,7 @@ import cloudpickle
 from rung.errors import ConfigError
 from rung.executors.base import Executor
 from rung.executors.resources import Slot
-from rung.executors.worker import worker_main
+from rung.executors.worker import ACTION_BYTES, dumps, worker_main
 from rung.trial import Exit, Outcome, Report
 
 
@@ -80,6 +82,7 @@ class ProcessExecutor(Executor):
         super().start(trainable, handler, slots, trial_timeout_s)
         self._context = mp.get_context(self.start_method)
         self._payload = serialize_trainable(trainable)
+        self._selector = selectors.DefaultSelector()
         self._workers = [self._spawn(slot) for slot in slots]
 
     def _spawn(self, slot: Slot) -> _Worker:
@@ -92,7 +95,9 @@ class ProcessExecutor(Executor):
         )
         process.start()
         child.close()
-        return _Worker(slot, process, parent)
+        worker = _Worker(slot, process, parent)
+        self._selector.register(parent, selectors.EVENT_READ, worker)
+        return worker
 
     @property
     def free_slots(self) -> int:
@@ -102,7 +107,7 @@ class ProcessExecutor(Executor):
         worker = next(w for w in self._workers if w.trial_id is None)
         worker.trial_id = trial_id
         worker.started = time.monotonic()
-        worker.conn.send((trial_id, config, checkpoint, trial_dir))
+        worker.conn.send_bytes(dumps((trial_id, config, checkpoint, trial_dir)))
 
     def now(self) -> float:
         return time.monotonic()
@@ -114,28 +119,26 @@ class ProcessExecutor(Executor):
         if self.trial_timeout_s is not None:
             next_deadline = min(w.started for w in busy) + self.trial_timeout_s
             timeout = max(0.0, min(timeout, next_deadline - time.monotonic()))
-        by_conn = {w.conn: w for w in busy}
-        for conn in wait(list(by_conn), timeout):
-            self._drain(by_conn[conn])
+        for key, _ in self._selector.select(timeout):
+            self._receive(key.data)
         if self.trial_timeout_s is not None:
             self._enforce_timeout()
 
-    def _drain(self, worker: _Worker) -> None:
-        """Handle every message the worker has sent, answering reports at once."""
-        while worker.trial_id is not None:
-            try:
-                kind, *body = worker.conn.recv()
-            except (EOFError, OSError):
-                self._replace(worker, describe_death(self._reap(worker)))
-                return
-            if kind == "report":
-                report = Report(worker.trial_id, body[0], body[1])
-                worker.conn.send(self.handler.on_report(report))
-            else:
-                worker.trial_id = None
-                self.handler.on_exit(body[0])
-            if not worker.conn.poll():
-                return
+    def _receive(self, worker: _Worker) -> None:
+        """Handle one message from a worker, answering a report at once."""
+        try:
+            kind, *body = pickle.loads(worker.conn.recv_bytes())
+        except (EOFError, OSError):
+            self._replace(worker, describe_death(self._reap(worker)))
+            return
+        if worker.trial_id is None:
+            return
+        if kind == "report":
+            action = self.handler.on_report(Report(worker.trial_id, body[0], body[1]))
+            worker.conn.send_bytes(ACTION_BYTES[action])
+        else:
+            worker.trial_id = None
+            self.handler.on_exit(body[0])
 
     def _reap(self, worker: _Worker) -> int | None:
         worker.process.join(timeout=10)
@@ -144,6 +147,7 @@ class ProcessExecutor(Executor):
     def _replace(self, worker: _Worker, error: str) -> None:
         """Swap a dead or killed worker for a fresh one and fail the trial it held."""
         trial_id = worker.trial_id
+        self._selector.unregister(worker.conn)
         worker.conn.close()
         fresh = self._spawn(worker.slot)
         self._workers[self._workers.index(worker)] = fresh
@@ -168,7 +172,7 @@ class ProcessExecutor(Executor):
                 worker.process.kill()
             else:
                 try:
-                    worker.conn.send(None)
+                    worker.conn.send_bytes(dumps(None))
                 except OSError:
                     worker.process.kill()
         deadline = time.monotonic() + 5
@@ -179,3 +183,4 @@ class ProcessExecutor(Executor):
                 worker.process.join()
             worker.conn.close()
         self._workers = []
+        self._selector.close()

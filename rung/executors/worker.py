@@ -5,12 +5,20 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import os
+import pickle
 import signal
 import sys
 from multiprocessing.connection import Connection
 from typing import Any
 
+from rung.trial import Action
+
 _PR_SET_PDEATHSIG = 1
+
+# The driver answers each report with one byte: the hot path of every trial.
+ACTION_BYTES = {Action.CONTINUE: b"c", Action.STOP: b"s", Action.PAUSE: b"p"}
+_ACTIONS = {value: action for action, value in ACTION_BYTES.items()}
+_PROTOCOL = pickle.HIGHEST_PROTOCOL
 
 
 def _die_with_parent() -> None:
@@ -18,6 +26,17 @@ def _die_with_parent() -> None:
     if sys.platform.startswith("linux"):
         with contextlib.suppress(OSError, AttributeError):
             ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+
+
+def dumps(message: Any) -> bytes:
+    """Pickle a message: plainly (fast) where possible, by value with cloudpickle where a
+    value is defined in ``__main__`` or a notebook."""
+    try:
+        return pickle.dumps(message, _PROTOCOL)
+    except (pickle.PicklingError, AttributeError, TypeError):
+        import cloudpickle
+
+        return cloudpickle.dumps(message, _PROTOCOL)
 
 
 def worker_main(conn: Connection, payload: bytes, environment: dict[str, str]) -> None:
@@ -40,18 +59,17 @@ def worker_main(conn: Connection, payload: bytes, environment: dict[str, str]) -
 
     runner = TrialRunner(cloudpickle.loads(payload))
 
-    def serve(trial_id: str, config: dict[str, Any], checkpoint: str | None, trial_dir: str):
-        def send(metrics: dict[str, Any], checkpoint_path: str | None):
-            conn.send(("report", metrics, checkpoint_path))
-            return conn.recv()
-
-        return runner.run(trial_id, config, checkpoint, trial_dir, send)
+    def send(metrics: dict[str, Any], checkpoint_path: str | None) -> Action:
+        conn.send_bytes(dumps(("report", metrics, checkpoint_path)))
+        return _ACTIONS[conn.recv_bytes()]
 
     while True:
         try:
-            message = conn.recv()
+            message = pickle.loads(conn.recv_bytes())
         except (EOFError, OSError):
             return
         if message is None:
             return
-        conn.send(("exit", serve(*message)))
+        trial_id, config, checkpoint, trial_dir = message
+        exit = runner.run(trial_id, config, checkpoint, trial_dir, send)
+        conn.send_bytes(dumps(("exit", exit)))

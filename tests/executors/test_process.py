@@ -122,3 +122,14 @@ def test_ctrl_c_stops_every_worker_and_returns_the_results(tmp_path):
     assert "returned 2 interrupted (Ctrl-C)" in out
     assert "statuses ['STOPPED']" in out
     assert not any(_alive(pid) for pid in workers), "no worker outlives the driver"
+
+
+def test_configs_and_metrics_holding_local_classes_travel_by_value(tune):
+    class Model:
+        depth = 3
+
+    def train(config):
+        rung.report(loss=config["x"], model=config["model"]())
+
+    results = tune(train, {"x": rung.uniform(0, 1), "model": Model}, num_trials=2)
+    assert all(t.last_result["model"].depth == 3 for t in results.trials)
