@@ -27,3 +27,6 @@ format: $(STAMP)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis
+
+demo: $(STAMP)
+	$(BIN)/python examples/digits_mlp.py

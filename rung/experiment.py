@@ -7,6 +7,7 @@ scheduler, and answers. Algorithms never see a clock or a process.
 
 from __future__ import annotations
 
+import inspect
 import math
 import os
 from collections.abc import Iterable, Mapping, Sequence
@@ -100,6 +101,9 @@ class Experiment:
         self._by_status: dict[TrialStatus, dict[str, Trial]] = {s: {} for s in TrialStatus}
         self._run_base: dict[str, float] = {}
         self._metric_seen = False
+        # A class trainable saves only when asked; ask after every step if a retry may
+        # need to resume from there.
+        self._save_for_retry = inspect.isclass(trainable) and failures.max_failures > 0
         self.stop_reason: str | None = None
 
     # the loop ----------------------------------------------------------------------------
@@ -260,7 +264,7 @@ class Experiment:
             if cap is not None and trial.iterations >= cap:
                 self._intents[trial.trial_id] = TrialStatus.TERMINATED
                 return Action.STOP
-            return action
+            return Action.SAVE if self._save_for_retry else action
         self._intents[trial.trial_id] = (
             TrialStatus.PAUSED if action is Action.PAUSE else TrialStatus.STOPPED
         )

@@ -112,7 +112,7 @@ def report(
         path = save_checkpoint(checkpoint, context.checkpoint_dir())
         context.last_checkpoint = path
     action = context.send(values, path)
-    if action is not Action.CONTINUE:
+    if action is not Action.CONTINUE and action is not Action.SAVE:
         raise StopTrial(action)
 
 
@@ -226,19 +226,28 @@ class TrialRunner:
             self._instance = instance
         if context.checkpoint:
             instance.load(context.checkpoint)
+        saved = None
         while True:
             metrics = instance.step()
             if not isinstance(metrics, Mapping):
                 raise RungError(f"{type(instance).__name__}.step() must return a dict of metrics")
             context.iteration += 1
-            action = context.send(dict(metrics), None)
+            action = context.send(dict(metrics), saved)
+            saved = None
+            if action is Action.PAUSE or action is Action.SAVE:
+                saved = self._save(instance, context)
             if action is Action.PAUSE:
-                path = context.checkpoint_dir()
-                path.mkdir(parents=True, exist_ok=True)
-                instance.save(str(path))
-                return Exit(context.trial_id, Outcome.STOPPED, checkpoint=str(path))
+                return Exit(context.trial_id, Outcome.STOPPED, checkpoint=saved)
             if action is Action.STOP:
-                return Exit(context.trial_id, Outcome.STOPPED)
+                return Exit(context.trial_id, Outcome.STOPPED, checkpoint=context.last_checkpoint)
+
+    def _save(self, instance: Trainable, context: TrialContext) -> str:
+        """Have a class trainable save itself into a fresh checkpoint folder."""
+        path = context.checkpoint_dir()
+        path.mkdir(parents=True, exist_ok=True)
+        instance.save(str(path))
+        context.last_checkpoint = str(path)
+        return str(path)
 
     def _discard_instance(self) -> None:
         if self._instance is not None:

@@ -25,11 +25,16 @@ class TrialStatus(str, Enum):
 
 
 class Action(str, Enum):
-    """What a running trial is told after a report."""
+    """What a running trial is told after a report.
+
+    ``SAVE`` is "continue, after saving a checkpoint": the driver asks a class trainable for
+    one when a retry will need it; function trainables checkpoint when they choose to.
+    """
 
     CONTINUE = "continue"
     STOP = "stop"
     PAUSE = "pause"
+    SAVE = "save"
 
 
 @dataclass(frozen=True)

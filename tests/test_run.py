@@ -142,6 +142,21 @@ def test_a_failed_trial_is_retried_from_its_last_checkpoint(tune, executor):
     assert rung.checkpoint.load_checkpoint(results.best_checkpoint) == {"epoch": 5}
 
 
+def test_a_failed_class_trainable_is_retried_from_a_checkpoint_it_was_asked_for(tune, executor):
+    results = tune(
+        trainables.FailsOnceAtStepThree,
+        X,
+        num_trials=1,
+        max_iterations=5,
+        max_failures=2,
+        executor=executor,
+    )
+    (trial,) = results.trials
+    assert trial.status is TrialStatus.TERMINATED
+    assert trial.num_failures == 1
+    assert [r["step"] for r in trial.results] == [1, 2, 3, 4, 5]
+
+
 def test_without_retries_the_failure_is_final(tune, executor):
     results = tune(trainables.resumes_from_checkpoint, X, num_trials=1, executor=executor)
     assert results.trials[0].status is TrialStatus.ERROR

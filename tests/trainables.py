@@ -112,3 +112,26 @@ class Counter(rung.Trainable):
         self.x = config["x"]
         self.steps = 0
         return True
+
+
+class FailsOnceAtStepThree(rung.Trainable):
+    """Saves and loads its step count; its first run (not resumed) fails at step 3."""
+
+    def setup(self, config):
+        self.step_count = 0
+        self.resumed = False
+
+    def step(self):
+        self.step_count += 1
+        if self.step_count == 3 and not self.resumed:
+            raise RuntimeError("transient failure")
+        return {"loss": 1.0 / self.step_count, "step": self.step_count}
+
+    def save(self, checkpoint_dir):
+        with open(os.path.join(checkpoint_dir, "step.txt"), "w") as file:
+            file.write(str(self.step_count))
+
+    def load(self, checkpoint_dir):
+        with open(os.path.join(checkpoint_dir, "step.txt")) as file:
+            self.step_count = int(file.read())
+        self.resumed = True

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import sys
 import time
 from typing import TYPE_CHECKING, Any
 
@@ -46,7 +47,10 @@ class ProgressReporter(Callback):
         self.verbose = verbose
         self.top = top
         self.min_interval_s = min_interval_s
-        self.console = console or Console(highlight=False)
+        # Logs (CI, nohup, notebooks' captured output) get wide lines rather than a table
+        # squeezed to 80 columns.
+        width = None if sys.stdout.isatty() else 160
+        self.console = console or Console(highlight=False, width=width)
         self._seen_errors: dict[str, str] = {}
         self._last_line = -math.inf
         self._ended = 0

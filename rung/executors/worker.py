@@ -16,7 +16,7 @@ from rung.trial import Action
 _PR_SET_PDEATHSIG = 1
 
 # The driver answers each report with one byte: the hot path of every trial.
-ACTION_BYTES = {Action.CONTINUE: b"c", Action.STOP: b"s", Action.PAUSE: b"p"}
+ACTION_BYTES = {Action.CONTINUE: b"c", Action.STOP: b"s", Action.PAUSE: b"p", Action.SAVE: b"v"}
 _ACTIONS = {value: action for action, value in ACTION_BYTES.items()}
 _PROTOCOL = pickle.HIGHEST_PROTOCOL
 
