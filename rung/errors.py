@@ -16,4 +16,9 @@ class ConfigError(RungError, ValueError):
 
 
 class TrialError(RungError):
-    """A trial failed and the experiment was told to fail fast."""
+    """A trial failed and the experiment was told to fail fast.
+
+    ``results`` holds the experiment's results up to the failure.
+    """
+
+    results = None

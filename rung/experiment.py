@@ -118,7 +118,7 @@ class Experiment:
             while self.stop_reason is None:
                 self._launch_waiting()
                 if not self._running():
-                    self.stop_reason = self.stop_reason or self._why_nothing_runs()
+                    self.stop_reason = self._why_nothing_runs()
                     break
                 self.executor.poll(self._poll_timeout())
                 self._check_time_budget()
