@@ -6,7 +6,7 @@ The flat public API: ``run`` a trainable that calls ``report`` over a space of d
 
 from rung.api import run
 from rung.callbacks import Callback
-from rung.errors import ConfigError, RungError, SpaceError, TrialError
+from rung.errors import ConfigError, RungError, RungWarning, SpaceError, TrialError
 from rung.results import Results
 from rung.space import (
     Space,
@@ -39,6 +39,7 @@ __all__ = [
     "ConfigError",
     "Results",
     "RungError",
+    "RungWarning",
     "Space",
     "SpaceError",
     "StopTrial",

@@ -22,3 +22,7 @@ class TrialError(RungError):
     """
 
     results = None
+
+
+class RungWarning(UserWarning):
+    """Something works, but not as well as it could: a pause without a checkpoint, say."""

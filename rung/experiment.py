@@ -10,12 +10,13 @@ from __future__ import annotations
 import inspect
 import math
 import os
+import warnings
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from rung.callbacks.base import Callback
-from rung.errors import ConfigError, TrialError
+from rung.errors import ConfigError, RungWarning, TrialError
 from rung.executors.base import Executor
 from rung.executors.resources import Slot
 from rung.results import Results
@@ -23,9 +24,17 @@ from rung.schedulers.base import Scheduler
 from rung.searchers.base import Searcher
 from rung.space import Space
 from rung.store.base import Store
-from rung.trial import Action, Exit, Outcome, Report, Trial, TrialStatus
+from rung.trial import Action, Decision, Exit, Outcome, Report, Trial, TrialStatus
 
 _POLL_INTERVAL_S = 0.5
+
+# How a trial told to leave its worker is recorded once it has (exploits are re-queued).
+_INTENT = {
+    Action.STOP: TrialStatus.STOPPED,
+    Action.FINISH: TrialStatus.TERMINATED,
+    Action.PAUSE: TrialStatus.PAUSED,
+    Action.EXPLOIT: TrialStatus.PENDING,
+}
 
 
 @dataclass(frozen=True)
@@ -98,6 +107,8 @@ class Experiment:
         self.callbacks = list(callbacks)
         self.trials: dict[str, Trial] = {}
         self._intents: dict[str, TrialStatus] = {}
+        self._exploits: dict[str, Decision] = {}
+        self._warned: set[str] = set()
         self._by_status: dict[TrialStatus, dict[str, Trial]] = {s: {} for s in TrialStatus}
         self._run_base: dict[str, float] = {}
         self._metric_seen = False
@@ -179,12 +190,13 @@ class Experiment:
             *self._by_status[TrialStatus.PENDING].values(),
             *self._by_status[TrialStatus.PAUSED].values(),
         ]
-        chosen = self.scheduler.choose_trial_to_run(waiting)
-        if chosen is not None:
-            return chosen
         limit = self.stop.num_trials
-        if (limit is not None and len(self.trials) >= limit) or self.searcher.is_finished:
-            return None
+        more_coming = not (
+            (limit is not None and len(self.trials) >= limit) or self.searcher.is_finished
+        )
+        chosen = self.scheduler.choose_trial_to_run(waiting, more_coming)
+        if chosen is not None or not more_coming:
+            return chosen
         trial_id = f"{len(self.trials):05d}"
         config = self.searcher.suggest(trial_id)
         if config is None:
@@ -220,9 +232,9 @@ class Experiment:
         result = dict(report.metrics)
         result[self.metric] = _as_number(result[self.metric])
         result.setdefault("training_iteration", trial.iterations + 1)
-        result["time_total_s"] = self._run_base[trial.trial_id] + (
-            self.executor.now() - trial.run_start_time
-        )
+        now = self.executor.now()
+        result["time_total_s"] = self._run_base[trial.trial_id] + (now - trial.run_start_time)
+        result["experiment_time_s"] = now - self._start_time
         self._record(trial, "result", metrics=result)
         if report.checkpoint:
             self._record(trial, "checkpoint", path=report.checkpoint)
@@ -230,7 +242,9 @@ class Experiment:
         decision = self.scheduler.on_trial_result(trial, result)
         for callback in self.callbacks:
             callback.on_trial_result(trial, result)
-        return self._resolve(trial, result, decision.action)
+        action = self._resolve(trial, result, decision)
+        self._end_stopped_by_scheduler()
+        return action
 
     def _check_metric(self, trial: Trial, metrics: Mapping[str, Any]) -> str | None:
         """Why a report is unusable, or None. A first report without the metric is a typo
@@ -252,23 +266,46 @@ class Experiment:
         self._metric_seen = True
         return None
 
-    def _resolve(self, trial: Trial, result: dict[str, Any], action: Action) -> Action:
-        """Combine the scheduler's action with the experiment's own stop conditions."""
+    def _resolve(self, trial: Trial, result: dict[str, Any], decision: Decision) -> Action:
+        """Turn the scheduler's decision and the experiment's own stop conditions into what
+        the worker is told, remembering how the trial is to be recorded when it leaves."""
         if self.stop_reason is None and self._target_reached(result):
             self.stop_reason = f"a result reached the target {dict(self.stop.targets)}"
+        action = decision.action
         if self.stop_reason is not None:
-            self._intents[trial.trial_id] = TrialStatus.STOPPED
-            return Action.STOP
-        if action is Action.CONTINUE:
+            action = Action.STOP
+        elif action in (Action.CONTINUE, Action.SAVE):
             cap = self.stop.max_iterations
-            if cap is not None and trial.iterations >= cap:
-                self._intents[trial.trial_id] = TrialStatus.TERMINATED
-                return Action.STOP
-            return Action.SAVE if self._save_for_retry else action
-        self._intents[trial.trial_id] = (
-            TrialStatus.PAUSED if action is Action.PAUSE else TrialStatus.STOPPED
-        )
-        return action
+            if cap is None or trial.iterations < cap:
+                return Action.SAVE if self._save_for_retry else action
+            action = Action.FINISH
+        elif action is Action.EXPLOIT:
+            donor = self.trials[decision.donor]
+            if donor.checkpoint is None:
+                self._warn_once(
+                    "exploit",
+                    f"trial {trial.trial_id} could not copy trial {donor.trial_id}, which has "
+                    "no checkpoint yet; report one (rung.report(..., checkpoint=...)) at every "
+                    "perturbation interval for population-based training to exploit",
+                )
+                return Action.CONTINUE
+            self._exploits[trial.trial_id] = decision
+        self._intents[trial.trial_id] = _INTENT[action]
+        return Action.STOP if action in (Action.FINISH, Action.EXPLOIT) else action
+
+    def _warn_once(self, key: str, message: str) -> None:
+        if key not in self._warned:
+            self._warned.add(key)
+            warnings.warn(message, RungWarning, stacklevel=2)
+
+    def _end_stopped_by_scheduler(self) -> None:
+        for trial_id in self.scheduler.take_stopped():
+            trial = self.trials[trial_id]
+            if trial.status in (TrialStatus.PAUSED, TrialStatus.PENDING):
+                self._record(trial, "ended", status=TrialStatus.STOPPED.value, error=None)
+                self._complete(trial, failed=False)
+                for callback in self.callbacks:
+                    callback.on_trial_end(trial)
 
     def _target_reached(self, result: Mapping[str, Any]) -> bool:
         for key, target in self.stop.targets.items():
@@ -293,17 +330,36 @@ class Experiment:
         if exit.outcome is Outcome.FAILED:
             self._on_failure(trial, exit)
             return
+        exploit = self._exploits.pop(trial.trial_id, None)
+        if exploit is not None and exit.outcome is Outcome.STOPPED:
+            self._record(
+                trial,
+                "exploited",
+                config=exploit.config,
+                donor=exploit.donor,
+                checkpoint=self.trials[exploit.donor].checkpoint,
+                iteration=(trial.last_result or {}).get("training_iteration", 0),
+            )
+            return
         if exit.outcome is Outcome.FINISHED:
             status = TrialStatus.TERMINATED
         else:
             status = intent or TrialStatus.STOPPED
         if status is TrialStatus.PAUSED:
+            if trial.checkpoint is None:
+                self._warn_once(
+                    "pause",
+                    f"trial {trial.trial_id} was paused without a checkpoint and will resume "
+                    "from its start; report one (rung.report(..., checkpoint=...)) or give the "
+                    "Trainable class save() and load()",
+                )
             self._record(trial, "paused")
         else:
             self._record(trial, "ended", status=status.value, error=None)
             self._complete(trial, failed=False)
         for callback in self.callbacks:
             callback.on_trial_end(trial)
+        self._end_stopped_by_scheduler()
 
     def _on_failure(self, trial: Trial, exit: Exit) -> None:
         retry = trial.num_failures < self.failures.max_failures
@@ -325,6 +381,7 @@ class Experiment:
         self._complete(trial, failed=True)
         for callback in self.callbacks:
             callback.on_trial_end(trial)
+        self._end_stopped_by_scheduler()
         if self.failures.fail_fast:
             self.stop_reason = f"trial {trial.trial_id} failed and fail_fast=True"
             raise TrialError(

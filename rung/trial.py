@@ -25,40 +25,48 @@ class TrialStatus(str, Enum):
 
 
 class Action(str, Enum):
-    """What a running trial is told after a report.
+    """What a trial does after a report.
 
-    ``SAVE`` is "continue, after saving a checkpoint": the driver asks a class trainable for
-    one when a retry will need it; function trainables checkpoint when they choose to.
+    Workers only ever see CONTINUE, SAVE ("continue, after saving a checkpoint": class
+    trainables save when asked, function trainables when they choose), PAUSE (save and leave
+    the worker, to be resumed later) and STOP. FINISH (the trial had its full budget) and
+    EXPLOIT (restart from another trial's checkpoint with a new config) reach the worker as
+    STOP; the driver records the difference.
     """
 
     CONTINUE = "continue"
-    STOP = "stop"
-    PAUSE = "pause"
     SAVE = "save"
+    PAUSE = "pause"
+    STOP = "stop"
+    FINISH = "finish"
+    EXPLOIT = "exploit"
 
 
 @dataclass(frozen=True)
 class Decision:
     """A scheduler's answer to one result.
 
-    ``PAUSE`` ends the current run of a trial with a checkpoint so that it can be resumed
-    later; with ``config`` (and optionally ``checkpoint_from``) it restarts the trial with a
-    new configuration from another trial's checkpoint, as population-based training does.
+    Attributes:
+        action: what the trial does next.
+        config: for EXPLOIT, the trial's new configuration.
+        donor: for EXPLOIT, the trial whose latest checkpoint the trial restarts from.
     """
 
     action: Action
     config: dict[str, Any] | None = None
-    checkpoint_from: str | None = None
+    donor: str | None = None
 
-    @property
-    def needs_checkpoint(self) -> bool:
-        """Whether the trial must save its state before it leaves the worker."""
-        return self.action is Action.PAUSE
+    @classmethod
+    def exploit(cls, donor: str, config: dict[str, Any]) -> Decision:
+        """Restart the trial from ``donor``'s checkpoint with ``config`` (PBT)."""
+        return cls(Action.EXPLOIT, config=config, donor=donor)
 
 
 CONTINUE = Decision(Action.CONTINUE)
-STOP = Decision(Action.STOP)
+SAVE = Decision(Action.SAVE)
 PAUSE = Decision(Action.PAUSE)
+STOP = Decision(Action.STOP)
+FINISH = Decision(Action.FINISH)
 
 
 @dataclass(frozen=True)
@@ -108,7 +116,7 @@ class Trial:
     start_time: float | None = None
     end_time: float | None = None
     run_start_time: float | None = None
-    parent: str | None = None
+    lineage: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def last_result(self) -> dict[str, Any] | None:
@@ -158,3 +166,10 @@ class Trial:
             self.traceback = record.get("traceback")
         elif kind == "paused":
             self.status = TrialStatus.PAUSED
+        elif kind == "exploited":
+            self.status = TrialStatus.PENDING
+            self.config = record["config"]
+            self.checkpoint = record["checkpoint"]
+            self.lineage.append(
+                {k: record[k] for k in ("time", "iteration", "donor", "config")}
+            )

@@ -34,6 +34,16 @@ class Scheduler(ABC):
     def on_trial_complete(self, trial: Trial, result: dict[str, Any] | None) -> None:
         """A trial ended for good (finished, stopped or failed)."""
 
-    def choose_trial_to_run(self, candidates: Sequence[Trial]) -> Trial | None:
-        """Which waiting trial (paused, or to be retried) runs next; None starts a new one."""
+    def choose_trial_to_run(self, candidates: Sequence[Trial], more_coming: bool) -> Trial | None:
+        """Which waiting trial (paused, or to be retried) runs next; None starts a new one.
+
+        Args:
+            candidates: trials waiting for a slot.
+            more_coming: whether new trials can still be created.
+        """
         return candidates[0] if candidates else None
+
+    def take_stopped(self) -> list[str]:
+        """Ids of waiting (paused) trials the scheduler has ended since last asked; a
+        synchronous bracket ends the losers of a rung this way."""
+        return []
