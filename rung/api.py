@@ -15,14 +15,12 @@ from rung.callbacks.base import Callback
 from rung.callbacks.progress import ProgressReporter
 from rung.errors import ConfigError
 from rung.executors import make_executor
-from rung.executors.resources import plan_slots
 from rung.experiment import Experiment, FailurePolicy, StopConditions
 from rung.results import Results
 from rung.schedulers import Scheduler, make_scheduler
 from rung.searchers import GridSearch, Searcher, make_searcher
 from rung.space import Space
 from rung.store import MemoryStore
-from rung.trainable import check_trainable
 
 
 def _check_positive(name: str, value: Any, kind: type = int) -> None:
@@ -87,7 +85,8 @@ def run(
         callbacks: extra ``rung.Callback`` objects.
         verbose: 0 silent, 1 progress and a final table, 2 a line per trial.
     """
-    check_trainable(trainable)
+    executor = make_executor(executor)
+    executor.check_trainable(trainable)
     space = Space.of(space)
     if not isinstance(metric, str) or not metric:
         raise ConfigError(f"metric={metric!r}: name the reported key to optimize")
@@ -115,13 +114,12 @@ def run(
         raise ConfigError(
             "say when to stop: pass num_trials=N (or time_budget_s, or stop={metric: target})"
         )
-    executor = make_executor(executor)
     if trial_timeout_s is not None and not executor.supports_timeout:
         raise ConfigError(
             f"trial_timeout_s needs an executor that can kill a trial; "
             f"{type(executor).__name__} cannot: use executor='process'"
         )
-    slots = plan_slots(resources_per_trial or {"cpu": 1, "gpu": 0}, max_concurrent)
+    slots = executor.plan_slots(resources_per_trial or {"cpu": 1, "gpu": 0}, max_concurrent)
 
     name = name or f"{getattr(trainable, '__name__', 'trainable')}_{time.strftime('%Y%m%d-%H%M%S')}"
     root = Path(storage_path) if storage_path is not None else Path.home() / "rung_results"
@@ -130,7 +128,7 @@ def run(
 
     searcher_seed, scheduler_seed = np.random.SeedSequence(seed).spawn(2)
     searcher.setup(space, metric=metric, mode=mode, rng=np.random.default_rng(searcher_seed))
-    scheduler.setup(metric, mode, rng=np.random.default_rng(scheduler_seed))
+    scheduler.setup(metric, mode, rng=np.random.default_rng(scheduler_seed), num_trials=num_trials)
     experiment = Experiment(
         trainable,
         space,

@@ -301,7 +301,10 @@ class Experiment:
     def _end_stopped_by_scheduler(self) -> None:
         for trial_id in self.scheduler.take_stopped():
             trial = self.trials[trial_id]
-            if trial.status in (TrialStatus.PAUSED, TrialStatus.PENDING):
+            if trial.status is TrialStatus.RUNNING:
+                # Told to pause, not yet out of its worker: end it when it is.
+                self._intents[trial_id] = TrialStatus.STOPPED
+            elif trial.status in (TrialStatus.PAUSED, TrialStatus.PENDING):
                 self._record(trial, "ended", status=TrialStatus.STOPPED.value, error=None)
                 self._complete(trial, failed=False)
                 for callback in self.callbacks:
@@ -318,6 +321,12 @@ class Experiment:
             elif value >= target:
                 return True
         return False
+
+    def on_checkpoint(self, trial_id: str, path: str) -> None:
+        """Record a checkpoint a trial saved when asked to (SAVE)."""
+        trial = self.trials[trial_id]
+        if trial.status is TrialStatus.RUNNING:
+            self._record(trial, "checkpoint", path=path)
 
     def on_exit(self, exit: Exit) -> None:
         """Record how a run of a trial ended; retry, pause or finish it."""

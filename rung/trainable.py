@@ -57,6 +57,7 @@ class Trainable:
 
 
 SendReport = Callable[[dict[str, Any], "str | None"], Action]
+SendCheckpoint = Callable[[str], None]
 
 
 @dataclass
@@ -67,6 +68,7 @@ class TrialContext:
     trial_dir: str
     checkpoint: str | None
     send: SendReport
+    saved: SendCheckpoint
     iteration: int = 0
     last_checkpoint: str | None = None
 
@@ -178,10 +180,16 @@ class TrialRunner:
         checkpoint: str | None,
         trial_dir: str,
         send: SendReport,
+        saved: SendCheckpoint,
     ) -> Exit:
-        """Run one trial to its end and say how it ended."""
+        """Run one trial to its end and say how it ended.
+
+        Args:
+            send: passes a report to the driver and returns its decision.
+            saved: tells the driver of a checkpoint saved on its request.
+        """
         global _context
-        context = TrialContext(trial_id, trial_dir, checkpoint, send)
+        context = TrialContext(trial_id, trial_dir, checkpoint, send, saved)
         previous_dir = os.getcwd() if self.chdir else None
         _context = context
         try:
@@ -226,19 +234,19 @@ class TrialRunner:
             self._instance = instance
         if context.checkpoint:
             instance.load(context.checkpoint)
-        saved = None
         while True:
             metrics = instance.step()
             if not isinstance(metrics, Mapping):
                 raise RungError(f"{type(instance).__name__}.step() must return a dict of metrics")
             context.iteration += 1
-            action = context.send(dict(metrics), saved)
-            saved = None
-            if action is Action.PAUSE or action is Action.SAVE:
-                saved = self._save(instance, context)
-            if action is Action.PAUSE:
-                return Exit(context.trial_id, Outcome.STOPPED, checkpoint=saved)
-            if action is Action.STOP:
+            action = context.send(dict(metrics), None)
+            if action is Action.SAVE:
+                context.saved(self._save(instance, context))
+            elif action is Action.PAUSE:
+                return Exit(
+                    context.trial_id, Outcome.STOPPED, checkpoint=self._save(instance, context)
+                )
+            elif action is Action.STOP:
                 return Exit(context.trial_id, Outcome.STOPPED, checkpoint=context.last_checkpoint)
 
     def _save(self, instance: Trainable, context: TrialContext) -> str:

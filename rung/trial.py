@@ -170,6 +170,4 @@ class Trial:
             self.status = TrialStatus.PENDING
             self.config = record["config"]
             self.checkpoint = record["checkpoint"]
-            self.lineage.append(
-                {k: record[k] for k in ("time", "iteration", "donor", "config")}
-            )
+            self.lineage.append({k: record[k] for k in ("time", "iteration", "donor", "config")})

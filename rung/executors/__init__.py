@@ -9,10 +9,12 @@ from rung.executors.base import EventHandler, Executor
 from rung.executors.inline import InlineExecutor
 from rung.executors.process import ProcessExecutor
 from rung.executors.resources import Slot, detect_cpus, detect_gpus, plan_slots
+from rung.executors.simulated import SimulatedExecutor
 
 EXECUTORS: dict[str, type[Executor]] = {
     "inline": InlineExecutor,
     "process": ProcessExecutor,
+    "simulated": SimulatedExecutor,
 }
 
 
@@ -33,6 +35,7 @@ __all__ = [
     "Executor",
     "InlineExecutor",
     "ProcessExecutor",
+    "SimulatedExecutor",
     "Slot",
     "detect_cpus",
     "detect_gpus",

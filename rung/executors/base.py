@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from collections.abc import Mapping
 from typing import Any, Protocol
 
-from rung.executors.resources import Slot
+from rung.executors.resources import Slot, plan_slots
+from rung.trainable import check_trainable
 from rung.trial import Action, Exit, Report
 
 
@@ -14,6 +16,9 @@ class EventHandler(Protocol):
 
     def on_report(self, report: Report) -> Action:
         """Record a result and say whether the trial continues."""
+
+    def on_checkpoint(self, trial_id: str, path: str) -> None:
+        """Record a checkpoint a running trial saved on request."""
 
     def on_exit(self, exit: Exit) -> None:
         """Record the end of one run of a trial."""
@@ -34,6 +39,14 @@ class Executor(ABC):
         self.handler = handler
         self.slots = slots
         self.trial_timeout_s = trial_timeout_s
+
+    def check_trainable(self, trainable: Any) -> None:
+        """Refuse, before any trial starts, a trainable this executor cannot run."""
+        check_trainable(trainable)
+
+    def plan_slots(self, resources: Mapping[str, float], max_concurrent: int | None) -> list[Slot]:
+        """The slots trials of this size fill (by default, this machine's CPUs and GPUs)."""
+        return plan_slots(resources, max_concurrent)
 
     @property
     @abstractmethod

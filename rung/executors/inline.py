@@ -52,8 +52,11 @@ class InlineExecutor(Executor):
             except Exception as error:
                 raise _DriverError(error) from error
 
+        def saved(path):
+            self.handler.on_checkpoint(trial_id, path)
+
         try:
-            exit = self._runner.run(trial_id, config, checkpoint, trial_dir, send)
+            exit = self._runner.run(trial_id, config, checkpoint, trial_dir, send, saved)
         except _DriverError as wrapped:
             raise wrapped.error from None
         self.handler.on_exit(exit)

@@ -136,6 +136,8 @@ class ProcessExecutor(Executor):
         if kind == "report":
             action = self.handler.on_report(Report(worker.trial_id, body[0], body[1]))
             worker.conn.send_bytes(ACTION_BYTES[action])
+        elif kind == "checkpoint":
+            self.handler.on_checkpoint(worker.trial_id, body[0])
         else:
             worker.trial_id = None
             self.handler.on_exit(body[0])

@@ -63,6 +63,9 @@ def worker_main(conn: Connection, payload: bytes, environment: dict[str, str]) -
         conn.send_bytes(dumps(("report", metrics, checkpoint_path)))
         return _ACTIONS[conn.recv_bytes()]
 
+    def saved(path: str) -> None:
+        conn.send_bytes(dumps(("checkpoint", path)))
+
     while True:
         try:
             message = pickle.loads(conn.recv_bytes())
@@ -71,5 +74,5 @@ def worker_main(conn: Connection, payload: bytes, environment: dict[str, str]) -
         if message is None:
             return
         trial_id, config, checkpoint, trial_dir = message
-        exit = runner.run(trial_id, config, checkpoint, trial_dir, send)
+        exit = runner.run(trial_id, config, checkpoint, trial_dir, send, saved)
         conn.send_bytes(dumps(("exit", exit)))

@@ -3,11 +3,23 @@
 from __future__ import annotations
 
 from rung.errors import ConfigError
+from rung.schedulers.asha import ASHAScheduler, AsyncHyperBandScheduler
 from rung.schedulers.base import Scheduler
+from rung.schedulers.curve import CurveStoppingRule
 from rung.schedulers.fifo import FIFOScheduler
+from rung.schedulers.hyperband import HyperBandScheduler, SuccessiveHalvingScheduler
+from rung.schedulers.median import MedianStoppingRule
+from rung.schedulers.pbt import PopulationBasedTraining
 
 SCHEDULERS: dict[str, type[Scheduler]] = {
     "fifo": FIFOScheduler,
+    "median": MedianStoppingRule,
+    "sha": SuccessiveHalvingScheduler,
+    "asha": ASHAScheduler,
+    "hyperband": HyperBandScheduler,
+    "async_hyperband": AsyncHyperBandScheduler,
+    "curve": CurveStoppingRule,
+    "pbt": PopulationBasedTraining,
 }
 
 
@@ -24,4 +36,16 @@ def make_scheduler(spec: str | Scheduler | None) -> Scheduler:
     )
 
 
-__all__ = ["SCHEDULERS", "FIFOScheduler", "Scheduler", "make_scheduler"]
+__all__ = [
+    "SCHEDULERS",
+    "ASHAScheduler",
+    "AsyncHyperBandScheduler",
+    "CurveStoppingRule",
+    "FIFOScheduler",
+    "HyperBandScheduler",
+    "MedianStoppingRule",
+    "PopulationBasedTraining",
+    "Scheduler",
+    "SuccessiveHalvingScheduler",
+    "make_scheduler",
+]

@@ -18,11 +18,25 @@ class Scheduler(ABC):
     mode and a seeded generator before the first trial.
     """
 
-    def setup(self, metric: str, mode: str, rng: np.random.Generator | None = None) -> None:
-        """Bind the scheduler to the metric it compares trials by."""
+    def setup(
+        self,
+        metric: str,
+        mode: str,
+        rng: np.random.Generator | None = None,
+        num_trials: int | None = None,
+    ) -> None:
+        """Bind the scheduler to the metric it compares trials by.
+
+        Args:
+            metric: the reported key trials are ranked by.
+            mode: "min" or "max".
+            rng: the scheduler's randomness.
+            num_trials: how many trials the experiment will create, if known.
+        """
         self.metric = metric
         self.mode = mode
         self.rng = rng if rng is not None else np.random.default_rng()
+        self.num_trials = num_trials
 
     def on_trial_add(self, trial: Trial) -> None:
         """A new trial was created."""

@@ -1,0 +1,1 @@
+"""Benchmark problems: test functions and learning curves for the simulated executor."""

@@ -1,0 +1,38 @@
+"""Helpers the schedulers share: reading the budget and the score out of a result."""
+
+from __future__ import annotations
+
+import math
+import numbers
+from typing import Any
+
+from rung.errors import ConfigError
+
+
+def budget_of(result: dict[str, Any], time_attr: str) -> float:
+    """How much budget a result says its trial has used, in ``time_attr``'s units."""
+    try:
+        value = result[time_attr]
+    except KeyError:
+        raise ConfigError(
+            f"the scheduler measures budget by {time_attr!r}, which the result does not have "
+            f"(keys: {sorted(result)}); report it or set time_attr= to a reported key"
+        ) from None
+    if not isinstance(value, numbers.Real) or isinstance(value, bool):
+        raise ConfigError(f"time_attr {time_attr!r} must be a number, got {value!r}")
+    return float(value)
+
+
+def score_of(result: dict[str, Any], metric: str, mode: str) -> float:
+    """The metric as a score where lower is better; NaN and missing values score worst."""
+    value = result.get(metric)
+    if value is None or not isinstance(value, numbers.Real) or math.isnan(value):
+        return math.inf
+    return float(value) if mode == "min" else -float(value)
+
+
+def check_positive(owner: str, **values: float) -> None:
+    """Refuse non-positive settings, naming the knob."""
+    for name, value in values.items():
+        if not isinstance(value, numbers.Real) or isinstance(value, bool) or not value > 0:
+            raise ConfigError(f"{owner}({name}={value!r}): must be a positive number")
