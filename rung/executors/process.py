@@ -8,6 +8,7 @@ timeout is replaced by a fresh one on the same slot.
 
 from __future__ import annotations
 
+import math
 import multiprocessing as mp
 import pickle
 import selectors
@@ -34,6 +35,7 @@ class _Worker:
     conn: Connection
     trial_id: str | None = None
     started: float = 0.0
+    ready: bool = False
 
 
 def serialize_trainable(trainable: Any) -> bytes:
@@ -106,7 +108,7 @@ class ProcessExecutor(Executor):
     def launch(self, trial_id, config, checkpoint, trial_dir) -> None:
         worker = next(w for w in self._workers if w.trial_id is None)
         worker.trial_id = trial_id
-        worker.started = time.monotonic()
+        worker.started = time.monotonic() if worker.ready else math.inf
         worker.conn.send_bytes(dumps((trial_id, config, checkpoint, trial_dir)))
 
     def now(self) -> float:
@@ -130,6 +132,18 @@ class ProcessExecutor(Executor):
             kind, *body = pickle.loads(worker.conn.recv_bytes())
         except (EOFError, OSError):
             self._replace(worker, describe_death(self._reap(worker)))
+            return
+        if kind == "fatal":
+            raise ConfigError(
+                f"the trainable could not be loaded in a worker process:\n{body[0]}\n"
+                "Is it defined in a module the workers can import (run from the same "
+                "directory, with the same environment)?"
+            )
+        if kind == "ready":
+            # A trial's time limit counts from when its worker could start it.
+            worker.ready = True
+            if worker.trial_id is not None:
+                worker.started = time.monotonic()
             return
         if worker.trial_id is None:
             return

@@ -8,6 +8,7 @@ import os
 import pickle
 import signal
 import sys
+import traceback
 from multiprocessing.connection import Connection
 from typing import Any
 
@@ -57,7 +58,12 @@ def worker_main(conn: Connection, payload: bytes, environment: dict[str, str]) -
 
     from rung.trainable import TrialRunner
 
-    runner = TrialRunner(cloudpickle.loads(payload))
+    try:
+        runner = TrialRunner(cloudpickle.loads(payload))
+    except Exception:
+        conn.send_bytes(dumps(("fatal", traceback.format_exc())))
+        return
+    conn.send_bytes(dumps(("ready",)))
 
     def send(metrics: dict[str, Any], checkpoint_path: str | None) -> Action:
         conn.send_bytes(dumps(("report", metrics, checkpoint_path)))

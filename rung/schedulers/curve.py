@@ -24,7 +24,6 @@ import warnings
 from typing import Any
 
 import numpy as np
-from scipy import optimize, stats
 
 from rung.errors import ConfigError
 from rung.schedulers._common import budget_of, check_positive, score_of
@@ -49,6 +48,8 @@ FAMILIES = {"power": _power, "exponential": _exponential, "log": _logarithmic}
 
 def extrapolate(budgets: np.ndarray, scores: np.ndarray, horizon: float) -> tuple[float, float]:
     """Mean and standard deviation of the curve's predicted score at ``horizon``."""
+    from scipy import optimize
+
     scale = max(float(budgets.max()), 1e-12)
     t, target = budgets / scale, horizon / scale
     spread = float(np.ptp(scores)) or 1.0
@@ -135,7 +136,8 @@ class CurveStoppingRule(Scheduler):
         if not self._due(len(scores)) or not math.isfinite(best_before):
             return CONTINUE
         mean, sd = extrapolate(np.array(budgets), np.array(scores), self.max_t)
-        if stats.norm.cdf((best_before - mean) / sd) < self.threshold:
+        probability_better = 0.5 * math.erfc((mean - best_before) / (sd * math.sqrt(2)))
+        if probability_better < self.threshold:
             return STOP
         return CONTINUE
 

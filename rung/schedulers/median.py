@@ -64,10 +64,8 @@ class MedianStoppingRule(Scheduler):
         total, count, best = total + score, count + 1, min(best, score)
         self._sums[trial.trial_id] = (total, count, best)
         others = self._averages_at.setdefault(step, [])
-        decision = CONTINUE
-        if step >= self.grace_period and len(others) >= self.min_samples_required:
-            if best > _median(others):
-                decision = STOP
+        judged = step >= self.grace_period and len(others) >= self.min_samples_required
+        decision = STOP if judged and best > _median(others) else CONTINUE
         bisect.insort(others, total / count)
         return decision
 

@@ -133,3 +133,18 @@ def test_configs_and_metrics_holding_local_classes_travel_by_value(tune):
 
     results = tune(train, {"x": rung.uniform(0, 1), "model": Model}, num_trials=2)
     assert all(t.last_result["model"].depth == 3 for t in results.trials)
+
+
+def test_a_trainable_workers_cannot_load_ends_the_experiment_with_the_reason(tune, tmp_path):
+    module = tmp_path / "vanishing_module.py"
+    module.write_text("def train(config):\n    return {'loss': 1.0}\n")
+    sys.path.insert(0, str(tmp_path))
+    try:
+        import vanishing_module
+
+        module.unlink()  # the driver has it; workers will not find it
+        with pytest.raises(rung.ConfigError, match="could not be loaded in a worker process"):
+            tune(vanishing_module.train, {"x": rung.uniform(0, 1)}, num_trials=2)
+    finally:
+        sys.path.remove(str(tmp_path))
+        sys.modules.pop("vanishing_module", None)
