@@ -137,6 +137,26 @@ class Results:
         rows = [{"trial_id": t.trial_id, **r} for t in self.trials for r in t.results]
         return pd.DataFrame(rows)
 
+    def pbt_schedule(self, param: str, trial: Trial | None = None) -> list[tuple[float, Any]]:
+        """The values of ``param`` the best trial's state was trained with, over time.
+
+        Population-based training copies states between trials; this follows the copies
+        back along the trial's lineage. Returns ``[(training_iteration, value), ...]``, each
+        value holding from its iteration on. ``rung.pbt_schedule.fit_step_schedule`` turns
+        it into milestones and factors for ``MultiStepLR``.
+
+        Args:
+            param: a config key, ``"a/b"`` for nested ones.
+            trial: the trial to follow (default: the best one).
+        """
+        from rung.pbt_schedule import lineage_schedule
+
+        trial = trial or self.best_trial
+        if trial is None:
+            return []
+        by_id = {t.trial_id: t for t in self.trials}
+        return lineage_schedule(by_id, trial.trial_id, param)
+
     def __len__(self) -> int:
         return len(self.trials)
 

@@ -117,6 +117,11 @@ class Trial:
     end_time: float | None = None
     run_start_time: float | None = None
     lineage: list[dict[str, Any]] = field(default_factory=list)
+    initial_config: dict[str, Any] | None = None
+
+    def __post_init__(self) -> None:
+        if self.initial_config is None:
+            self.initial_config = self.config
 
     @property
     def last_result(self) -> dict[str, Any] | None:

@@ -183,7 +183,10 @@ class HyperBandScheduler(Scheduler):
         for trial in candidates:
             bracket = self._bracket_of.get(trial.trial_id)
             # A trial waiting for a retry runs; a paused one only once promoted.
-            if trial.status is TrialStatus.PENDING or trial.trial_id in bracket.to_resume:
+            if trial.status is TrialStatus.PENDING:
+                return trial
+            if trial.trial_id in bracket.to_resume:
+                bracket.to_resume.discard(trial.trial_id)
                 return trial
         return None
 

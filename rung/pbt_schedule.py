@@ -1,0 +1,90 @@
+"""What population-based training found, as a schedule a user can reuse without PBT.
+
+PBT's best trial carries a state copied, at each exploit, from another trial that had its own
+history. Following those copies back gives the hyperparameter values the best model was
+actually trained with, over time; ``fit_step_schedule`` turns a learning-rate schedule into
+milestones and factors for ``torch.optim.lr_scheduler.MultiStepLR`` (or ``LambdaLR``).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from rung.results import flatten
+from rung.trial import Trial
+
+
+def lineage_schedule(
+    trials: Mapping[str, Trial], trial_id: str, param: str, until: float = math.inf
+) -> list[tuple[float, Any]]:
+    """``[(iteration, value), ...]``: the value of ``param`` (a ``/``-joined config key) the
+    state of ``trial_id`` was trained with from each iteration on, up to ``until``."""
+    trial = trials[trial_id]
+    exploits = [e for e in trial.lineage if e["iteration"] <= until]
+    if not exploits:
+        schedule = [(0, flatten(trial.initial_config)[param])]
+    else:
+        last = exploits[-1]
+        schedule = lineage_schedule(trials, last["donor"], param, last["iteration"])
+        schedule.append((last["iteration"], flatten(last["config"])[param]))
+    return _merge(schedule)
+
+
+def _merge(schedule: list[tuple[float, Any]]) -> list[tuple[float, Any]]:
+    merged: list[tuple[float, Any]] = []
+    for iteration, value in schedule:
+        if merged and merged[-1][1] == value:
+            continue
+        if merged and merged[-1][0] == iteration:
+            merged[-1] = (iteration, value)
+        else:
+            merged.append((iteration, value))
+    return merged
+
+
+@dataclass(frozen=True)
+class StepSchedule:
+    """A piecewise-constant schedule: ``initial``, times ``factors[i]`` from ``milestones[i]``.
+
+    ``MultiStepLR`` takes one factor (``gamma``) for every milestone: ``gamma`` is their
+    geometric mean; ``lr_lambda`` reproduces the schedule exactly with ``LambdaLR``.
+    """
+
+    initial: float
+    milestones: tuple[int, ...]
+    factors: tuple[float, ...]
+
+    @property
+    def gamma(self) -> float:
+        """One factor for ``MultiStepLR(optimizer, milestones, gamma)``."""
+        if not self.factors:
+            return 1.0
+        return math.exp(sum(math.log(f) for f in self.factors) / len(self.factors))
+
+    def value_at(self, iteration: float) -> float:
+        """The schedule's value at ``iteration``."""
+        value = self.initial
+        for milestone, factor in zip(self.milestones, self.factors, strict=True):
+            if iteration >= milestone:
+                value *= factor
+        return value
+
+    def lr_lambda(self, epoch: int) -> float:
+        """The multiplier of the initial value at ``epoch``, for ``LambdaLR``."""
+        return self.value_at(epoch) / self.initial
+
+
+def fit_step_schedule(schedule: list[tuple[float, float]]) -> StepSchedule:
+    """The step schedule of a numeric ``lineage_schedule``."""
+    if not schedule:
+        raise ValueError("the schedule is empty")
+    initial = float(schedule[0][1])
+    milestones, factors, previous = [], [], initial
+    for iteration, value in schedule[1:]:
+        milestones.append(round(iteration))
+        factors.append(float(value) / previous)
+        previous = float(value)
+    return StepSchedule(initial, tuple(milestones), tuple(factors))
