@@ -6,10 +6,11 @@ latest score. A trial in the bottom ``quantile_fraction`` exploits one chosen at
 the top quantile (never itself: the quantiles never overlap): it restarts from that trial's
 checkpoint with its configuration, explored. Exploring resamples a mutated hyperparameter with
 ``resample_probability``, else multiplies it by one of ``perturbation_factors`` (clipped to
-its domain) or, for a list of values, moves to a neighbouring one. Trials in the top quantile
-are asked to checkpoint so that they can be copied. With a population larger than the free
-slots, trials time-share the workers: at each interval a trial pauses if another waits with
-less progress, and the least advanced waiting trial runs next.
+its domain) or, for a list of values, moves to a neighbouring one. Every trial above the
+bottom quantile is asked to checkpoint at each interval, so that whichever is copied is
+copied as it is now. With a population larger than the free slots, trials time-share the
+workers: at each interval a trial pauses if another waits with less progress, and the least
+advanced waiting trial runs next.
 """
 
 from __future__ import annotations
@@ -115,13 +116,13 @@ class PopulationBasedTraining(Scheduler):
         if trial_id in lower:
             donor = upper[int(self.rng.integers(len(upper)))]
             decision = Decision.exploit(donor, self.explore(self._configs[donor]))
-        elif trial_id in upper:
-            decision = SAVE
         else:
-            decision = CONTINUE
+            # Any trial above the bottom may be in the top when another exploits: keep its
+            # checkpoint current.
+            decision = SAVE
         if decision.donor is None and self._should_yield(budget):
             decision = PAUSE
-        if decision is not CONTINUE and decision is not SAVE:
+        if decision is not SAVE:
             self._waiting[trial_id] = budget
         return decision
 
