@@ -7,7 +7,6 @@ scheduler, and answers. Algorithms never see a clock or a process.
 
 from __future__ import annotations
 
-import inspect
 import math
 import os
 import warnings
@@ -112,9 +111,9 @@ class Experiment:
         self._by_status: dict[TrialStatus, dict[str, Trial]] = {s: {} for s in TrialStatus}
         self._run_base: dict[str, float] = {}
         self._metric_seen = False
-        # A class trainable saves only when asked; ask after every step if a retry may
-        # need to resume from there.
-        self._save_for_retry = inspect.isclass(trainable) and failures.max_failures > 0
+        # Class trainables and lazy checkpoints (report(checkpoint=fn)) save only when asked:
+        # ask after every step when a retry may need to resume from there.
+        self._save_for_retry = failures.max_failures > 0
         self.stop_reason: str | None = None
 
     # the loop ----------------------------------------------------------------------------

@@ -75,6 +75,11 @@ class TrialContext:
     def checkpoint_dir(self) -> Path:
         return Path(self.trial_dir) / "checkpoints" / f"ckpt_{self.iteration:06d}"
 
+    def save(self, checkpoint: Any) -> str:
+        """Write a checkpoint for the current iteration; returns its folder."""
+        self.last_checkpoint = save_checkpoint(checkpoint, self.checkpoint_dir())
+        return self.last_checkpoint
+
     def ensure_dir(self) -> Path:
         path = Path(self.trial_dir)
         path.mkdir(parents=True, exist_ok=True)
@@ -103,17 +108,24 @@ def report(
 
     Args:
         metrics: a dict of metrics, as an alternative to keyword arguments.
-        checkpoint: a dict to pickle, or a directory to copy, from which the trial can resume
-            (``rung.get_checkpoint()``).
+        checkpoint: what the trial can resume from (``rung.get_checkpoint()``): a dict to
+            pickle or a directory to copy, saved now; or a function returning one, called
+            only when the scheduler will need a checkpoint (to pause the trial, to let
+            population-based training copy it, to retry it), which keeps saving off the
+            path of trials that never need it.
     """
     context = _current()
     values = {**(metrics or {}), **kwargs}
     context.iteration += 1
+    lazy = callable(checkpoint)
     path = None
-    if checkpoint is not None:
-        path = save_checkpoint(checkpoint, context.checkpoint_dir())
-        context.last_checkpoint = path
+    if checkpoint is not None and not lazy:
+        path = context.save(checkpoint)
     action = context.send(values, path)
+    if lazy and action in (Action.SAVE, Action.PAUSE):
+        path = context.save(checkpoint())
+        if action is Action.SAVE:
+            context.saved(path)
     if action is not Action.CONTINUE and action is not Action.SAVE:
         raise StopTrial(action)
 
