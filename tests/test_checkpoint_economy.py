@@ -5,6 +5,7 @@ import os
 import pytest
 
 import rung
+from rung.checkpoint import load_checkpoint
 from rung.schedulers import ASHAScheduler, HyperBandScheduler, PopulationBasedTraining
 from rung.trial import TrialStatus
 from tests import trainables
@@ -59,11 +60,12 @@ def test_pbt_copies_the_donors_checkpoint(tune, executor):
     )
     results = tune(trainables.lazy_checkpoints, X, num_trials=4, scheduler=pbt, executor=executor)
     continued = [
-        t.results[step["iteration"]]
+        (t.results[step["iteration"]], load_checkpoint(step["checkpoint"]))
         for t in results.trials
         for step in t.lineage[:1]
         if len(t.results) > step["iteration"]
     ]
     assert continued, "some trial went on from another trial's checkpoint"
-    assert all(r["origin"] != r["trial"] for r in continued)
+    for resumed, copied in continued:
+        assert (resumed["epoch"], resumed["origin"]) == (copied["epoch"] + 1, copied["origin"])
     assert all(t.last_result["epoch"] == 10 for t in results.trials)
