@@ -175,4 +175,5 @@ class Trial:
             self.status = TrialStatus.PENDING
             self.config = record["config"]
             self.checkpoint = record["checkpoint"]
-            self.lineage.append({k: record[k] for k in ("time", "iteration", "donor", "config")})
+            keys = ("time", "iteration", "donor", "config", "checkpoint")
+            self.lineage.append({k: record[k] for k in keys})
