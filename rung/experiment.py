@@ -23,7 +23,7 @@ from rung.schedulers.base import Scheduler
 from rung.searchers.base import Searcher
 from rung.space import Space
 from rung.store.base import Store
-from rung.trial import Action, Decision, Exit, Outcome, Report, Trial, TrialStatus
+from rung.trial import Action, Decision, Exit, Launch, Outcome, Report, Trial, TrialStatus
 
 _POLL_INTERVAL_S = 0.5
 
@@ -213,7 +213,15 @@ class Experiment:
     def _launch(self, trial: Trial) -> None:
         self._run_base[trial.trial_id] = (trial.last_result or {}).get("time_total_s", 0.0)
         self._record(trial, "started", config=trial.config)
-        self.executor.launch(trial.trial_id, trial.config, trial.checkpoint, self.trial_dir(trial))
+        self.executor.launch(
+            Launch(
+                trial.trial_id,
+                trial.config,
+                trial.checkpoint,
+                self.trial_dir(trial),
+                trial.iterations,
+            )
+        )
         for callback in self.callbacks:
             callback.on_trial_start(trial)
 

@@ -17,7 +17,7 @@ from typing import Any
 
 from rung.checkpoint import load_checkpoint, save_checkpoint
 from rung.errors import ConfigError, RungError
-from rung.trial import Action, Exit, Outcome
+from rung.trial import Action, Exit, Launch, Outcome
 
 
 class StopTrial(BaseException):
@@ -185,23 +185,19 @@ class TrialRunner:
         self.chdir = chdir
         self._instance: Trainable | None = None
 
-    def run(
-        self,
-        trial_id: str,
-        config: dict[str, Any],
-        checkpoint: str | None,
-        trial_dir: str,
-        send: SendReport,
-        saved: SendCheckpoint,
-    ) -> Exit:
+    def run(self, launch: Launch, send: SendReport, saved: SendCheckpoint) -> Exit:
         """Run one trial to its end and say how it ended.
 
         Args:
+            launch: which trial, with what, from where.
             send: passes a report to the driver and returns its decision.
             saved: tells the driver of a checkpoint saved on its request.
         """
         global _context
-        context = TrialContext(trial_id, trial_dir, checkpoint, send, saved)
+        trial_id, config = launch.trial_id, launch.config
+        context = TrialContext(
+            trial_id, launch.trial_dir, launch.checkpoint, send, saved, launch.iteration
+        )
         previous_dir = os.getcwd() if self.chdir else None
         _context = context
         try:

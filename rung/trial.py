@@ -70,6 +70,26 @@ FINISH = Decision(Action.FINISH)
 
 
 @dataclass(frozen=True)
+class Launch:
+    """What a worker needs to start one run of a trial.
+
+    Attributes:
+        trial_id: the trial.
+        config: its configuration.
+        checkpoint: where to resume from, or None to start afresh.
+        trial_dir: its folder (checkpoints go under it).
+        iteration: results it reported before this run, so that checkpoints are named by
+            the trial's own count and never overwrite an earlier run's.
+    """
+
+    trial_id: str
+    config: dict[str, Any]
+    checkpoint: str | None
+    trial_dir: str
+    iteration: int = 0
+
+
+@dataclass(frozen=True)
 class Report:
     """A result a running trial reported, as the executor hands it to the driver."""
 

@@ -8,7 +8,7 @@ from typing import Any, Protocol
 
 from rung.executors.resources import Slot, plan_slots
 from rung.trainable import check_trainable
-from rung.trial import Action, Exit, Report
+from rung.trial import Action, Exit, Launch, Report
 
 
 class EventHandler(Protocol):
@@ -54,10 +54,8 @@ class Executor(ABC):
         """How many more trials can start now."""
 
     @abstractmethod
-    def launch(
-        self, trial_id: str, config: dict[str, Any], checkpoint: str | None, trial_dir: str
-    ) -> None:
-        """Start one run of a trial (from ``checkpoint`` when given)."""
+    def launch(self, launch: Launch) -> None:
+        """Start one run of a trial (from its checkpoint when it has one)."""
 
     @abstractmethod
     def poll(self, timeout: float) -> None:

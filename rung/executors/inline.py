@@ -8,11 +8,10 @@ from __future__ import annotations
 
 import time
 from collections import deque
-from typing import Any
 
 from rung.executors.base import Executor
 from rung.trainable import TrialRunner
-from rung.trial import Report
+from rung.trial import Launch, Report
 
 
 class _DriverError(BaseException):
@@ -32,19 +31,20 @@ class InlineExecutor(Executor):
     def start(self, trainable, handler, slots, trial_timeout_s=None) -> None:
         super().start(trainable, handler, slots[:1], trial_timeout_s)
         self._runner = TrialRunner(trainable, chdir=False)
-        self._queue: deque[tuple[str, dict[str, Any], str | None, str]] = deque()
+        self._queue: deque[Launch] = deque()
 
     @property
     def free_slots(self) -> int:
         return 0 if self._queue else 1
 
-    def launch(self, trial_id, config, checkpoint, trial_dir) -> None:
-        self._queue.append((trial_id, config, checkpoint, trial_dir))
+    def launch(self, launch: Launch) -> None:
+        self._queue.append(launch)
 
     def poll(self, timeout: float) -> None:
         if not self._queue:
             return
-        trial_id, config, checkpoint, trial_dir = self._queue.popleft()
+        launch = self._queue.popleft()
+        trial_id = launch.trial_id
 
         def send(metrics, checkpoint_path):
             try:
@@ -56,7 +56,7 @@ class InlineExecutor(Executor):
             self.handler.on_checkpoint(trial_id, path)
 
         try:
-            exit = self._runner.run(trial_id, config, checkpoint, trial_dir, send, saved)
+            exit = self._runner.run(launch, send, saved)
         except _DriverError as wrapped:
             raise wrapped.error from None
         self.handler.on_exit(exit)

@@ -25,7 +25,7 @@ from rung.errors import ConfigError
 from rung.executors.base import Executor
 from rung.executors.resources import Slot
 from rung.executors.worker import ACTION_BYTES, dumps, worker_main
-from rung.trial import Exit, Outcome, Report
+from rung.trial import Exit, Launch, Outcome, Report
 
 
 @dataclass
@@ -105,11 +105,11 @@ class ProcessExecutor(Executor):
     def free_slots(self) -> int:
         return sum(w.trial_id is None for w in self._workers)
 
-    def launch(self, trial_id, config, checkpoint, trial_dir) -> None:
+    def launch(self, launch: Launch) -> None:
         worker = next(w for w in self._workers if w.trial_id is None)
-        worker.trial_id = trial_id
+        worker.trial_id = launch.trial_id
         worker.started = time.monotonic() if worker.ready else math.inf
-        worker.conn.send_bytes(dumps((trial_id, config, checkpoint, trial_dir)))
+        worker.conn.send_bytes(dumps(launch))
 
     def now(self) -> float:
         return time.monotonic()

@@ -22,7 +22,7 @@ from typing import Any
 from rung.errors import ConfigError
 from rung.executors.base import Executor
 from rung.executors.resources import Slot
-from rung.trial import Action, Exit, Outcome, Report
+from rung.trial import Action, Exit, Launch, Outcome, Report
 
 SimulatedStep = Callable[[dict[str, Any], int], "tuple[Mapping[str, Any], float] | None"]
 
@@ -88,9 +88,11 @@ class SimulatedExecutor(Executor):
     def now(self) -> float:
         return self._clock
 
-    def launch(self, trial_id, config, checkpoint, trial_dir) -> None:
-        run = _Run(trial_id, config, checkpoint_iteration(checkpoint), self._clock)
-        self._running[trial_id] = run
+    def launch(self, launch: Launch) -> None:
+        run = _Run(
+            launch.trial_id, launch.config, checkpoint_iteration(launch.checkpoint), self._clock
+        )
+        self._running[launch.trial_id] = run
         self._schedule_step(run)
 
     def _schedule_step(self, run: _Run) -> None:

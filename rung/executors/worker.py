@@ -79,6 +79,5 @@ def worker_main(conn: Connection, payload: bytes, environment: dict[str, str]) -
             return
         if message is None:
             return
-        trial_id, config, checkpoint, trial_dir = message
-        exit = runner.run(trial_id, config, checkpoint, trial_dir, send, saved)
+        exit = runner.run(message, send, saved)
         conn.send_bytes(dumps(("exit", exit)))
