@@ -1,0 +1,344 @@
+"""Early-stopping schedulers on the simulated clock: how much sooner they find good models.
+
+Random search under FIFO, median stopping, ASHA, Hyperband, asynchronous Hyperband and PBT,
+on LCBench tasks (YAHPO surrogate) and on recorded digits-MLP curves, at several worker
+counts and seeds. For each: the best validation accuracy seen by a fixed simulated budget,
+and the simulated time to reach random search's (FIFO's) final quality; a plot of
+best-so-far against simulated time; the cost of one scheduler decision at 10,000 trials.
+
+    python benchmarks/schedulers.py --data ../shared/data/yahpo --out benchmarks/results
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+import tempfile
+import time
+import warnings
+from multiprocessing import Pool
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+import rung  # noqa: E402
+from benchmarks.problems.curves import SPACE as CURVE_SPACE  # noqa: E402
+from benchmarks.problems.curves import make_curve  # noqa: E402
+from benchmarks.problems.digits_table import DigitsTable  # noqa: E402
+from benchmarks.problems.lcbench import DEFAULT_PATH, LCBench  # noqa: E402
+from rung.executors import SimulatedExecutor  # noqa: E402
+from rung.schedulers import (  # noqa: E402
+    ASHAScheduler,
+    AsyncHyperBandScheduler,
+    HyperBandScheduler,
+    MedianStoppingRule,
+    PopulationBasedTraining,
+)
+
+SCHEDULERS = ["fifo", "median", "asha", "hyperband", "async_hyperband", "pbt"]
+LCBENCH_TASKS = ["7593", "167168", "189873"]
+PBT_MUTATIONS = {
+    "lcbench": {
+        "learning_rate": rung.loguniform(1e-4, 1e-1),
+        "momentum": rung.uniform(0.1, 0.99),
+        "weight_decay": rung.uniform(1e-5, 1e-1),
+    },
+}
+
+
+def load_problem(name: str, data: Path):
+    if name == "digits":
+        return DigitsTable()
+    return LCBench(name.removeprefix("lcbench-"), data)
+
+
+def make_scheduler(name: str, problem, workers: int):
+    max_t = problem.max_t
+    if name == "median":
+        return MedianStoppingRule(grace_period=3)
+    if name == "asha":
+        return ASHAScheduler(max_t=max_t, grace_period=1, reduction_factor=3)
+    if name == "hyperband":
+        return HyperBandScheduler(max_t=max_t, grace_period=1, reduction_factor=3)
+    if name == "async_hyperband":
+        return AsyncHyperBandScheduler(max_t=max_t, grace_period=1, reduction_factor=3)
+    if name == "pbt":
+        mutations = (
+            {"row": problem.space["row"]}
+            if isinstance(problem, DigitsTable)
+            else PBT_MUTATIONS["lcbench"]
+        )
+        return PopulationBasedTraining(
+            perturbation_interval=4, hyperparam_mutations=mutations, quantile_fraction=0.25
+        )
+    return "fifo"
+
+
+def full_trial_seconds(problem, samples: int = 200) -> float:
+    """Mean simulated time of a trial run to ``max_t``, over random configurations."""
+    space = rung.Space(problem.space)
+    rng = np.random.default_rng(12345)
+    totals = []
+    for _ in range(samples):
+        config = space.sample(rng)
+        totals.append(sum(problem(config, i)[1] for i in range(1, problem.max_t + 1)))
+    return float(np.mean(totals))
+
+
+def one_run(job: tuple) -> dict:
+    """Run one (problem, scheduler, workers, seed) and return its best-so-far trajectory."""
+    warnings.simplefilter("ignore", rung.RungWarning)
+    problem_name, scheduler_name, workers, seed, budget, data = job
+    problem = load_problem(problem_name, data)
+    scheduler = make_scheduler(scheduler_name, problem, workers)
+    num_trials = max(16, workers) if scheduler_name == "pbt" else None
+    started = time.perf_counter()
+    with tempfile.TemporaryDirectory() as storage:
+        results = rung.run(
+            problem,
+            problem.space,
+            metric=problem.metric,
+            mode=problem.mode,
+            scheduler=scheduler,
+            num_trials=num_trials,
+            time_budget_s=budget,
+            executor=SimulatedExecutor(workers),
+            seed=seed,
+            verbose=0,
+            storage_path=storage,
+            name="bench",
+        )
+    wall = time.perf_counter() - started
+    frame = results.results_dataframe()
+    frame = frame.sort_values("experiment_time_s")
+    times = frame["experiment_time_s"].to_numpy()
+    best = np.maximum.accumulate(frame[problem.metric].fillna(-np.inf).to_numpy())
+    return {
+        "problem": problem_name,
+        "scheduler": scheduler_name,
+        "workers": workers,
+        "seed": seed,
+        "times": times.tolist(),
+        "best": best.tolist(),
+        "trials": len(results.trials),
+        "epochs": len(frame),
+        "wall_s": wall,
+    }
+
+
+def best_at(run: dict, t: float) -> float:
+    index = np.searchsorted(run["times"], t, side="right") - 1
+    return run["best"][index] if index >= 0 else float("nan")
+
+
+def time_to(run: dict, target: float) -> float:
+    reached = np.nonzero(np.asarray(run["best"]) >= target)[0]
+    return run["times"][reached[0]] if len(reached) else float("inf")
+
+
+def summarize(runs: list[dict], budgets: dict) -> list[dict]:
+    rows = []
+    keys = sorted({(r["problem"], r["workers"]) for r in runs})
+    for problem, workers in keys:
+        budget = budgets[(problem, workers)]
+        group = [r for r in runs if r["problem"] == problem and r["workers"] == workers]
+        fifo = [r for r in group if r["scheduler"] == "fifo"]
+        target = statistics.median(best_at(r, budget) for r in fifo)
+        fifo_time = statistics.median(time_to(r, target) for r in fifo)
+        for name in SCHEDULERS:
+            chosen = [r for r in group if r["scheduler"] == name]
+            finals = [best_at(r, budget) for r in chosen]
+            reach = [time_to(r, target) for r in chosen]
+            median_time = statistics.median(reach)
+            rows.append(
+                {
+                    "problem": problem,
+                    "workers": workers,
+                    "scheduler": name,
+                    "budget_s": budget,
+                    "final_median": float(statistics.median(finals)),
+                    "final_q25": float(np.percentile(finals, 25)),
+                    "final_q75": float(np.percentile(finals, 75)),
+                    "target": float(target),
+                    "time_to_target_median": float(median_time),
+                    "speedup_vs_fifo": float(fifo_time / median_time) if median_time > 0 else None,
+                    "reached": int(np.isfinite(reach).sum()),
+                    "runs": len(chosen),
+                    "trials_median": float(statistics.median(r["trials"] for r in chosen)),
+                }
+            )
+    return rows
+
+
+def decision_cost(trials: int = 10_000) -> dict:
+    """Median and 99th percentile of one on_trial_result call, in ms, at ``trials`` trials."""
+    costs = {}
+    curve = make_curve(27)
+    for name in ["median", "asha", "hyperband", "async_hyperband"]:
+        scheduler = make_scheduler(name, type("P", (), {"max_t": 27})(), 64)
+        timings: list[float] = []
+        original = scheduler.on_trial_result
+
+        def timed(trial, result, original=original, timings=timings):
+            start = time.perf_counter()
+            decision = original(trial, result)
+            timings.append(time.perf_counter() - start)
+            return decision
+
+        scheduler.on_trial_result = timed
+        with tempfile.TemporaryDirectory() as storage:
+            rung.run(
+                curve,
+                CURVE_SPACE,
+                metric="loss",
+                mode="min",
+                scheduler=scheduler,
+                num_trials=trials,
+                executor=SimulatedExecutor(256),
+                seed=0,
+                verbose=0,
+                storage_path=storage,
+            )
+        tail = timings[len(timings) // 2 :]
+        costs[name] = {
+            "decisions": len(timings),
+            "median_ms": 1e3 * statistics.median(tail),
+            "p99_ms": 1e3 * float(np.percentile(tail, 99)),
+        }
+    return costs
+
+
+def plot(runs: list[dict], budgets: dict, out: Path) -> list[str]:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    files = []
+    for problem in sorted({r["problem"] for r in runs}):
+        workers_list = sorted({r["workers"] for r in runs if r["problem"] == problem})
+        fig, axes = plt.subplots(1, len(workers_list), figsize=(5 * len(workers_list), 4))
+        for ax, workers in zip(np.atleast_1d(axes), workers_list, strict=True):
+            budget = budgets[(problem, workers)]
+            grid = np.linspace(0, budget, 200)
+            for name in SCHEDULERS:
+                chosen = [
+                    r
+                    for r in runs
+                    if r["problem"] == problem
+                    and r["workers"] == workers
+                    and r["scheduler"] == name
+                ]
+                curves = np.array([[best_at(r, t) for t in grid] for r in chosen])
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore", RuntimeWarning)  # before any result
+                    ax.plot(grid, np.nanmedian(curves, axis=0), label=name)
+            ax.set_title(f"{problem}, {workers} workers")
+            ax.set_xlabel("simulated seconds")
+            ax.set_ylabel("best validation accuracy so far (median)")
+            ax.set_xscale("log")
+        np.atleast_1d(axes)[0].legend()
+        fig.tight_layout()
+        path = out / f"schedulers_{problem}.png"
+        fig.savefig(path, dpi=90)
+        plt.close(fig)
+        files.append(str(path))
+    return files
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data", type=Path, default=DEFAULT_PATH)
+    parser.add_argument(
+        "--problems", nargs="*", default=[f"lcbench-{t}" for t in LCBENCH_TASKS] + ["digits"]
+    )
+    parser.add_argument("--workers", nargs="*", type=int, default=[4, 32, 256])
+    parser.add_argument("--seeds", type=int, default=10)
+    parser.add_argument(
+        "--budget-trials",
+        type=float,
+        default=100,
+        help="budget: this many full-length trials' time, per 4 workers",
+    )
+    parser.add_argument("--processes", type=int, default=2)
+    parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results")
+    args = parser.parse_args()
+    args.out.mkdir(parents=True, exist_ok=True)
+
+    budgets = {}
+    for problem in args.problems:
+        seconds = full_trial_seconds(load_problem(problem, args.data))
+        for workers in args.workers:
+            # Enough time for budget-trials full trials on 4 workers, scaled so that larger
+            # clusters also get a budget worth having (sqrt: more workers, more trials).
+            full_trials = args.budget_trials * (workers / 4) ** 0.5
+            budgets[(problem, workers)] = seconds * full_trials / workers
+    jobs = [
+        (problem, name, workers, seed, budgets[(problem, workers)], args.data)
+        for problem in args.problems
+        for workers in args.workers
+        for name in SCHEDULERS
+        for seed in range(args.seeds)
+    ]
+    started = time.perf_counter()
+    with Pool(args.processes) as pool:
+        runs = pool.map(one_run, jobs, chunksize=1)
+    elapsed = time.perf_counter() - started
+    rows = summarize(runs, budgets)
+    costs = decision_cost()
+    figures = plot(runs, budgets, args.out)
+    print_tables(rows, costs, elapsed, len(jobs))
+    summary = {
+        "rows": rows,
+        "decision_cost": costs,
+        "runs": len(jobs),
+        "wall_s": elapsed,
+        "plots": figures,
+    }
+    (args.out / "schedulers.json").write_text(json.dumps(summary, indent=1))
+    print(f"wrote {args.out / 'schedulers.json'} and {', '.join(figures)}")
+
+
+def print_tables(rows: list[dict], costs: dict, elapsed: float, jobs: int) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console(width=160)
+    table = Table(title=f"schedulers on the simulated clock ({jobs} runs, {elapsed:.0f} s)")
+    for column in (
+        "problem",
+        "workers",
+        "scheduler",
+        "final (median [q25, q75])",
+        "time to FIFO's final",
+        "speedup vs FIFO",
+        "reached",
+        "trials",
+    ):
+        table.add_column(column)
+    for row in rows:
+        table.add_row(
+            row["problem"],
+            str(row["workers"]),
+            row["scheduler"],
+            f"{row['final_median']:.4g} [{row['final_q25']:.4g}, {row['final_q75']:.4g}]",
+            f"{row['time_to_target_median']:.4g} s",
+            f"{row['speedup_vs_fifo']:.1f}x",
+            f"{row['reached']}/{row['runs']}",
+            f"{row['trials_median']:.0f}",
+        )
+    console.print(table)
+    for name, cost in costs.items():
+        console.print(
+            f"decision cost at 10,000 trials, {name}: median {cost['median_ms']:.4f} ms, "
+            f"p99 {cost['p99_ms']:.4f} ms over {cost['decisions']} decisions"
+        )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,44 @@
+"""The benchmark problems load their data and behave as simulated trainables."""
+
+import numpy as np
+import pytest
+
+import rung
+from benchmarks.problems.digits_table import TABLE, DigitsTable
+from benchmarks.problems.lcbench import DEFAULT_PATH, EPOCHS, LCBench
+
+needs_lcbench = pytest.mark.skipif(
+    not (DEFAULT_PATH / "lcbench" / "model.onnx").is_file(),
+    reason="the LCBench surrogate is not beside the checkout (../shared/data/yahpo)",
+)
+
+
+@needs_lcbench
+def test_lcbench_gives_52_epochs_with_positive_costs():
+    problem = LCBench("7593")
+    config = rung.Space(problem.space).sample(np.random.default_rng(0))
+    steps = [problem(config, i) for i in range(1, EPOCHS + 2)]
+    assert steps[-1] is None
+    accuracies = [metrics["val_accuracy"] for metrics, _ in steps[:-1]]
+    costs = [cost for _, cost in steps[:-1]]
+    assert all(0 <= a <= 100 for a in accuracies)
+    assert all(c >= 0 for c in costs) and sum(costs) > 0
+    assert problem.final(config) == accuracies[-1]
+
+
+@needs_lcbench
+def test_lcbench_refuses_unknown_tasks_and_paths(tmp_path):
+    with pytest.raises(ValueError, match="unknown LCBench task"):
+        LCBench("1")
+    with pytest.raises(FileNotFoundError):
+        LCBench("7593", tmp_path)
+
+
+def test_the_recorded_digits_table_replays_real_curves():
+    problem = DigitsTable(TABLE)
+    assert len(problem.val_acc) >= 100 and problem.max_t >= 20
+    assert np.all((problem.val_acc >= 0) & (problem.val_acc <= 1))
+    assert np.all(problem.epoch_seconds > 0)
+    metrics, cost = problem({"row": 3}, 2)
+    assert metrics["val_acc"] == problem.val_acc[3, 1] and cost == problem.epoch_seconds[3, 1]
+    assert problem({"row": 3}, problem.max_t + 1) is None
