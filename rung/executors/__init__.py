@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from rung.errors import ConfigError
 from rung.executors.base import EventHandler, Executor
 from rung.executors.inline import InlineExecutor
 from rung.executors.process import ProcessExecutor
 from rung.executors.resources import Slot, detect_cpus, detect_gpus, plan_slots
 from rung.executors.simulated import SimulatedExecutor
+from rung.registry import resolve
 
 EXECUTORS: dict[str, type[Executor]] = {
     "inline": InlineExecutor,
@@ -20,13 +20,7 @@ EXECUTORS: dict[str, type[Executor]] = {
 
 def make_executor(spec: str | Executor | Any) -> Executor:
     """The executor named by ``spec`` (see ``EXECUTORS``), or ``spec`` itself."""
-    if isinstance(spec, Executor):
-        return spec
-    if isinstance(spec, str) and spec in EXECUTORS:
-        return EXECUTORS[spec]()
-    raise ConfigError(
-        f"executor={spec!r} is not an executor; pass one of {sorted(EXECUTORS)} or an instance"
-    )
+    return resolve("executor", spec, EXECUTORS, Executor)
 
 
 __all__ = [

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from rung.errors import ConfigError
+from rung.registry import resolve
 from rung.schedulers.asha import ASHAScheduler, AsyncHyperBandScheduler
 from rung.schedulers.base import Scheduler
 from rung.schedulers.curve import CurveStoppingRule
@@ -25,15 +25,7 @@ SCHEDULERS: dict[str, type[Scheduler]] = {
 
 def make_scheduler(spec: str | Scheduler | None) -> Scheduler:
     """The scheduler named by ``spec`` (see ``SCHEDULERS``), or ``spec`` itself."""
-    if spec is None:
-        return FIFOScheduler()
-    if isinstance(spec, Scheduler):
-        return spec
-    if isinstance(spec, str) and spec in SCHEDULERS:
-        return SCHEDULERS[spec]()
-    raise ConfigError(
-        f"scheduler={spec!r} is not a scheduler; pass one of {sorted(SCHEDULERS)} or an instance"
-    )
+    return resolve("scheduler", "fifo" if spec is None else spec, SCHEDULERS, Scheduler)
 
 
 __all__ = [

@@ -36,3 +36,21 @@ def check_positive(owner: str, **values: float) -> None:
     for name, value in values.items():
         if not isinstance(value, numbers.Real) or isinstance(value, bool) or not value > 0:
             raise ConfigError(f"{owner}({name}={value!r}): must be a positive number")
+
+
+def check_budgets(owner: str, max_t: float, grace_period: float, reduction_factor: float) -> None:
+    """Refuse budget settings successive halving cannot work with, naming the knob."""
+    check_positive(owner, max_t=max_t, grace_period=grace_period)
+    if grace_period > max_t:
+        raise ConfigError(f"{owner}(grace_period={grace_period}) must not exceed max_t={max_t}")
+    if not isinstance(reduction_factor, numbers.Real) or not reduction_factor > 1:
+        raise ConfigError(f"{owner}(reduction_factor={reduction_factor!r}): must be > 1")
+
+
+def geometric_rungs(grace_period: float, reduction_factor: float, max_t: float) -> list[float]:
+    """``grace_period * reduction_factor**k`` for every k that stays within ``max_t``."""
+    rungs, k = [], 0
+    while grace_period * reduction_factor**k <= max_t * (1 + 1e-12):
+        rungs.append(grace_period * reduction_factor**k)
+        k += 1
+    return rungs

@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 
 from rung.errors import ConfigError
-from rung.schedulers._common import budget_of, check_positive, score_of
+from rung.schedulers._common import budget_of, check_budgets, geometric_rungs, score_of
 from rung.schedulers.base import Scheduler
 from rung.trial import CONTINUE, FINISH, STOP, Decision, Trial
 
@@ -59,11 +59,7 @@ class ASHAScheduler(Scheduler):
         brackets: int = 1,
     ) -> None:
         name = type(self).__name__
-        check_positive(name, max_t=max_t, grace_period=grace_period)
-        if grace_period > max_t:
-            raise ConfigError(f"{name}(grace_period={grace_period}) must not exceed max_t={max_t}")
-        if not reduction_factor > 1:
-            raise ConfigError(f"{name}(reduction_factor={reduction_factor!r}): must be > 1")
+        check_budgets(name, max_t, grace_period, reduction_factor)
         if not isinstance(brackets, int) or brackets < 1:
             raise ConfigError(f"{name}(brackets={brackets!r}): must be an int >= 1")
         self.time_attr = time_attr
@@ -72,14 +68,7 @@ class ASHAScheduler(Scheduler):
         self.reduction_factor = reduction_factor
         self.brackets = brackets
 
-    def setup(
-        self,
-        metric: str,
-        mode: str,
-        rng: np.random.Generator | None = None,
-        num_trials: int | None = None,
-    ) -> None:
-        super().setup(metric, mode, rng, num_trials)
+    def _setup(self) -> None:
         milestones = self.milestones()
         count = min(self.brackets, len(milestones))
         self._brackets = [[_Rung(m) for m in milestones[b:]] for b in range(count)]
@@ -91,11 +80,7 @@ class ASHAScheduler(Scheduler):
 
     def milestones(self) -> list[float]:
         """The rungs: ``grace_period * eta**k`` for every k that stays within ``max_t``."""
-        rungs, k = [], 0
-        while self.grace_period * self.reduction_factor**k <= self.max_t * (1 + 1e-12):
-            rungs.append(self.grace_period * self.reduction_factor**k)
-            k += 1
-        return rungs
+        return geometric_rungs(self.grace_period, self.reduction_factor, self.max_t)
 
     def on_trial_add(self, trial: Trial) -> None:
         if len(self._brackets) == 1:
@@ -135,9 +120,7 @@ class AsyncHyperBandScheduler(ASHAScheduler):
         reduction_factor: float = 3,
         brackets: int | None = None,
     ) -> None:
-        count = brackets
-        if count is None:
-            count = len(
-                ASHAScheduler(time_attr, max_t, grace_period, reduction_factor).milestones()
-            )
-        super().__init__(time_attr, max_t, grace_period, reduction_factor, count)
+        if brackets is None:
+            check_budgets(type(self).__name__, max_t, grace_period, reduction_factor)
+            brackets = len(geometric_rungs(grace_period, reduction_factor, max_t))
+        super().__init__(time_attr, max_t, grace_period, reduction_factor, brackets)

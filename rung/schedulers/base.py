@@ -37,6 +37,10 @@ class Scheduler(ABC):
         self.mode = mode
         self.rng = rng if rng is not None else np.random.default_rng()
         self.num_trials = num_trials
+        self._setup()
+
+    def _setup(self) -> None:
+        """Prepare per-experiment state once the metric and mode are known."""
 
     def on_trial_add(self, trial: Trial) -> None:
         """A new trial was created."""

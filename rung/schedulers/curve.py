@@ -111,14 +111,7 @@ class CurveStoppingRule(Scheduler):
         self.min_points = min_points
         self.threshold = threshold
 
-    def setup(
-        self,
-        metric: str,
-        mode: str,
-        rng: np.random.Generator | None = None,
-        num_trials: int | None = None,
-    ) -> None:
-        super().setup(metric, mode, rng, num_trials)
+    def _setup(self) -> None:
         self._curves: dict[str, tuple[list[float], list[float]]] = {}
         self._best = math.inf
 

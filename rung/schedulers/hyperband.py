@@ -15,10 +15,8 @@ import math
 from collections.abc import Sequence
 from typing import Any
 
-import numpy as np
-
 from rung.errors import ConfigError
-from rung.schedulers._common import budget_of, check_positive, score_of
+from rung.schedulers._common import budget_of, check_budgets, geometric_rungs, score_of
 from rung.schedulers.base import Scheduler
 from rung.trial import CONTINUE, FINISH, PAUSE, STOP, Decision, Trial, TrialStatus
 
@@ -110,12 +108,7 @@ class HyperBandScheduler(Scheduler):
         grace_period: float = 1,
         reduction_factor: float = 3,
     ) -> None:
-        name = type(self).__name__
-        check_positive(name, max_t=max_t, grace_period=grace_period)
-        if grace_period > max_t:
-            raise ConfigError(f"{name}(grace_period={grace_period}) must not exceed max_t={max_t}")
-        if not reduction_factor > 1:
-            raise ConfigError(f"{name}(reduction_factor={reduction_factor!r}): must be > 1")
+        check_budgets(type(self).__name__, max_t, grace_period, reduction_factor)
         self.time_attr = time_attr
         self.max_t = max_t
         self.grace_period = grace_period
@@ -144,14 +137,7 @@ class HyperBandScheduler(Scheduler):
             rows.append(rungs)
         return rows
 
-    def setup(
-        self,
-        metric: str,
-        mode: str,
-        rng: np.random.Generator | None = None,
-        num_trials: int | None = None,
-    ) -> None:
-        super().setup(metric, mode, rng, num_trials)
+    def _setup(self) -> None:
         self._specs = self.bracket_specs()
         self._brackets: list[_Bracket] = []
         self._bracket_of: dict[str, _Bracket] = {}
@@ -219,8 +205,5 @@ class SuccessiveHalvingScheduler(HyperBandScheduler):
         self.bracket_size = bracket_size
 
     def bracket_specs(self) -> list[tuple[int, list[float]]]:
-        budgets, k = [], 0
-        while self.grace_period * self.reduction_factor**k <= self.max_t * (1 + 1e-12):
-            budgets.append(self.grace_period * self.reduction_factor**k)
-            k += 1
+        budgets = geometric_rungs(self.grace_period, self.reduction_factor, self.max_t)
         return [(self.bracket_size or 2**62, budgets)]

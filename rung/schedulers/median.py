@@ -13,8 +13,6 @@ import bisect
 import math
 from typing import Any
 
-import numpy as np
-
 from rung.errors import ConfigError
 from rung.schedulers._common import budget_of, check_positive, score_of
 from rung.schedulers.base import Scheduler
@@ -46,14 +44,7 @@ class MedianStoppingRule(Scheduler):
         self.grace_period = grace_period
         self.min_samples_required = min_samples_required
 
-    def setup(
-        self,
-        metric: str,
-        mode: str,
-        rng: np.random.Generator | None = None,
-        num_trials: int | None = None,
-    ) -> None:
-        super().setup(metric, mode, rng, num_trials)
+    def _setup(self) -> None:
         self._averages_at: dict[float, list[float]] = {}
         self._sums: dict[str, tuple[float, int, float]] = {}
 

@@ -20,8 +20,6 @@ import math
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-import numpy as np
-
 from rung.errors import ConfigError
 from rung.schedulers._common import budget_of, check_positive, score_of
 from rung.schedulers.base import Scheduler
@@ -79,15 +77,8 @@ class PopulationBasedTraining(Scheduler):
         self.hyperparam_mutations = dict(hyperparam_mutations)
         self.perturbation_factors = tuple(perturbation_factors)
 
-    def setup(
-        self,
-        metric: str,
-        mode: str,
-        rng: np.random.Generator | None = None,
-        num_trials: int | None = None,
-    ) -> None:
-        super().setup(metric, mode, rng, num_trials)
-        if num_trials is None:
+    def _setup(self) -> None:
+        if self.num_trials is None:
             raise ConfigError(
                 "PopulationBasedTraining needs num_trials: it is the size of the population"
             )

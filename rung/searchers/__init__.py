@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from rung.errors import ConfigError
+from rung.registry import resolve
 from rung.searchers.base import Searcher
 from rung.searchers.grid import GridSearch
 from rung.searchers.quasirandom import QuasiRandomSearch
@@ -17,14 +17,7 @@ SEARCHERS: dict[str, type[Searcher]] = {
 
 def make_searcher(spec: str | Searcher) -> Searcher:
     """The searcher named by ``spec`` (see ``SEARCHERS``), or ``spec`` itself if an instance."""
-    if isinstance(spec, Searcher):
-        return spec
-    if isinstance(spec, str) and spec in SEARCHERS:
-        return SEARCHERS[spec]()
-    raise ConfigError(
-        f"searcher={spec!r} is not a searcher; pass one of {sorted(SEARCHERS)} "
-        "or an instance such as rung.searchers.RandomSearch(seed=0)"
-    )
+    return resolve("searcher", spec, SEARCHERS, Searcher)
 
 
 __all__ = [
