@@ -19,6 +19,6 @@ def resolve(knob: str, spec: Any, registry: Mapping[str, type[T]], base: type[T]
     if isinstance(spec, str) and spec in registry:
         return registry[spec]()
     raise ConfigError(
-        f"{knob}={spec!r} is not a {knob}; pass one of {sorted(registry)}, or an instance of "
+        f"{knob}={spec!r} is not a known {knob}; pass one of {sorted(registry)}, or an instance of "
         f"a {base.__module__.rsplit('.', 1)[0]}.{base.__name__} subclass with its settings"
     )

@@ -84,7 +84,9 @@ def test_searchers_by_name_and_unknown_names():
     assert isinstance(make_searcher("quasirandom"), QuasiRandomSearch)
     instance = RandomSearch(seed=1)
     assert make_searcher(instance) is instance
-    with pytest.raises(rung.ConfigError, match=r"searcher='bayes' is not a searcher; pass one of"):
+    with pytest.raises(
+        rung.ConfigError, match=r"searcher='bayes' is not a known searcher; pass one of"
+    ):
         make_searcher("bayes")
 
 
