@@ -8,6 +8,7 @@ from rung.api import run
 from rung.callbacks import Callback
 from rung.errors import ConfigError, RungError, RungWarning, SpaceError, TrialError
 from rung.results import Results
+from rung.storage import load
 from rung.space import (
     Space,
     choice,
@@ -52,6 +53,7 @@ __all__ = [
     "get_trial_dir",
     "get_trial_id",
     "grid",
+    "load",
     "load_space",
     "lograndint",
     "loguniform",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import os
+import tempfile
 import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -20,7 +21,8 @@ from rung.results import Results
 from rung.schedulers import Scheduler, make_scheduler
 from rung.searchers import GridSearch, Searcher, make_searcher
 from rung.space import Space
-from rung.store import MemoryStore
+from rung.storage import save_settings
+from rung.store import MemoryStore, SQLiteStore, Store
 
 
 def _check_positive(name: str, value: Any, kind: type = int) -> None:
@@ -29,6 +31,16 @@ def _check_positive(name: str, value: Any, kind: type = int) -> None:
     ok = isinstance(value, kind | int) and not isinstance(value, bool) and value > 0
     if not ok or (isinstance(value, float) and not math.isfinite(value)):
         raise ConfigError(f"{name}={value!r}: must be a positive {kind.__name__} or None")
+
+
+def _fresh_name(trainable: Any, root: Path | None) -> str:
+    """``<trainable>_<date-time>``, with a counter when that folder under ``root`` is taken."""
+    base = f"{getattr(trainable, '__name__', 'trainable')}_{time.strftime('%Y%m%d-%H%M%S')}"
+    name, count = base, 1
+    while root is not None and (root / name).exists():
+        count += 1
+        name = f"{base}_{count}"
+    return name
 
 
 def run(
@@ -54,6 +66,7 @@ def run(
     storage_path: str | os.PathLike | None = None,
     callbacks: Sequence[Callback] = (),
     verbose: int = 1,
+    resume: bool = False,
 ) -> Results:
     """Tune ``trainable`` over ``space`` and return the results.
 
@@ -80,8 +93,13 @@ def run(
         executor: ``"process"`` (worker processes), ``"inline"`` (this thread, for a
             debugger) or an executor instance.
         seed: seeds the searcher and the scheduler, for reproducible runs.
-        name: the experiment's name (a folder under ``storage_path``).
-        storage_path: where experiment folders go (default ``~/rung_results``).
+        name: the experiment's name (its folder under ``storage_path``).
+        storage_path: where experiment folders go. With one, the experiment's event log is
+            an SQLite database there, which ``rung.load`` reads and ``resume`` continues;
+            without, it is kept in memory and trial folders go to a temporary directory.
+        resume: continue the experiment ``storage_path/name`` where it stopped: finished
+            trials are kept, running ones restart from their last checkpoint, and the run
+            ends at the totals it was first given.
         callbacks: extra ``rung.Callback`` objects.
         verbose: 0 silent, 1 progress and a final table, 2 a line per trial.
     """
@@ -121,10 +139,42 @@ def run(
         )
     slots = executor.plan_slots(resources_per_trial or {"cpu": 1, "gpu": 0}, max_concurrent)
 
-    name = name or f"{getattr(trainable, '__name__', 'trainable')}_{time.strftime('%Y%m%d-%H%M%S')}"
-    root = Path(storage_path) if storage_path is not None else Path.home() / "rung_results"
-    path = root / name
-    path.mkdir(parents=True, exist_ok=True)
+    if name is None:
+        if resume:
+            raise ConfigError("resume=True needs the name of the experiment to continue")
+        name = _fresh_name(trainable, storage_path and Path(storage_path).expanduser())
+    if storage_path is None:
+        if resume:
+            raise ConfigError("resume=True needs the storage_path and name of the experiment")
+        path = Path(tempfile.mkdtemp(prefix=f"rung-{name}-"))
+        store: Store = MemoryStore()
+    else:
+        path = Path(storage_path).expanduser() / name
+        store = SQLiteStore(path, create=not resume)
+    if not resume:
+        settings = {
+            "metric": metric,
+            "mode": mode,
+            "num_trials": num_trials,
+            "max_concurrent": max_concurrent,
+            "resources_per_trial": resources_per_trial,
+            "time_budget_s": time_budget_s,
+            "stop": targets,
+            "max_iterations": max_iterations,
+            "max_failures": max_failures,
+            "fail_fast": fail_fast,
+            "trial_timeout_s": trial_timeout_s,
+            "seed": seed,
+            "name": name,
+        }
+        objects = {
+            "trainable": trainable,
+            "space": space,
+            "searcher": searcher,
+            "scheduler": scheduler,
+            "executor": executor,
+        }
+        save_settings(store, settings, objects)
 
     searcher_seed, scheduler_seed = np.random.SeedSequence(seed).spawn(2)
     searcher.setup(space, metric=metric, mode=mode, rng=np.random.default_rng(searcher_seed))
@@ -138,7 +188,7 @@ def run(
         scheduler=scheduler,
         executor=executor,
         slots=slots,
-        store=MemoryStore(),
+        store=store,
         path=str(path),
         name=name,
         stop=StopConditions(num_trials, time_budget_s, targets, max_iterations),
@@ -146,4 +196,6 @@ def run(
         trial_timeout_s=trial_timeout_s,
         callbacks=[ProgressReporter(verbose), *callbacks],
     )
+    if resume:
+        experiment.restore()
     return experiment.run()

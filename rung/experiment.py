@@ -110,6 +110,7 @@ class Experiment:
         self._warned: set[str] = set()
         self._by_status: dict[TrialStatus, dict[str, Trial]] = {s: {} for s in TrialStatus}
         self._run_base: dict[str, float] = {}
+        self._elapsed_before = 0.0
         self._metric_seen = False
         # Class trainables and lazy checkpoints (report(checkpoint=fn)) save only when asked:
         # ask after every step when a retry may need to resume from there.
@@ -118,10 +119,40 @@ class Experiment:
 
     # the loop ----------------------------------------------------------------------------
 
+    def restore(self) -> list[Trial]:
+        """Rebuild trials, searcher and scheduler by replaying the store's log (resume).
+
+        Returns the trials that were running when the log was last written: they are queued
+        again, to restart from their last checkpoint (or from scratch without one).
+        """
+        for record in self.store.records():
+            trial_id = record["trial_id"]
+            if record["type"] == "created":
+                trial = Trial(trial_id, record["config"])
+                self.trials[trial_id] = trial
+                self._by_status[trial.status][trial_id] = trial
+                self.searcher.restore(trial_id, record["config"])
+                self.scheduler.on_trial_add(trial)
+                continue
+            trial = self.trials[trial_id]
+            self._apply(trial, record)
+            if record["type"] == "result":
+                self.searcher.on_trial_result(trial_id, record["metrics"])
+                self.scheduler.on_trial_result(trial, record["metrics"])
+            elif record["type"] == "ended":
+                self._complete(trial, failed=record["status"] == TrialStatus.ERROR.value)
+        interrupted = list(self._running())
+        for trial in interrupted:
+            self._record(trial, "interrupted", checkpoint=trial.checkpoint)
+        self._elapsed_before = self.store.get_meta("elapsed_s", 0.0)
+        self.store.flush()
+        return interrupted
+
     def run(self) -> Results:
         """Run until a stop condition holds; return what was found."""
         self.executor.start(self.trainable, self, self.slots, self.trial_timeout_s)
-        self._start_time = self.executor.now()
+        self._start_time = self.executor.now() - self._elapsed_before
+        self._last_progress_write = -math.inf
         for callback in self.callbacks:
             callback.on_experiment_start(self)
         try:
@@ -132,6 +163,7 @@ class Experiment:
                     break
                 self.executor.poll(self._poll_timeout())
                 self._check_time_budget()
+                self._flush()
         except KeyboardInterrupt:
             self.stop_reason = "interrupted (Ctrl-C)"
         except TrialError as error:
@@ -141,11 +173,23 @@ class Experiment:
             self.executor.shutdown()
             for trial in list(self._running()):
                 self._record(trial, "ended", status=TrialStatus.STOPPED.value, error=None)
+            if self.stop_reason is not None:
+                self.store.set_meta("stop_reason", self.stop_reason)
+            self._flush(force=True)
             self.store.close()
         results = self.results()
         for callback in self.callbacks:
             callback.on_experiment_end(results)
         return results
+
+    def _flush(self, force: bool = False) -> None:
+        """Write this turn's records; note the time spent at most once a second, so that a
+        resumed experiment keeps to the time budget it was given."""
+        now = self.executor.now()
+        if force or now - self._last_progress_write >= 1.0:
+            self._last_progress_write = now
+            self.store.set_meta("elapsed_s", now - self._start_time)
+        self.store.flush()
 
     def results(self) -> Results:
         """The results so far."""
@@ -414,9 +458,13 @@ class Experiment:
     def _record(self, trial: Trial, kind: str, **fields: Any) -> None:
         record = {"type": kind, "trial_id": trial.trial_id, "time": self.executor.now(), **fields}
         self.store.append(record)
+        self._apply(trial, record)
+
+    def _apply(self, trial: Trial, record: dict[str, Any]) -> None:
+        """Update a trial from a record, keeping the index of trials by status."""
         before = trial.status
         trial.apply(record)
-        if trial.status is not before or kind == "created":
+        if trial.status is not before or record["type"] == "created":
             self._by_status[before].pop(trial.trial_id, None)
             self._by_status[trial.status][trial.trial_id] = trial
 

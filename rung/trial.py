@@ -191,6 +191,8 @@ class Trial:
             self.traceback = record.get("traceback")
         elif kind == "paused":
             self.status = TrialStatus.PAUSED
+        elif kind == "interrupted":
+            self.status = TrialStatus.PENDING
         elif kind == "exploited":
             self.status = TrialStatus.PENDING
             self.config = record["config"]

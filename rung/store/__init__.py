@@ -2,5 +2,6 @@
 
 from rung.store.base import Store
 from rung.store.memory import MemoryStore
+from rung.store.sqlite import ExperimentDirError, SQLiteStore, open_readonly
 
-__all__ = ["MemoryStore", "Store"]
+__all__ = ["ExperimentDirError", "MemoryStore", "SQLiteStore", "Store", "open_readonly"]

@@ -12,9 +12,16 @@ class MemoryStore(Store):
 
     def __init__(self) -> None:
         self._records: list[dict[str, Any]] = []
+        self._meta: dict[str, Any] = {}
 
     def append(self, record: dict[str, Any]) -> None:
         self._records.append(record)
 
     def records(self) -> list[dict[str, Any]]:
         return list(self._records)
+
+    def set_meta(self, key: str, value: Any) -> None:
+        self._meta[key] = value
+
+    def get_meta(self, key: str, default: Any = None) -> Any:
+        return self._meta.get(key, default)
