@@ -8,7 +8,6 @@ from rung.api import run
 from rung.callbacks import Callback
 from rung.errors import ConfigError, RungError, RungWarning, SpaceError, TrialError
 from rung.results import Results
-from rung.storage import load
 from rung.space import (
     Space,
     choice,
@@ -23,6 +22,7 @@ from rung.space import (
     sample_from,
     uniform,
 )
+from rung.storage import load
 from rung.trainable import (
     StopTrial,
     Trainable,
