@@ -111,6 +111,7 @@ class Experiment:
         self._by_status: dict[TrialStatus, dict[str, Trial]] = {s: {} for s in TrialStatus}
         self._run_base: dict[str, float] = {}
         self._elapsed_before = 0.0
+        self.interrupted: list[Trial] | None = None
         self._metric_seen = False
         # Class trainables and lazy checkpoints (report(checkpoint=fn)) save only when asked:
         # ask after every step when a retry may need to resume from there.
@@ -141,12 +142,12 @@ class Experiment:
                 self.scheduler.on_trial_result(trial, record["metrics"])
             elif record["type"] == "ended":
                 self._complete(trial, failed=record["status"] == TrialStatus.ERROR.value)
-        interrupted = list(self._running())
-        for trial in interrupted:
+        self.interrupted = list(self._running())
+        for trial in self.interrupted:
             self._record(trial, "interrupted", checkpoint=trial.checkpoint)
         self._elapsed_before = self.store.get_meta("elapsed_s", 0.0)
         self.store.flush()
-        return interrupted
+        return self.interrupted
 
     def run(self) -> Results:
         """Run until a stop condition holds; return what was found."""

@@ -66,6 +66,19 @@ class ProgressReporter(Callback):
                 f"{'slot' if len(experiment.slots) == 1 else 'slots'} "
                 f"({type(experiment.executor).__name__}), results in {experiment.path}"
             )
+            if experiment.interrupted is not None:
+                self._print_resume(experiment)
+
+    def _print_resume(self, experiment: Experiment) -> None:
+        done = sum(t.status.is_finished for t in experiment.trials.values())
+        from_checkpoint = [t.trial_id for t in experiment.interrupted if t.checkpoint]
+        from_scratch = [t.trial_id for t in experiment.interrupted if not t.checkpoint]
+        self.console.print(
+            f"resumed: {len(experiment.trials)} trials so far, {done} finished; "
+            f"{len(from_checkpoint)} interrupted restart from their last checkpoint "
+            f"{from_checkpoint or ''}, {len(from_scratch)} from scratch (no checkpoint) "
+            f"{from_scratch or ''}"
+        )
 
     def on_trial_error(self, trial: Trial, error: str, traceback: str | None) -> None:
         if not self.verbose:
