@@ -68,4 +68,4 @@ def test_pbt_copies_the_donors_checkpoint(tune, executor):
     assert continued, "some trial went on from another trial's checkpoint"
     for resumed, copied in continued:
         assert (resumed["epoch"], resumed["origin"]) == (copied["epoch"] + 1, copied["origin"])
-    assert all(t.last_result["epoch"] == 10 for t in results.trials)
+    assert all(t.last_result["epoch"] == 20 for t in results.trials)
