@@ -14,6 +14,7 @@ import numpy as np
 
 from rung.callbacks.base import Callback
 from rung.callbacks.progress import ProgressReporter
+from rung.checkpoint import CheckpointKeep
 from rung.errors import ConfigError
 from rung.executors import make_executor
 from rung.experiment import Experiment, FailurePolicy, StopConditions
@@ -67,6 +68,7 @@ def run(
     callbacks: Sequence[Callback] = (),
     verbose: int = 1,
     resume: bool = False,
+    checkpoint_keep: int | Mapping[str, int] | None = None,
 ) -> Results:
     """Tune ``trainable`` over ``space`` and return the results.
 
@@ -97,6 +99,8 @@ def run(
         storage_path: where experiment folders go. With one, the experiment's event log is
             an SQLite database there, which ``rung.load`` reads and ``resume`` continues;
             without, it is kept in memory and trial folders go to a temporary directory.
+        checkpoint_keep: which checkpoints of each trial stay on disk: None (all), N (the
+            last N), or ``{"last": N, "best": M}`` (and the best M by the metric).
         resume: continue the experiment ``storage_path/name`` where it stopped: finished
             trials are kept, running ones restart from their last checkpoint, and the run
             ends at the totals it was first given.
@@ -120,6 +124,7 @@ def run(
         _check_positive(knob, value, kind)
     if not isinstance(max_failures, int) or max_failures < 0:
         raise ConfigError(f"max_failures={max_failures!r}: must be an int >= 0")
+    keep = CheckpointKeep.of(checkpoint_keep)
     targets = dict(stop or {})
     for key, target in targets.items():
         if not isinstance(target, int | float) or isinstance(target, bool):
@@ -194,6 +199,7 @@ def run(
         stop=StopConditions(num_trials, time_budget_s, targets, max_iterations),
         failures=FailurePolicy(max_failures, fail_fast),
         trial_timeout_s=trial_timeout_s,
+        checkpoint_keep=keep,
         callbacks=[ProgressReporter(verbose), *callbacks],
     )
     if resume:

@@ -5,12 +5,13 @@ from __future__ import annotations
 import os
 import shutil
 from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import cloudpickle
 
-from rung.errors import RungError
+from rung.errors import ConfigError, RungError
 
 DICT_FILE = "checkpoint.pkl"
 
@@ -53,3 +54,45 @@ def load_checkpoint(path: str | os.PathLike) -> dict[str, Any] | Path:
         with open(dict_file, "rb") as file:
             return cloudpickle.load(file)
     return path
+
+
+@dataclass(frozen=True)
+class CheckpointKeep:
+    """Which of a trial's checkpoints stay on disk: its ``last`` N and its ``best`` N by the
+    metric (None: all). A checkpoint some trial would resume from is always kept."""
+
+    last: int | None = None
+    best: int | None = None
+
+    @classmethod
+    def of(cls, spec: int | Mapping[str, int] | CheckpointKeep | None) -> CheckpointKeep:
+        """From ``checkpoint_keep=``: None (all), N (the last N) or {"last": N, "best": M}."""
+        if spec is None or isinstance(spec, CheckpointKeep):
+            return spec or cls()
+        if isinstance(spec, int) and not isinstance(spec, bool) and spec >= 1:
+            return cls(last=spec)
+        if isinstance(spec, Mapping) and set(spec) <= {"last", "best"} and spec:
+            counts = [spec.get("last", 0), spec.get("best", 0)]
+            if all(isinstance(n, int) and n >= 0 for n in counts) and sum(counts) >= 1:
+                return cls(last=spec.get("last", 0), best=spec.get("best", 0))
+        raise ConfigError(
+            f"checkpoint_keep={spec!r}: use None (keep all), N (the last N) or "
+            '{"last": N, "best": M} (the last N and the best M by the metric)'
+        )
+
+    @property
+    def keeps_all(self) -> bool:
+        return self.last is None and self.best is None
+
+    def superseded(self, checkpoints: list[dict[str, Any]], in_use: set[str]) -> list[str]:
+        """Paths among a trial's ``checkpoints`` (oldest first, each with a ``score``, lower
+        is better) that this policy lets go."""
+        if self.keeps_all:
+            return []
+        keep = {c["path"] for c in checkpoints[len(checkpoints) - (self.last or 0) :]}
+        if self.last == 0:
+            keep = set()
+        scored = [c for c in checkpoints if c["score"] is not None]
+        ranked = sorted(scored, key=lambda c: c["score"])[: self.best or 0]
+        keep |= {c["path"] for c in ranked} | in_use
+        return [c["path"] for c in checkpoints if c["path"] not in keep]

@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import math
 import os
+import shutil
 import warnings
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from rung.callbacks.base import Callback
+from rung.checkpoint import CheckpointKeep
 from rung.errors import ConfigError, RungWarning, TrialError
 from rung.executors.base import Executor
 from rung.executors.resources import Slot
@@ -87,6 +89,7 @@ class Experiment:
         stop: StopConditions,
         failures: FailurePolicy,
         trial_timeout_s: float | None = None,
+        checkpoint_keep: CheckpointKeep | None = None,
         callbacks: Sequence[Callback] = (),
     ) -> None:
         self.trainable = trainable
@@ -103,6 +106,7 @@ class Experiment:
         self.stop = stop
         self.failures = failures
         self.trial_timeout_s = trial_timeout_s
+        self.checkpoint_keep = checkpoint_keep or CheckpointKeep()
         self.callbacks = list(callbacks)
         self.trials: dict[str, Trial] = {}
         self._intents: dict[str, TrialStatus] = {}
@@ -289,7 +293,7 @@ class Experiment:
         result["experiment_time_s"] = now - self._start_time
         self._record(trial, "result", metrics=result)
         if report.checkpoint:
-            self._record(trial, "checkpoint", path=report.checkpoint)
+            self._add_checkpoint(trial, report.checkpoint)
         self.searcher.on_trial_result(trial.trial_id, result)
         decision = self.scheduler.on_trial_result(trial, result)
         for callback in self.callbacks:
@@ -345,6 +349,21 @@ class Experiment:
         self._intents[trial.trial_id] = _INTENT[action]
         return Action.STOP if action in (Action.FINISH, Action.EXPLOIT) else action
 
+    def _add_checkpoint(self, trial: Trial, path: str) -> None:
+        """Record a checkpoint (scored by the result it follows) and delete what the
+        retention policy lets go; a checkpoint any trial would resume from stays."""
+        value = (trial.last_result or {}).get(self.metric)
+        score = None
+        if isinstance(value, int | float) and not math.isnan(value):
+            score = value if self.mode == "min" else -value
+        self._record(trial, "checkpoint", path=path, score=score)
+        in_use = {t.checkpoint for t in (trial, *self._running()) if t.checkpoint}
+        in_use |= {t.checkpoint for t in self._by_status[TrialStatus.PENDING].values()}
+        in_use |= {t.checkpoint for t in self._by_status[TrialStatus.PAUSED].values()}
+        for old in self.checkpoint_keep.superseded(trial.checkpoints, in_use):
+            shutil.rmtree(old, ignore_errors=True)
+            self._record(trial, "checkpoint_deleted", path=old)
+
     def _warn_once(self, key: str, message: str) -> None:
         if key not in self._warned:
             self._warned.add(key)
@@ -378,14 +397,14 @@ class Experiment:
         """Record a checkpoint a trial saved when asked to (SAVE)."""
         trial = self.trials[trial_id]
         if trial.status is TrialStatus.RUNNING:
-            self._record(trial, "checkpoint", path=path)
+            self._add_checkpoint(trial, path)
 
     def on_exit(self, exit: Exit) -> None:
         """Record how a run of a trial ended; retry, pause or finish it."""
         trial = self.trials[exit.trial_id]
         intent = self._intents.pop(trial.trial_id, None)
         if exit.checkpoint and exit.checkpoint != trial.checkpoint:
-            self._record(trial, "checkpoint", path=exit.checkpoint)
+            self._add_checkpoint(trial, exit.checkpoint)
         if trial.status is not TrialStatus.RUNNING:
             return
         if exit.outcome is Outcome.FAILED:

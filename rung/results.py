@@ -100,9 +100,14 @@ class Results:
 
     @property
     def best_checkpoint(self) -> str | None:
-        """The directory of the best trial's latest checkpoint, if it saved one."""
+        """The best trial's checkpoint: its best-scoring one kept on disk, else its latest."""
         best = self.best_trial
-        return best.checkpoint if best else None
+        if best is None or not best.checkpoints:
+            return best.checkpoint if best else None
+        scored = [c for c in best.checkpoints if c.get("score") is not None]
+        if not scored:
+            return best.checkpoints[-1]["path"]
+        return min(scored, key=lambda c: c["score"])["path"]
 
     @property
     def errors(self) -> list[Trial]:

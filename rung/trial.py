@@ -138,6 +138,7 @@ class Trial:
     run_start_time: float | None = None
     lineage: list[dict[str, Any]] = field(default_factory=list)
     initial_config: dict[str, Any] | None = None
+    checkpoints: list[dict[str, Any]] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         if self.initial_config is None:
@@ -178,6 +179,9 @@ class Trial:
             self.results.append(record["metrics"])
         elif kind == "checkpoint":
             self.checkpoint = record["path"]
+            self.checkpoints.append({"path": record["path"], "score": record.get("score")})
+        elif kind == "checkpoint_deleted":
+            self.checkpoints = [c for c in self.checkpoints if c["path"] != record["path"]]
         elif kind == "ended":
             self.status = TrialStatus(record["status"])
             self.end_time = record["time"]
