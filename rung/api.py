@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 
 from rung.callbacks.base import Callback
+from rung.callbacks.files import FileLogger
 from rung.callbacks.progress import ProgressReporter
 from rung.checkpoint import CheckpointKeep
 from rung.errors import ConfigError
@@ -148,6 +149,7 @@ def run(
         if resume:
             raise ConfigError("resume=True needs the name of the experiment to continue")
         name = _fresh_name(trainable, storage_path and Path(storage_path).expanduser())
+    file_loggers = [] if storage_path is None else [FileLogger()]
     if storage_path is None:
         if resume:
             raise ConfigError("resume=True needs the storage_path and name of the experiment")
@@ -200,7 +202,7 @@ def run(
         failures=FailurePolicy(max_failures, fail_fast),
         trial_timeout_s=trial_timeout_s,
         checkpoint_keep=keep,
-        callbacks=[ProgressReporter(verbose), *callbacks],
+        callbacks=[ProgressReporter(verbose), *file_loggers, *callbacks],
     )
     if resume:
         experiment.restore()

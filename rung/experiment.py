@@ -195,6 +195,8 @@ class Experiment:
             self._last_progress_write = now
             self.store.set_meta("elapsed_s", now - self._start_time)
         self.store.flush()
+        for callback in self.callbacks:
+            callback.on_turn_end()
 
     def results(self) -> Results:
         """The results so far."""

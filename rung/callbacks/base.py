@@ -28,5 +28,8 @@ class Callback:
     def on_trial_end(self, trial: Trial) -> None:
         """A trial ended for good, or was paused."""
 
+    def on_turn_end(self) -> None:
+        """The driver finished one turn of its loop (a place to write buffered output)."""
+
     def on_experiment_end(self, results: Results) -> None:
         """After the last trial, with what was found."""
