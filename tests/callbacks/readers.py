@@ -50,5 +50,10 @@ def wandb_history(path: str) -> list[dict[str, str]]:
         record = wandb_internal_pb2.Record()
         record.ParseFromString(pending + chunk if kind == 4 else chunk)
         if record.WhichOneof("record_type") == "history":
-            rows.append({item.key: item.value_json for item in record.history.item})
+            rows.append(
+                {
+                    item.key or "/".join(item.nested_key): item.value_json
+                    for item in record.history.item
+                }
+            )
     return rows
