@@ -1,0 +1,75 @@
+"""The rung command, run as a user runs it."""
+
+import subprocess
+import sys
+import textwrap
+
+import rung
+from tests.test_resume import MOMENTS, SCRIPT, run_script
+
+
+def rung_command(*args, cwd):
+    return subprocess.run(
+        [sys.executable, "-m", "rung.cli", *map(str, args)],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        timeout=120,
+    )
+
+
+def test_run_status_and_show_from_a_yaml_file(tmp_path):
+    (tmp_path / "my_model.py").write_text(
+        textwrap.dedent(
+            """
+        import rung
+
+        def train(config):
+            for epoch in range(1, 4):
+                rung.report(epoch=epoch, loss=(config["lr"] - 0.01) ** 2 / epoch)
+        """
+        )
+    )
+    (tmp_path / "experiment.yaml").write_text(
+        textwrap.dedent(
+            """
+        trainable: my_model:train
+        space:
+          lr: loguniform(1e-4, 1e-1)
+          optimizer: {choice: [adam, sgd]}
+        metric: loss
+        mode: min
+        num_trials: 6
+        name: from_yaml
+        executor: inline
+        verbose: 0
+        """
+        )
+    )
+    ran = rung_command("run", "experiment.yaml", cwd=tmp_path)
+    assert ran.returncode == 0, ran.stderr
+    directory = tmp_path / "rung_results" / "from_yaml"
+    assert len(rung.load(directory).trials) == 6
+    status = rung_command("status", directory, cwd=tmp_path)
+    assert "6 trials {'TERMINATED': 6}" in status.stdout
+    assert "stopped because num_trials=6 trials were run" in status.stdout
+    shown = rung_command("show", directory, "--top", "3", cwd=tmp_path)
+    assert "best 3 of 6 trials" in shown.stdout
+
+
+def test_resume_continues_a_killed_experiment(tmp_path):
+    script = tmp_path / "experiment.py"
+    script.write_text(SCRIPT)
+    run_script(script, tmp_path, "new", kill_after=MOMENTS["during a report"])
+    assert len(rung.load(tmp_path / "exp").trials) < 40
+    resumed = rung_command("resume", tmp_path / "exp", cwd=tmp_path)
+    assert resumed.returncode == 0, resumed.stderr
+    after = rung.load(tmp_path / "exp")
+    assert len(after.trials) == 40 and all(t.status.is_finished for t in after.trials)
+
+
+def test_a_directory_that_is_not_an_experiment_gets_a_message(tmp_path):
+    result = rung_command("status", tmp_path, cwd=tmp_path)
+    assert result.returncode == 2
+    assert "is not a rung experiment" in result.stderr
+    assert "Traceback" not in result.stderr
