@@ -37,7 +37,9 @@ def many_reports(config):
         previous = time.perf_counter() - start
 
 
-def time_rung(executor: str, trials: int, workers: int, storage: str) -> dict:
+def time_rung(executor: str, trials: int, workers: int, storage: str | None) -> dict:
+    """Trials per second; ``storage`` None keeps the event log in memory, a folder puts it
+    (and the per-trial result files) on disk."""
     start = time.perf_counter()
     results = rung.run(
         trivial,
@@ -75,13 +77,16 @@ def rung_report_round_trip(trials: int, reports: int, storage: str) -> dict:
     return {"reports": len(samples), "median_ms": 1e3 * float(samples.median())}
 
 
-def time_optuna(trials: int) -> dict | None:
+def time_optuna(trials: int, storage: str | None = None) -> dict | None:
     try:
         import optuna
     except ImportError:
         return None
     optuna.logging.set_verbosity(optuna.logging.WARNING)
-    study = optuna.create_study(sampler=optuna.samplers.RandomSampler(seed=0))
+    study = optuna.create_study(
+        sampler=optuna.samplers.RandomSampler(seed=0),
+        storage=f"sqlite:///{storage}/optuna.db" if storage else None,
+    )
     start = time.perf_counter()
     study.optimize(lambda trial: trial.suggest_float("x", -1.0, 1.0) ** 2, n_trials=trials)
     elapsed = time.perf_counter() - start
@@ -155,16 +160,20 @@ def main() -> None:
     parser.add_argument("--ray-trials-without-reuse", type=int, default=20)
     parser.add_argument("--reports", type=int, default=100, help="reports per trial, round trip")
     parser.add_argument("--report-trials", type=int, default=50)
+    parser.add_argument("--optuna-sqlite-trials", type=int, default=300)
     parser.add_argument("--no-ray", action="store_true")
     parser.add_argument("--out", type=Path, default=Path("benchmarks/results/overhead.json"))
     args = parser.parse_args()
 
     figures: dict = {}
     with tempfile.TemporaryDirectory() as storage:
-        figures["rung_inline"] = time_rung("inline", args.trials, 1, storage)
-        figures["rung_process"] = time_rung("process", args.trials, 2, storage)
+        figures["rung_inline"] = time_rung("inline", args.trials, 1, None)
+        figures["rung_process"] = time_rung("process", args.trials, 2, None)
+        figures["rung_inline_sqlite"] = time_rung("inline", args.trials, 1, storage)
+        figures["rung_process_sqlite"] = time_rung("process", args.trials, 2, storage)
         figures["rung_report"] = rung_report_round_trip(args.report_trials, args.reports, storage)
         figures["optuna_memory"] = time_optuna(args.trials)
+        figures["optuna_sqlite"] = time_optuna(args.optuna_sqlite_trials, storage)
         if not args.no_ray:
             figures.update(
                 ray_figures(args.ray_trials, args.ray_trials_without_reuse, args.reports, storage)
@@ -182,9 +191,12 @@ def print_table(figures: dict) -> None:
     from rich.table import Table
 
     table = Table(title="framework overhead: trivial objective")
-    for column in ("run", "trials", "seconds", "trials/s", "vs Optuna", "vs Ray (reuse)"):
+    columns = ("run", "trials", "seconds", "trials/s", "vs Optuna", "vs Optuna SQLite",
+               "vs Ray (reuse)")  # fmt: skip
+    for column in columns:
         table.add_column(column)
     optuna = (figures.get("optuna_memory") or {}).get("trials_per_s")
+    optuna_sqlite = (figures.get("optuna_sqlite") or {}).get("trials_per_s")
     ray = (figures.get("ray_reuse") or {}).get("trials_per_s")
     for name, row in figures.items():
         if "trials_per_s" not in row:
@@ -196,6 +208,7 @@ def print_table(figures: dict) -> None:
             f"{row['seconds']:.2f}",
             f"{rate:,.0f}",
             f"{rate / optuna:.2f}x" if optuna else "-",
+            f"{rate / optuna_sqlite:.0f}x" if optuna_sqlite else "-",
             f"{rate / ray:.1f}x" if ray else "-",
         )
     console = Console()
