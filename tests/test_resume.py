@@ -152,3 +152,33 @@ def test_a_killed_experiment_resumes_without_losing_or_repeating_anything(tmp_pa
     for trial in after.trials:
         if trial.checkpoint:
             assert "epoch" in load_checkpoint(trial.checkpoint), "no half-written checkpoint"
+
+
+def test_a_resumed_run_proposes_what_an_uninterrupted_one_would(tune, tmp_path):
+    for searcher in ("random", "quasirandom"):
+        whole = tune(
+            trainables.returns_dict,
+            X,
+            num_trials=6,
+            executor="inline",
+            searcher=searcher,
+            name=f"whole-{searcher}",
+        )
+        tune(
+            trainables.returns_dict,
+            X,
+            num_trials=3,
+            executor="inline",
+            searcher=searcher,
+            name=f"parts-{searcher}",
+        )
+        resumed = tune(
+            trainables.returns_dict,
+            X,
+            num_trials=6,
+            executor="inline",
+            searcher=searcher,
+            name=f"parts-{searcher}",
+            resume=True,
+        )
+        assert [t.config for t in resumed.trials] == [t.config for t in whole.trials]

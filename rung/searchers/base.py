@@ -60,13 +60,11 @@ class Searcher(ABC):
         """The proposal itself; ``suggest`` keeps the bookkeeping."""
 
     def restore(self, trial_id: str, config: dict[str, Any]) -> None:
-        """Replay a suggestion made before a resume: the trial is pending again and the
-        searcher moves past it (a grid to its next point, a sequence to its next draw)."""
+        """Replay a suggestion made before a resume: the trial is pending again, and the
+        searcher's own sequence (random draws, grid points, Sobol points) moves past it, so
+        a resumed run proposes what an uninterrupted one would have."""
+        self._suggest(trial_id)
         self.pending[trial_id] = config
-        self._skip(config)
-
-    def _skip(self, config: dict[str, Any]) -> None:
-        """Advance past one suggestion already made; searchers without a sequence do not."""
 
     def on_trial_result(self, trial_id: str, result: Mapping[str, Any]) -> None:
         """An intermediate result (multi-fidelity searchers use them; others ignore them)."""

@@ -42,9 +42,6 @@ class GridSearch(Searcher):
         self._next += 1
         return self.space.sample(self.rng, fixed=point)
 
-    def _skip(self, config: dict[str, Any]) -> None:
-        self._next += 1
-
     @property
     def is_finished(self) -> bool:
         return self._next >= self.total

@@ -44,8 +44,5 @@ class QuasiRandomSearch(Searcher):
         point, self._buffer = self._buffer[0], self._buffer[1:]
         return point
 
-    def _skip(self, config: dict[str, Any]) -> None:
-        self._next_point()
-
     def _suggest(self, trial_id: str) -> dict[str, Any]:
         return self.space.decode(self.space.from_unit(self._next_point()))
