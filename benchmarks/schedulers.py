@@ -59,14 +59,17 @@ def load_problem(name: str, data: Path):
 
 def make_scheduler(name: str, problem, workers: int):
     max_t = problem.max_t
+    # The usual successive-halving setting: eta = 3 and a smallest budget about 1/27 of the
+    # largest, so that a bracket halves three times (2 epochs of LCBench's 52, 1 of 30).
+    grace = max(1, round(max_t / 27))
     if name == "median":
         return MedianStoppingRule(grace_period=3)
     if name == "asha":
-        return ASHAScheduler(max_t=max_t, grace_period=1, reduction_factor=3)
+        return ASHAScheduler(max_t=max_t, grace_period=grace, reduction_factor=3)
     if name == "hyperband":
-        return HyperBandScheduler(max_t=max_t, grace_period=1, reduction_factor=3)
+        return HyperBandScheduler(max_t=max_t, grace_period=grace, reduction_factor=3)
     if name == "async_hyperband":
-        return AsyncHyperBandScheduler(max_t=max_t, grace_period=1, reduction_factor=3)
+        return AsyncHyperBandScheduler(max_t=max_t, grace_period=grace, reduction_factor=3)
     if name == "pbt":
         mutations = (
             {"row": problem.space["row"]}
@@ -131,6 +134,14 @@ def one_run(job: tuple) -> dict:
     }
 
 
+def thin(run: dict, points: int = 200) -> dict:
+    """A run with its best-so-far trajectory cut to the moments it improved (at most
+    ``points`` of them), enough to redraw and re-summarize without rerunning."""
+    best = np.asarray(run["best"])
+    keep = np.nonzero(np.diff(best, prepend=-np.inf) > 0)[0][-points:]
+    return {**run, "times": [run["times"][i] for i in keep], "best": best[keep].tolist()}
+
+
 def best_at(run: dict, t: float) -> float:
     index = np.searchsorted(run["times"], t, side="right") - 1
     return run["best"][index] if index >= 0 else float("nan")
@@ -141,20 +152,37 @@ def time_to(run: dict, target: float) -> float:
     return run["times"][reached[0]] if len(reached) else float("inf")
 
 
+def median_curve(runs: list[dict], grid: np.ndarray) -> np.ndarray:
+    """The median over runs of best-so-far at each time of ``grid``."""
+    curves = np.array([[best_at(r, t) for t in grid] for r in runs])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # times before any result
+        return np.nanmedian(curves, axis=0)
+
+
+def first_reaching(grid: np.ndarray, curve: np.ndarray, target: float) -> float:
+    reached = np.nonzero(curve >= target)[0]
+    return float(grid[reached[0]]) if len(reached) else float("inf")
+
+
 def summarize(runs: list[dict], budgets: dict) -> list[dict]:
+    """Per problem and worker count: each scheduler's final quality (median and quartiles
+    over seeds) and the time its median best-so-far curve takes to reach the final value of
+    random search's (FIFO's) median curve."""
     rows = []
     keys = sorted({(r["problem"], r["workers"]) for r in runs})
     for problem, workers in keys:
         budget = budgets[(problem, workers)]
         group = [r for r in runs if r["problem"] == problem and r["workers"] == workers]
-        fifo = [r for r in group if r["scheduler"] == "fifo"]
-        target = statistics.median(best_at(r, budget) for r in fifo)
-        fifo_time = statistics.median(time_to(r, target) for r in fifo)
+        grid = np.geomspace(budget / 1e4, budget, 2000)
+        fifo_curve = median_curve([r for r in group if r["scheduler"] == "fifo"], grid)
+        target = float(fifo_curve[-1])
+        fifo_time = first_reaching(grid, fifo_curve, target)
         for name in SCHEDULERS:
             chosen = [r for r in group if r["scheduler"] == name]
             finals = [best_at(r, budget) for r in chosen]
             reach = [time_to(r, target) for r in chosen]
-            median_time = statistics.median(reach)
+            median_time = first_reaching(grid, median_curve(chosen, grid), target)
             rows.append(
                 {
                     "problem": problem,
@@ -286,8 +314,12 @@ def main() -> None:
         for seed in range(args.seeds)
     ]
     started = time.perf_counter()
+    runs = []
     with Pool(args.processes) as pool:
-        runs = pool.map(one_run, jobs, chunksize=1)
+        for run in pool.imap_unordered(one_run, jobs):
+            runs.append(run)
+            if len(runs) % 20 == 0:
+                print(f"{len(runs)}/{len(jobs)} runs", flush=True)
     elapsed = time.perf_counter() - started
     rows = summarize(runs, budgets)
     costs = decision_cost()
@@ -299,6 +331,8 @@ def main() -> None:
         "runs": len(jobs),
         "wall_s": elapsed,
         "plots": figures,
+        "budgets": {f"{p}@{w}": b for (p, w), b in budgets.items()},
+        "trajectories": [thin(r) for r in runs],
     }
     (args.out / "schedulers.json").write_text(json.dumps(summary, indent=1))
     print(f"wrote {args.out / 'schedulers.json'} and {', '.join(figures)}")
