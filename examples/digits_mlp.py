@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 
 import rung
+from rung.schedulers import ASHAScheduler
 
 EPOCHS = 20
 
@@ -81,16 +82,29 @@ def train_digits(config):
             logits = model(x_val)
             val_loss = loss_fn(logits, y_val).item()
             val_acc = (logits.argmax(dim=1) == y_val).float().mean().item()
-        rung.report(epoch=epoch, train_loss=loss.item(), val_loss=val_loss, val_acc=val_acc)
+        rung.report(
+            epoch=epoch,
+            train_loss=loss.item(),
+            val_loss=val_loss,
+            val_acc=val_acc,
+            # Built only when a scheduler will resume or copy this trial (never under ASHA).
+            checkpoint=lambda epoch=epoch: {
+                "model": model.state_dict(),
+                "optimizer": optimizer.state_dict(),
+                "epoch": epoch,
+            },
+        )
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--trials", type=int, default=40)
+    parser.add_argument("--trials", type=int, default=60)
     parser.add_argument("--searcher", default="random")
-    parser.add_argument("--scheduler", default="fifo")
+    parser.add_argument(
+        "--scheduler", default="asha", help="asha (the default), fifo, hyperband, median, ..."
+    )
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--storage-path", default=None)
+    parser.add_argument("--storage-path", default="rung_results")
     args = parser.parse_args()
     results = rung.run(
         train_digits,
@@ -98,10 +112,9 @@ def main() -> None:
         metric="val_acc",
         mode="max",
         searcher=args.searcher,
-        scheduler=args.scheduler,
+        scheduler=ASHAScheduler(max_t=EPOCHS) if args.scheduler == "asha" else args.scheduler,
         num_trials=args.trials,
         seed=args.seed,
-        name=f"digits_mlp_seed{args.seed}",
         storage_path=args.storage_path,
     )
     best = results.best_trial

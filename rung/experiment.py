@@ -28,6 +28,7 @@ from rung.store.base import Store
 from rung.trial import Action, Decision, Exit, Launch, Outcome, Report, Trial, TrialStatus
 
 _POLL_INTERVAL_S = 0.5
+_INTERRUPTED = "interrupted (Ctrl-C)"
 
 # How a trial told to leave its worker is recorded once it has (exploits are re-queued).
 _INTENT = {
@@ -170,14 +171,18 @@ class Experiment:
                 self._check_time_budget()
                 self._flush()
         except KeyboardInterrupt:
-            self.stop_reason = "interrupted (Ctrl-C)"
+            self.stop_reason = _INTERRUPTED
         except TrialError as error:
             error.results = self.results()
             raise
         finally:
             self.executor.shutdown()
             for trial in list(self._running()):
-                self._record(trial, "ended", status=TrialStatus.STOPPED.value, error=None)
+                if self.stop_reason == _INTERRUPTED:
+                    # Not ended: a resume runs it again from its last checkpoint.
+                    self._record(trial, "interrupted", checkpoint=trial.checkpoint)
+                else:
+                    self._record(trial, "ended", status=TrialStatus.STOPPED.value, error=None)
             if self.stop_reason is not None:
                 self.store.set_meta("stop_reason", self.stop_reason)
             self._flush(force=True)
