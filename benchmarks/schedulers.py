@@ -15,7 +15,6 @@ import argparse
 import json
 import statistics
 import sys
-import tempfile
 import time
 import warnings
 from multiprocessing import Pool
@@ -101,21 +100,18 @@ def one_run(job: tuple) -> dict:
     scheduler = make_scheduler(scheduler_name, problem, workers)
     num_trials = max(16, workers) if scheduler_name == "pbt" else None
     started = time.perf_counter()
-    with tempfile.TemporaryDirectory() as storage:
-        results = rung.run(
-            problem,
-            problem.space,
-            metric=problem.metric,
-            mode=problem.mode,
-            scheduler=scheduler,
-            num_trials=num_trials,
-            time_budget_s=budget,
-            executor=SimulatedExecutor(workers),
-            seed=seed,
-            verbose=0,
-            storage_path=storage,
-            name="bench",
-        )
+    results = rung.run(
+        problem,
+        problem.space,
+        metric=problem.metric,
+        mode=problem.mode,
+        scheduler=scheduler,
+        num_trials=num_trials,
+        time_budget_s=budget,
+        executor=SimulatedExecutor(workers),
+        seed=seed,
+        verbose=0,
+    )
     wall = time.perf_counter() - started
     frame = results.results_dataframe()
     frame = frame.sort_values("experiment_time_s")
@@ -219,19 +215,17 @@ def decision_cost(trials: int = 10_000) -> dict:
             return decision
 
         scheduler.on_trial_result = timed
-        with tempfile.TemporaryDirectory() as storage:
-            rung.run(
-                curve,
-                CURVE_SPACE,
-                metric="loss",
-                mode="min",
-                scheduler=scheduler,
-                num_trials=trials,
-                executor=SimulatedExecutor(256),
-                seed=0,
-                verbose=0,
-                storage_path=storage,
-            )
+        rung.run(
+            curve,
+            CURVE_SPACE,
+            metric="loss",
+            mode="min",
+            scheduler=scheduler,
+            num_trials=trials,
+            executor=SimulatedExecutor(256),
+            seed=0,
+            verbose=0,
+        )
         tail = timings[len(timings) // 2 :]
         costs[name] = {
             "decisions": len(timings),

@@ -153,7 +153,8 @@ def run(
     if storage_path is None:
         if resume:
             raise ConfigError("resume=True needs the storage_path and name of the experiment")
-        path = Path(tempfile.mkdtemp(prefix=f"rung-{name}-"))
+        # Trial folders, only if a trial asks for one (a checkpoint, get_trial_dir()).
+        path = Path(tempfile.gettempdir()) / f"rung-{name}-{os.getpid()}-{id(trainable):x}"
         store: Store = MemoryStore()
     else:
         path = Path(storage_path).expanduser() / name

@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 import os
 import shutil
+import time
 import warnings
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -27,7 +28,6 @@ from rung.space import Space
 from rung.store.base import Store
 from rung.trial import Action, Decision, Exit, Launch, Outcome, Report, Trial, TrialStatus
 
-_POLL_INTERVAL_S = 0.5
 _INTERRUPTED = "interrupted (Ctrl-C)"
 
 # How a trial told to leave its worker is recorded once it has (exploits are re-queued).
@@ -195,10 +195,10 @@ class Experiment:
     def _flush(self, force: bool = False) -> None:
         """Write this turn's records; note the time spent at most once a second, so that a
         resumed experiment keeps to the time budget it was given."""
-        now = self.executor.now()
-        if force or now - self._last_progress_write >= 1.0:
-            self._last_progress_write = now
-            self.store.set_meta("elapsed_s", now - self._start_time)
+        wall = time.monotonic()
+        if force or wall - self._last_progress_write >= 1.0:
+            self._last_progress_write = wall
+            self.store.set_meta("elapsed_s", self.executor.now() - self._start_time)
         self.store.flush()
         for callback in self.callbacks:
             callback.on_turn_end()
@@ -214,10 +214,11 @@ class Experiment:
 
     def _poll_timeout(self) -> float:
         budget = self.stop.time_budget_s
+        interval = self.executor.poll_interval_s
         if budget is None:
-            return _POLL_INTERVAL_S
+            return interval
         left = budget - (self.executor.now() - self._start_time)
-        return max(0.0, min(_POLL_INTERVAL_S, left))
+        return max(0.0, min(interval, left))
 
     def _check_time_budget(self) -> None:
         budget = self.stop.time_budget_s

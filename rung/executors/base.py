@@ -27,6 +27,10 @@ class EventHandler(Protocol):
 class Executor(ABC):
     """Runs trials on slots; knows trainables and events, nothing about algorithms."""
 
+    # The longest the driver waits in one poll, so that it checks its time budget between
+    # events; a simulated clock can jump straight to the next event.
+    poll_interval_s: float = 0.5
+
     def start(
         self,
         trainable: Any,

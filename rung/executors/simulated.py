@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import heapq
 import inspect
+import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -53,6 +54,7 @@ class SimulatedExecutor(Executor):
     """
 
     supports_timeout = True
+    poll_interval_s = math.inf
 
     def __init__(self, num_workers: int = 4) -> None:
         if not isinstance(num_workers, int) or num_workers < 1:
