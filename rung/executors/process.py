@@ -131,7 +131,15 @@ class ProcessExecutor(Executor):
         try:
             kind, *body = pickle.loads(worker.conn.recv_bytes())
         except (EOFError, OSError):
-            self._replace(worker, describe_death(self._reap(worker)))
+            death = describe_death(self._reap(worker))
+            if not worker.ready:
+                raise ConfigError(
+                    f"a worker process could not start ({death}). If the script that calls "
+                    "rung.run does so at import time, put that call under "
+                    "`if __name__ == '__main__':`; worker processes import the main module "
+                    "again and must not start an experiment of their own."
+                ) from None
+            self._replace(worker, death)
             return
         if kind == "fatal":
             raise ConfigError(
