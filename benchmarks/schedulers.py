@@ -12,6 +12,7 @@ best-so-far against simulated time; the cost of one scheduler decision at 10,000
 from __future__ import annotations
 
 import argparse
+import bisect
 import json
 import statistics
 import sys
@@ -117,7 +118,7 @@ def one_run(job: tuple) -> dict:
     frame = frame.sort_values("experiment_time_s")
     times = frame["experiment_time_s"].to_numpy()
     best = np.maximum.accumulate(frame[problem.metric].fillna(-np.inf).to_numpy())
-    return {
+    run = {
         "problem": problem_name,
         "scheduler": scheduler_name,
         "workers": workers,
@@ -128,18 +129,19 @@ def one_run(job: tuple) -> dict:
         "epochs": len(frame),
         "wall_s": wall,
     }
+    return thin(run)
 
 
-def thin(run: dict, points: int = 200) -> dict:
-    """A run with its best-so-far trajectory cut to the moments it improved (at most
-    ``points`` of them), enough to redraw and re-summarize without rerunning."""
+def thin(run: dict) -> dict:
+    """A run with its best-so-far trajectory cut to the moments it improved: the same
+    curve, small enough to keep in the JSON and to redraw without rerunning."""
     best = np.asarray(run["best"])
-    keep = np.nonzero(np.diff(best, prepend=-np.inf) > 0)[0][-points:]
+    keep = np.nonzero(np.diff(best, prepend=-np.inf) > 0)[0]
     return {**run, "times": [run["times"][i] for i in keep], "best": best[keep].tolist()}
 
 
 def best_at(run: dict, t: float) -> float:
-    index = np.searchsorted(run["times"], t, side="right") - 1
+    index = bisect.bisect_right(run["times"], t) - 1
     return run["best"][index] if index >= 0 else float("nan")
 
 
@@ -326,7 +328,7 @@ def main() -> None:
         "wall_s": elapsed,
         "plots": figures,
         "budgets": {f"{p}@{w}": b for (p, w), b in budgets.items()},
-        "trajectories": [thin(r) for r in runs],
+        "trajectories": runs,
     }
     (args.out / "schedulers.json").write_text(json.dumps(summary, indent=1))
     print(f"wrote {args.out / 'schedulers.json'} and {', '.join(figures)}")
