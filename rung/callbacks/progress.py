@@ -7,14 +7,13 @@ import sys
 import time
 from typing import TYPE_CHECKING, Any
 
-from rich.console import Console
-from rich.table import Table
-
 from rung.callbacks.base import Callback
 from rung.results import flatten
 from rung.trial import TrialStatus
 
 if TYPE_CHECKING:
+    from rich.console import Console
+
     from rung.experiment import Experiment
     from rung.results import Results
     from rung.trial import Trial
@@ -50,7 +49,11 @@ class ProgressReporter(Callback):
         # Logs (CI, nohup, notebooks' captured output) get wide lines rather than a table
         # squeezed to 80 columns.
         width = None if sys.stdout.isatty() else 160
-        self.console = console or Console(highlight=False, width=width)
+        if console is None:
+            from rich.console import Console  # imported here: `import rung` stays light
+
+            console = Console(highlight=False, width=width)
+        self.console = console
         self._seen_errors: dict[str, str] = {}
         self._last_line = -math.inf
         self._ended = 0
@@ -137,6 +140,8 @@ class ProgressReporter(Callback):
             return
         frame = frame.sort_values(results.metric, ascending=results.mode == "min")
         frame = frame.dropna(subset=[results.metric]).head(self.top)
+        from rich.table import Table
+
         columns = ["trial_id", results.metric, "iterations", "status"]
         columns += [c for c in frame.columns if c.startswith("config/")]
         table = Table(title=f"best {len(frame)} trials by {results.metric}")
