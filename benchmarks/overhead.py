@@ -37,7 +37,9 @@ def many_reports(config):
         previous = time.perf_counter() - start
 
 
-def time_rung(executor: str, trials: int, workers: int, storage: str | None) -> dict:
+def time_rung(
+    executor: str, trials: int, workers: int, storage: str | None, files: bool = True
+) -> dict:
     """Trials per second; ``storage`` None keeps the event log in memory, a folder puts it
     (and the per-trial result files) on disk."""
     start = time.perf_counter()
@@ -52,6 +54,7 @@ def time_rung(executor: str, trials: int, workers: int, storage: str | None) -> 
         verbose=0,
         storage_path=storage,
         seed=0,
+        result_files=files,
     )
     elapsed = time.perf_counter() - start
     assert len(results.trials) == trials
@@ -166,12 +169,16 @@ def main() -> None:
     args = parser.parse_args()
 
     figures: dict = {}
-    with tempfile.TemporaryDirectory() as storage:
+    # Experiment folders go where users keep them, under the working directory (on this
+    # machine /tmp is several times slower at creating files).
+    with tempfile.TemporaryDirectory(dir=".") as storage:
         figures["rung_inline"] = time_rung("inline", args.trials, 1, None)
         figures["rung_process"] = time_rung("process", args.trials, 2, None)
-        figures["rung_inline_sqlite"] = time_rung("inline", args.trials, 1, storage)
-        figures["rung_process_sqlite"] = time_rung("process", args.trials, 2, storage)
-        figures["rung_report"] = rung_report_round_trip(args.report_trials, args.reports, storage)
+        figures["rung_inline_sqlite"] = time_rung("inline", args.trials, 1, storage, False)
+        figures["rung_process_sqlite"] = time_rung("process", args.trials, 2, storage, False)
+        figures["rung_inline_sqlite_files"] = time_rung("inline", args.trials, 1, storage)
+        figures["rung_process_sqlite_files"] = time_rung("process", args.trials, 2, storage)
+        figures["rung_report"] = rung_report_round_trip(args.report_trials, args.reports, None)
         figures["optuna_memory"] = time_optuna(args.trials)
         figures["optuna_sqlite"] = time_optuna(args.optuna_sqlite_trials, storage)
         if not args.no_ray:
@@ -211,7 +218,7 @@ def print_table(figures: dict) -> None:
             f"{rate / optuna_sqlite:.0f}x" if optuna_sqlite else "-",
             f"{rate / ray:.1f}x" if ray else "-",
         )
-    console = Console()
+    console = Console(width=140)
     console.print(table)
     for name in ("rung_report", "ray_report"):
         if name in figures:

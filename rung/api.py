@@ -70,6 +70,7 @@ def run(
     verbose: int = 1,
     resume: bool = False,
     checkpoint_keep: int | Mapping[str, int] | None = None,
+    result_files: bool = True,
 ) -> Results:
     """Tune ``trainable`` over ``space`` and return the results.
 
@@ -102,6 +103,8 @@ def run(
             without, it is kept in memory and trial folders go to a temporary directory.
         checkpoint_keep: which checkpoints of each trial stay on disk: None (all), N (the
             last N), or ``{"last": N, "best": M}`` (and the best M by the metric).
+        result_files: with a storage path, write each trial's results to ``result.jsonl`` and
+            ``progress.csv`` in its folder (the event log has them either way).
         resume: continue the experiment ``storage_path/name`` where it stopped: finished
             trials are kept, running ones restart from their last checkpoint, and the run
             ends at the totals it was first given.
@@ -149,7 +152,7 @@ def run(
         if resume:
             raise ConfigError("resume=True needs the name of the experiment to continue")
         name = _fresh_name(trainable, storage_path and Path(storage_path).expanduser())
-    file_loggers = [] if storage_path is None else [FileLogger()]
+    file_loggers = [FileLogger()] if storage_path is not None and result_files else []
     if storage_path is None:
         if resume:
             raise ConfigError("resume=True needs the storage_path and name of the experiment")

@@ -1,8 +1,9 @@
 """Each trial's results as files beside its checkpoints: ``result.jsonl`` and
 ``progress.csv`` in ``trials/<id>/``, and ``trials.csv`` (one row per trial) at the end.
 
-On for every experiment with a storage path. Lines are buffered and written at most once a
-second and when a trial ends, so the driver's loop does not wait on the disk.
+On for every experiment with a storage path. A writer thread does the file work, so the
+driver's loop never waits on the disk (creating files is slow on some file systems); files
+are flushed whenever the writer catches up.
 """
 
 from __future__ import annotations
@@ -10,17 +11,18 @@ from __future__ import annotations
 import csv
 import json
 import os
-import time
-from typing import IO, TYPE_CHECKING, Any
+import queue
+import threading
+import warnings
+from typing import TYPE_CHECKING, Any
 
 from rung.callbacks.base import Callback
+from rung.errors import RungWarning
 
 if TYPE_CHECKING:
     from rung.experiment import Experiment
     from rung.results import Results
     from rung.trial import Trial
-
-_FLUSH_INTERVAL_S = 1.0
 
 
 def _to_json(value: Any) -> Any:
@@ -42,8 +44,13 @@ class _TrialFiles:
                 self.csv.writeheader()
         self.csv.writerow(result)
 
-    def files(self) -> tuple[IO, IO]:
-        return self.jsonl, self.csv_file
+    def flush(self) -> None:
+        self.jsonl.flush()
+        self.csv_file.flush()
+
+    def close(self) -> None:
+        self.jsonl.close()
+        self.csv_file.close()
 
 
 class FileLogger(Callback):
@@ -52,33 +59,46 @@ class FileLogger(Callback):
 
     def on_experiment_start(self, experiment: Experiment) -> None:
         self._experiment = experiment
-        self._open: dict[str, _TrialFiles] = {}
-        self._last_flush = time.monotonic()
+        self._queue: queue.SimpleQueue = queue.SimpleQueue()
+        self._error: BaseException | None = None
+        self._writer = threading.Thread(target=self._write_loop, name="rung-files", daemon=True)
+        self._writer.start()
 
     def on_trial_result(self, trial: Trial, result: dict[str, Any]) -> None:
-        files = self._open.get(trial.trial_id)
-        if files is None:
-            files = _TrialFiles(self._experiment.trial_dir(trial))
-            self._open[trial.trial_id] = files
-        files.write(result)
+        self._queue.put((trial.trial_id, self._experiment.trial_dir(trial), result))
 
     def on_trial_end(self, trial: Trial) -> None:
-        files = self._open.pop(trial.trial_id, None)
-        if files is not None:
-            for file in files.files():
-                file.close()
-
-    def on_turn_end(self) -> None:
-        now = time.monotonic()
-        if now - self._last_flush >= _FLUSH_INTERVAL_S:
-            self._last_flush = now
-            for files in self._open.values():
-                for file in files.files():
-                    file.flush()
+        self._queue.put((trial.trial_id, None, None))
 
     def on_experiment_end(self, results: Results) -> None:
-        for files in self._open.values():
-            for file in files.files():
-                file.close()
-        self._open.clear()
-        results.dataframe().to_csv(os.path.join(self._experiment.path, "trials.csv"), index=False)
+        self._queue.put(None)
+        self._writer.join()
+        table = os.path.join(self._experiment.path, "trials.csv")
+        results.dataframe().to_csv(table, index=False)
+        if self._error is not None:
+            warnings.warn(
+                f"some result files were not written: {self._error!r}", RungWarning, stacklevel=2
+            )
+
+    def _write_loop(self) -> None:
+        files: dict[str, _TrialFiles] = {}
+        while True:
+            item = self._queue.get()
+            if item is None:
+                break
+            trial_id, folder, result = item
+            try:
+                if result is None:
+                    if trial_id in files:
+                        files.pop(trial_id).close()
+                    continue
+                if trial_id not in files:
+                    files[trial_id] = _TrialFiles(folder)
+                files[trial_id].write(result)
+                if self._queue.empty():
+                    for open_files in files.values():
+                        open_files.flush()
+            except OSError as error:  # a full disk must not stop the experiment
+                self._error = self._error or error
+        for open_files in files.values():
+            open_files.close()
