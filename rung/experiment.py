@@ -199,7 +199,7 @@ class Experiment:
         if force or wall - self._last_progress_write >= 1.0:
             self._last_progress_write = wall
             self.store.set_meta("elapsed_s", self.executor.now() - self._start_time)
-        self.store.flush()
+        self.store.flush(force)
         for callback in self.callbacks:
             callback.on_turn_end()
 

@@ -47,8 +47,9 @@ def test_load_works_while_the_experiment_runs(tune, tmp_path):
         max_concurrent=1,
         callbacks=[watcher],
     )
-    # Writes are batched per turn of the driver's loop: a reader sees the previous turns.
-    assert watcher.seen == [0, 1, 2, 3]
+    # Writes are batched (at most 50 ms apart): a reader sees a consistent, growing prefix.
+    assert watcher.seen == sorted(watcher.seen) and watcher.seen[-1] <= 3
+    assert len(rung.load(tmp_path / "exp").trials) == 4
 
 
 def test_resume_of_a_finished_experiment_runs_nothing_more(tune, tmp_path):

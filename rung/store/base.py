@@ -33,8 +33,9 @@ class Store(ABC):
     def get_meta(self, key: str, default: Any = None) -> Any:
         """The value kept under ``key``, or ``default``."""
 
-    def flush(self) -> None:
-        """Make appended records durable (a no-op for stores that are not on disk)."""
+    def flush(self, force: bool = False) -> None:
+        """Make appended records durable (a no-op for stores that are not on disk); a store
+        may wait to gather more unless ``force``."""
 
     def close(self) -> None:
         """Flush and release the store."""

@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import fcntl
 import json
+import math
 import os
 import sqlite3
+import time
 from pathlib import Path
 from typing import Any
 
@@ -56,9 +58,15 @@ class SQLiteStore(Store):
     Args:
         directory: the experiment's folder (created if missing).
         create: start a new log; otherwise the log must exist (resume).
+        commit_interval_s: the longest records wait in memory before they are committed; a
+            crash loses at most that much (trials restart from the checkpoints on record).
     """
 
-    def __init__(self, directory: str | os.PathLike, create: bool = True) -> None:
+    def __init__(
+        self, directory: str | os.PathLike, create: bool = True, commit_interval_s: float = 0.05
+    ) -> None:
+        self.commit_interval_s = commit_interval_s
+        self._last_commit = -math.inf
         self.directory = Path(directory)
         self.path = self.directory / DB_NAME
         exists = self.path.exists()
@@ -99,9 +107,13 @@ class SQLiteStore(Store):
         body = json.dumps(record, default=_to_json)
         self._pending.append((record["trial_id"], record["type"], body))
 
-    def flush(self) -> None:
-        if not self._pending:
+    def flush(self, force: bool = False) -> None:
+        """Commit the buffered records: at most once per ``commit_interval_s`` (the driver
+        asks every turn of its loop), or now when ``force``."""
+        now = time.monotonic()
+        if not self._pending or (not force and now - self._last_commit < self.commit_interval_s):
             return
+        self._last_commit = now
         with self._connection:
             self._connection.execute("BEGIN")
             self._connection.executemany(
@@ -110,7 +122,7 @@ class SQLiteStore(Store):
         self._pending = []
 
     def records(self) -> list[dict[str, Any]]:
-        self.flush()
+        self.flush(force=True)
         return read_records(self._connection)
 
     def set_meta(self, key: str, value: Any) -> None:
@@ -126,7 +138,7 @@ class SQLiteStore(Store):
     def close(self) -> None:
         if self._connection is None:
             return
-        self.flush()
+        self.flush(force=True)
         self._connection.close()
         self._connection = None
         fcntl.flock(self._lock, fcntl.LOCK_UN)

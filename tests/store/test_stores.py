@@ -86,3 +86,16 @@ def test_a_directory_that_is_not_an_experiment_is_refused(tmp_path):
     os.replace(tmp_path / "other.db", tmp_path / DB_NAME)
     with pytest.raises(ExperimentDirError, match="has no rung schema version"):
         rung.load(tmp_path)
+
+
+def test_commits_are_batched_in_time_and_forced_at_close(tmp_path):
+    store = SQLiteStore(tmp_path / "exp", commit_interval_s=3600)
+    reader = open_readonly(tmp_path / "exp")
+    store.append({"type": "created", "trial_id": "0", "time": 0, "config": {}})
+    store.flush()
+    assert len(read_records(reader)) == 1, "the first flush commits at once"
+    store.append({"type": "ended", "trial_id": "0", "time": 1, "status": "TERMINATED"})
+    store.flush()
+    assert len(read_records(reader)) == 1, "within the interval, records wait"
+    store.close()
+    assert len(read_records(reader)) == 2, "closing commits what waited"
