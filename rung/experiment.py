@@ -365,9 +365,10 @@ class Experiment:
         if isinstance(value, int | float) and not math.isnan(value):
             score = value if self.mode == "min" else -value
         self._record(trial, "checkpoint", path=path, score=score)
-        in_use = {t.checkpoint for t in (trial, *self._running()) if t.checkpoint}
-        in_use |= {t.checkpoint for t in self._by_status[TrialStatus.PENDING].values()}
-        in_use |= {t.checkpoint for t in self._by_status[TrialStatus.PAUSED].values()}
+        if self.checkpoint_keep.keeps_all:
+            return
+        waiting = (TrialStatus.RUNNING, TrialStatus.PENDING, TrialStatus.PAUSED)
+        in_use = {t.checkpoint for s in waiting for t in self._by_status[s].values()}
         for old in self.checkpoint_keep.superseded(trial.checkpoints, in_use):
             shutil.rmtree(old, ignore_errors=True)
             self._record(trial, "checkpoint_deleted", path=old)
