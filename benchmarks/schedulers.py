@@ -163,7 +163,7 @@ def first_reaching(grid: np.ndarray, curve: np.ndarray, target: float) -> float:
     return float(grid[reached[0]]) if len(reached) else float("inf")
 
 
-def summarize(runs: list[dict], budgets: dict) -> list[dict]:
+def summarize(runs: list[dict], budgets: dict, schedulers: list[str]) -> list[dict]:
     """Per problem and worker count: each scheduler's final quality (median and quartiles
     over seeds) and the time its median best-so-far curve takes to reach the final value of
     random search's (FIFO's) median curve."""
@@ -176,7 +176,7 @@ def summarize(runs: list[dict], budgets: dict) -> list[dict]:
         fifo_curve = median_curve([r for r in group if r["scheduler"] == "fifo"], grid)
         target = float(fifo_curve[-1])
         fifo_time = first_reaching(grid, fifo_curve, target)
-        for name in SCHEDULERS:
+        for name in schedulers:
             chosen = [r for r in group if r["scheduler"] == name]
             finals = [best_at(r, budget) for r in chosen]
             reach = [time_to(r, target) for r in chosen]
@@ -244,13 +244,14 @@ def plot(runs: list[dict], budgets: dict, out: Path) -> list[str]:
     import matplotlib.pyplot as plt
 
     files = []
+    present = [name for name in SCHEDULERS if any(r["scheduler"] == name for r in runs)]
     for problem in sorted({r["problem"] for r in runs}):
         workers_list = sorted({r["workers"] for r in runs if r["problem"] == problem})
         fig, axes = plt.subplots(1, len(workers_list), figsize=(5 * len(workers_list), 4))
         for ax, workers in zip(np.atleast_1d(axes), workers_list, strict=True):
             budget = budgets[(problem, workers)]
             grid = np.linspace(0, budget, 200)
-            for name in SCHEDULERS:
+            for name in present:
                 chosen = [
                     r
                     for r in runs
@@ -289,6 +290,12 @@ def main() -> None:
         default=100,
         help="budget: this many full-length trials' time, per 4 workers",
     )
+    parser.add_argument(
+        "--budget-lengths",
+        type=float,
+        help="instead: every worker count gets this many full-length trials' time",
+    )
+    parser.add_argument("--schedulers", nargs="*", default=SCHEDULERS, choices=SCHEDULERS)
     parser.add_argument("--processes", type=int, default=2)
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results")
     args = parser.parse_args()
@@ -301,12 +308,13 @@ def main() -> None:
             # Enough time for budget-trials full trials on 4 workers, scaled so that larger
             # clusters also get a budget worth having (sqrt: more workers, more trials).
             full_trials = args.budget_trials * (workers / 4) ** 0.5
-            budgets[(problem, workers)] = seconds * full_trials / workers
+            lengths = args.budget_lengths or full_trials / workers
+            budgets[(problem, workers)] = seconds * lengths
     jobs = [
         (problem, name, workers, seed, budgets[(problem, workers)], args.data)
         for problem in args.problems
         for workers in args.workers
-        for name in SCHEDULERS
+        for name in args.schedulers
         for seed in range(args.seeds)
     ]
     started = time.perf_counter()
@@ -317,7 +325,7 @@ def main() -> None:
             if len(runs) % 20 == 0:
                 print(f"{len(runs)}/{len(jobs)} runs", flush=True)
     elapsed = time.perf_counter() - started
-    rows = summarize(runs, budgets)
+    rows = summarize(runs, budgets, args.schedulers)
     costs = decision_cost()
     figures = plot(runs, budgets, args.out)
     print_tables(rows, costs, elapsed, len(jobs))

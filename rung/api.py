@@ -188,7 +188,13 @@ def run(
         save_settings(store, settings, objects)
 
     searcher_seed, scheduler_seed = np.random.SeedSequence(seed).spawn(2)
-    searcher.setup(space, metric=metric, mode=mode, rng=np.random.default_rng(searcher_seed))
+    searcher.setup(
+        space,
+        metric=metric,
+        mode=mode,
+        rng=np.random.default_rng(searcher_seed),
+        num_trials=num_trials,
+    )
     scheduler.setup(metric, mode, rng=np.random.default_rng(scheduler_seed), num_trials=num_trials)
     experiment = Experiment(
         trainable,

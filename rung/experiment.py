@@ -479,7 +479,12 @@ class Experiment:
             )
 
     def _complete(self, trial: Trial, failed: bool) -> None:
-        self.searcher.on_trial_complete(trial.trial_id, trial.last_result, failed=failed)
+        self.searcher.on_trial_complete(
+            trial.trial_id,
+            trial.last_result,
+            failed=failed,
+            stopped_early=trial.status is TrialStatus.STOPPED,
+        )
         self.scheduler.on_trial_complete(trial, trial.last_result)
 
     # the log -----------------------------------------------------------------------------

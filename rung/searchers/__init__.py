@@ -7,11 +7,13 @@ from rung.searchers.base import Searcher
 from rung.searchers.grid import GridSearch
 from rung.searchers.quasirandom import QuasiRandomSearch
 from rung.searchers.random import RandomSearch
+from rung.searchers.tpe import TPESearch
 
 SEARCHERS: dict[str, type[Searcher]] = {
     "random": RandomSearch,
     "grid": GridSearch,
     "quasirandom": QuasiRandomSearch,
+    "tpe": TPESearch,
 }
 
 
@@ -26,5 +28,6 @@ __all__ = [
     "QuasiRandomSearch",
     "RandomSearch",
     "Searcher",
+    "TPESearch",
     "make_searcher",
 ]

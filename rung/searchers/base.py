@@ -33,11 +33,16 @@ class Searcher(ABC):
         metric: str | None = None,
         mode: str = "min",
         rng: np.random.Generator | None = None,
+        num_trials: int | None = None,
     ) -> Searcher:
-        """Bind the searcher to a space, the metric it optimizes and its randomness."""
+        """Bind the searcher to a space, the metric it optimizes and its randomness.
+
+        ``num_trials`` is the experiment's trial budget when it has one (searchers that
+        adapt to the budget read it; ``"auto"`` picks with it)."""
         self.space = Space.of(space)
         self.metric = metric
         self.mode = mode
+        self.num_trials = num_trials
         if self.seed is not None or rng is None:
             rng = np.random.default_rng(self.seed)
         self.rng = rng
@@ -70,11 +75,16 @@ class Searcher(ABC):
         """An intermediate result (multi-fidelity searchers use them; others ignore them)."""
 
     def on_trial_complete(
-        self, trial_id: str, result: Mapping[str, Any] | None, failed: bool = False
+        self,
+        trial_id: str,
+        result: Mapping[str, Any] | None,
+        failed: bool = False,
+        stopped_early: bool = False,
     ) -> None:
-        """A trial ended: ``result`` is its last report (None if it reported nothing)."""
+        """A trial ended: ``result`` is its last report (None if it reported nothing);
+        ``failed`` if it raised or died, ``stopped_early`` if the scheduler cut it short."""
         config = self.pending.pop(trial_id, None)
-        self._observe(trial_id, config, result, failed)
+        self._observe(trial_id, config, result, failed, stopped_early)
 
     def _observe(
         self,
@@ -82,6 +92,7 @@ class Searcher(ABC):
         config: dict[str, Any] | None,
         result: Mapping[str, Any] | None,
         failed: bool,
+        stopped_early: bool,
     ) -> None:
         """Learn from a finished trial; searchers that learn nothing leave this alone."""
 

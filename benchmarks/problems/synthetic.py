@@ -1,0 +1,117 @@
+"""Test functions with known minima, as rung spaces: what the quality benchmark optimizes.
+
+Each problem is a loss to minimize with a known optimum, so a searcher's simple regret
+(best loss found minus the optimum) is comparable across problems and libraries.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+import rung
+
+
+@dataclass(frozen=True)
+class Problem:
+    """A loss over a rung space, with its known minimum."""
+
+    name: str
+    space: dict[str, Any]
+    loss: Callable[[dict[str, Any]], float]
+    optimum: float
+
+
+def _branin(c: dict) -> float:
+    x1, x2 = c["x1"], c["x2"]
+    b, cc, t = 5.1 / (4 * math.pi**2), 5 / math.pi, 1 / (8 * math.pi)
+    return (x2 - b * x1**2 + cc * x1 - 6) ** 2 + 10 * (1 - t) * math.cos(x1) + 10
+
+
+_H6_A = np.array(
+    [
+        [10, 3, 17, 3.5, 1.7, 8],
+        [0.05, 10, 17, 0.1, 8, 14],
+        [3, 3.5, 1.7, 10, 17, 8],
+        [17, 8, 0.05, 10, 0.1, 14],
+    ]
+)
+_H6_P = 1e-4 * np.array(
+    [
+        [1312, 1696, 5569, 124, 8283, 5886],
+        [2329, 4135, 8307, 3736, 1004, 9991],
+        [2348, 1451, 3522, 2883, 3047, 6650],
+        [4047, 8828, 8732, 5743, 1091, 381],
+    ]
+)
+_H6_ALPHA = np.array([1.0, 1.2, 3.0, 3.2])
+
+
+def _hartmann6(c: dict) -> float:
+    x = np.array([c[f"x{i}"] for i in range(6)])
+    return float(-_H6_ALPHA @ np.exp(-np.sum(_H6_A * (x - _H6_P) ** 2, axis=1)))
+
+
+def _rosenbrock(c: dict) -> float:
+    x = np.array([c[f"x{i}"] for i in range(5)])
+    return float(np.sum(100 * (x[1:] - x[:-1] ** 2) ** 2 + (1 - x[:-1]) ** 2))
+
+
+def _ackley(c: dict) -> float:
+    x = np.array([c[f"x{i}"] for i in range(10)])
+    n = len(x)
+    return float(
+        -20 * np.exp(-0.2 * np.sqrt(np.sum(x**2) / n))
+        - np.exp(np.sum(np.cos(2 * np.pi * x)) / n)
+        + 20
+        + math.e
+    )
+
+
+_OFFSETS = {"sgd": (2.0, 0.0), "adam": (-1.0, 0.5), "rmsprop": (0.5, 1.0)}
+
+
+def _mixed(c: dict) -> float:
+    """A mixed space whose best ``x`` depends on the optimizer (an interaction): the minimum
+    0 is at optimizer sgd, x = 2, lr = 1e-3, layers = 7."""
+    best_x, penalty = _OFFSETS[c["optimizer"]]
+    return (
+        (c["x"] - best_x) ** 2
+        + penalty
+        + (math.log10(c["lr"]) + 3) ** 2
+        + (c["layers"] - 7) ** 2 / 10
+    )
+
+
+PROBLEMS = {
+    "branin": Problem(
+        "branin",
+        {"x1": rung.uniform(-5, 10), "x2": rung.uniform(0, 15)},
+        _branin,
+        0.397887357729739,
+    ),
+    "hartmann6": Problem(
+        "hartmann6", {f"x{i}": rung.uniform(0, 1) for i in range(6)}, _hartmann6, -3.32236801141551
+    ),
+    "rosenbrock5": Problem(
+        "rosenbrock5", {f"x{i}": rung.uniform(-5, 10) for i in range(5)}, _rosenbrock, 0.0
+    ),
+    "ackley10": Problem(
+        "ackley10", {f"x{i}": rung.uniform(-32.768, 32.768) for i in range(10)}, _ackley, 0.0
+    ),
+    "mixed": Problem(
+        "mixed",
+        {
+            "x": rung.uniform(-5, 5),
+            "lr": rung.loguniform(1e-5, 1.0),
+            "layers": rung.randint(1, 20),
+            "optimizer": rung.choice(["sgd", "adam", "rmsprop"]),
+        },
+        _mixed,
+        0.0,
+    ),
+}

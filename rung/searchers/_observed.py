@@ -1,0 +1,132 @@
+"""The base of searchers that learn: what they observed, ranked, and a quasi-random start.
+
+Every finished trial is kept, as its encoded configuration and a loss (the metric, negated
+when maximizing). A trial that failed, or reported NaN or nothing, is kept too, with an
+infinite loss: it counts as bad rather than vanishing from the model. Ranking follows
+Optuna's convention for early-stopped trials: trials that ran to their end come first, by
+loss; then those a scheduler stopped, the longer-trained first; then the failed ones.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+
+from rung.searchers._geometry import Geometry
+from rung.searchers.base import Searcher
+from rung.searchers.quasirandom import QuasiRandomSearch
+
+COMPLETE, STOPPED, FAILED = 0, 1, 2
+
+
+def loss_of(result: Mapping[str, Any] | None, metric: str | None, mode: str) -> float:
+    """The loss a result stands for: the metric (negated for ``mode="max"``), or +inf
+    when it is missing, not a number, or NaN."""
+    value = (result or {}).get(metric)
+    if isinstance(value, bool) or not isinstance(value, int | float) or math.isnan(value):
+        return math.inf
+    return float(-value if mode == "max" else value)
+
+
+class Observations:
+    """Encoded configurations, losses, budgets and tiers, in arrays that grow by doubling."""
+
+    def __init__(self, d: int) -> None:
+        self._n = 0
+        self._x = np.empty((16, d))
+        self._columns = np.empty((3, 16))
+
+    def __len__(self) -> int:
+        return self._n
+
+    def add(self, x: np.ndarray, loss: float, budget: float, tier: int) -> None:
+        if self._n == len(self._x):
+            self._x = np.vstack([self._x, np.empty_like(self._x)])
+            self._columns = np.hstack([self._columns, np.empty_like(self._columns)])
+        self._x[self._n] = x
+        self._columns[:, self._n] = (loss, budget, tier)
+        self._n += 1
+
+    @property
+    def x(self) -> np.ndarray:
+        return self._x[: self._n]
+
+    @property
+    def loss(self) -> np.ndarray:
+        return self._columns[0, : self._n]
+
+    @property
+    def budget(self) -> np.ndarray:
+        return self._columns[1, : self._n]
+
+    @property
+    def tier(self) -> np.ndarray:
+        return self._columns[2, : self._n]
+
+    def ranking(self) -> np.ndarray:
+        """Indices from best to worst: complete by loss, then stopped (longest first), then
+        failed; ties keep the order of arrival."""
+        return np.lexsort((self.loss, -self.budget, self.tier))
+
+
+class ModelSearcher(Searcher):
+    """A searcher that starts quasi-random and then proposes from a model of what it saw.
+
+    Args:
+        n_startup: trials proposed by a scrambled Sobol sequence before the model is used.
+        seed: the searcher's own seed, when used on its own.
+    """
+
+    def __init__(self, n_startup: int = 10, seed: int | None = None) -> None:
+        super().__init__(seed)
+        self.n_startup = n_startup
+
+    def _setup(self) -> None:
+        self.geometry = Geometry(self.space)
+        self.observed = Observations(self.space.dim)
+        self._explore = QuasiRandomSearch().setup(self.space, rng=self.rng)
+        self._suggested = 0
+
+    def _suggest(self, trial_id: str) -> dict[str, Any] | None:
+        self._suggested += 1
+        if self._suggested <= self.n_startup or len(self.observed) == 0:
+            return self._explore._suggest(trial_id)
+        return self._propose()
+
+    def _propose(self) -> dict[str, Any] | None:
+        """A configuration from the model (called once there are observations)."""
+        raise NotImplementedError
+
+    def restore(self, trial_id: str, config: dict[str, Any]) -> None:
+        """Replay a suggestion made before a resume: the start-up sequence moves past it and
+        the trial is pending. The model is not refitted per replayed trial (it is rebuilt
+        from the replayed results), so proposals after a resume follow the same observations
+        but not the same random draws."""
+        self._suggested += 1
+        if self._suggested <= self.n_startup:
+            self._explore._suggest(trial_id)
+        self.pending[trial_id] = config
+
+    def _observe(
+        self,
+        trial_id: str,
+        config: dict[str, Any] | None,
+        result: Mapping[str, Any] | None,
+        failed: bool,
+        stopped_early: bool,
+    ) -> None:
+        if config is None:
+            return
+        loss = loss_of(result, self.metric, self.mode)
+        tier = FAILED if failed or math.isinf(loss) else STOPPED if stopped_early else COMPLETE
+        budget = float((result or {}).get("training_iteration", 0) or 0)
+        self.observed.add(self.space.encode(config), loss, budget, tier)
+
+    def pending_points(self) -> np.ndarray:
+        """Encoded configurations of the trials proposed and not yet finished."""
+        if not self.pending:
+            return np.empty((0, self.space.dim))
+        return np.array([self.space.encode(c) for c in self.pending.values()])
