@@ -19,7 +19,6 @@ and both are clipped to ``[1 / min(100, n + 2), 1]`` ("magic clip", HyperOpt and
 from __future__ import annotations
 
 import numpy as np
-from scipy.special import logsumexp, ndtr, ndtri
 
 from rung.searchers._geometry import Geometry
 
@@ -52,6 +51,8 @@ def _log_mass(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """log(Phi(b) - Phi(a)) for a < b. Plain differences where they keep their precision;
     in the far tail (mass below 1e-10) the bound ``phi(b) * min(b - a, 1 / |b|)``, which is
     within a small factor and only ranks kernels that hardly count."""
+    from scipy.special import ndtr  # scipy loads on first use, not with rung
+
     flip = a > 0  # the upper tail, mirrored, where Phi's differences are precise
     a, b = np.where(flip, -b, a), np.where(flip, -a, b)
     mass = ndtr(b) - ndtr(a)
@@ -188,7 +189,7 @@ class ParzenEstimator:
         """Log density of coordinate ``j`` alone, over the kernels that have it (and the prior)."""
         has = ~np.isnan(self.centers[:, j])
         has[-1] = True
-        weights = self.log_weights[has] - logsumexp(self.log_weights[has])
+        weights = self.log_weights[has] - _logsumexp_rows(self.log_weights[has][None, :])[0]
         return _logsumexp_rows(self.log_kernels(j, u)[:, has] + weights)
 
     # sampling ----------------------------------------------------------------------------
@@ -209,6 +210,8 @@ class ParzenEstimator:
         out[~known] = rng.random(int((~known).sum()))
         sigma = self.widths[components[known], j]
         mu = mu[known]
+        from scipy.special import ndtr, ndtri
+
         low, high = ndtr(-mu / sigma), ndtr((1.0 - mu) / sigma)
         p = low + rng.random(len(mu)) * (high - low)
         out[known] = mu + sigma * ndtri(np.clip(p, 1e-300, 1 - 1e-16))
@@ -229,5 +232,5 @@ class ParzenEstimator:
         """``n`` draws of coordinate ``j`` from its own mixture (the kernels that have it)."""
         has = np.nonzero(~np.isnan(self.centers[:, j]))[0]
         has = np.append(has[has != len(self.centers) - 1], len(self.centers) - 1)
-        weights = np.exp(self.log_weights[has] - logsumexp(self.log_weights[has]))
+        weights = np.exp(self.log_weights[has] - _logsumexp_rows(self.log_weights[has][None, :])[0])
         return self._draw(j, rng.choice(has, size=n, p=weights), rng)
