@@ -64,7 +64,7 @@ class ProgressReporter(Callback):
         if self.verbose:
             self.console.print(
                 f"[bold]rung[/bold] {experiment.name}: {experiment.mode} {experiment.metric!r} "
-                f"with {type(experiment.searcher).__name__} + "
+                f"with {experiment.searcher.describe()} + "
                 f"{type(experiment.scheduler).__name__} on {len(experiment.slots)} "
                 f"{'slot' if len(experiment.slots) == 1 else 'slots'} "
                 f"({type(experiment.executor).__name__}), results in {experiment.path}"

@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 from rung.registry import resolve
+from rung.searchers.auto import AutoSearch
 from rung.searchers.base import Searcher
+from rung.searchers.bohb import BOHBSearch
+from rung.searchers.evolution import EvolutionSearch
+from rung.searchers.gp import GPSearch
 from rung.searchers.grid import GridSearch
 from rung.searchers.quasirandom import QuasiRandomSearch
 from rung.searchers.random import RandomSearch
@@ -14,6 +18,10 @@ SEARCHERS: dict[str, type[Searcher]] = {
     "grid": GridSearch,
     "quasirandom": QuasiRandomSearch,
     "tpe": TPESearch,
+    "gp": GPSearch,
+    "evolution": EvolutionSearch,
+    "bohb": BOHBSearch,
+    "auto": AutoSearch,
 }
 
 
@@ -24,6 +32,10 @@ def make_searcher(spec: str | Searcher) -> Searcher:
 
 __all__ = [
     "SEARCHERS",
+    "AutoSearch",
+    "BOHBSearch",
+    "EvolutionSearch",
+    "GPSearch",
     "GridSearch",
     "QuasiRandomSearch",
     "RandomSearch",

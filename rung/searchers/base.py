@@ -96,6 +96,10 @@ class Searcher(ABC):
     ) -> None:
         """Learn from a finished trial; searchers that learn nothing leave this alone."""
 
+    def describe(self) -> str:
+        """What this searcher is, for progress output (``"auto"`` says what it picked)."""
+        return type(self).__name__
+
     @property
     def is_finished(self) -> bool:
         """Whether the searcher will never propose again (a grid walked to its end)."""

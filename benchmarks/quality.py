@@ -1,0 +1,368 @@
+"""Searcher quality: rung's model-based searchers against Optuna and HyperOpt, same run.
+
+Five test functions with known optima (simple regret) and three cross-validated
+scikit-learn problems (error); 100 evaluations per run, several seeds; median and quartiles,
+wall time per run, a table, a plot of median best-so-far; and the time one suggestion takes
+after 100 and 1,000 observations.
+
+    python benchmarks/quality.py --out benchmarks/results
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import statistics
+import sys
+import time
+import warnings
+from multiprocessing import Pool
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+import rung  # noqa: E402
+from benchmarks.problems.sklearn_cv import PROBLEMS as SKLEARN  # noqa: E402
+from benchmarks.problems.synthetic import PROBLEMS as SYNTHETIC  # noqa: E402
+from rung.searchers import make_searcher  # noqa: E402
+from rung.searchers.auto import choose  # noqa: E402
+from rung.space._domains import Categorical, Float, Int  # noqa: E402
+
+PROBLEMS = {**SYNTHETIC, **SKLEARN}
+RUNG = ["rung-tpe", "rung-gp", "rung-evolution", "rung-auto", "random"]
+PEERS = ["optuna-tpe", "optuna-tpe-univariate", "optuna-gp", "optuna-cmaes", "hyperopt-tpe"]
+SEARCHERS = RUNG + PEERS
+
+
+# one run per library ----------------------------------------------------------------------
+
+
+def run_rung(name: str, problem, evals: int, seed: int) -> list[float]:
+    searcher = make_searcher(name.removeprefix("rung-"))
+    searcher.setup(problem.space, "loss", "min", np.random.default_rng(seed), num_trials=evals)
+    losses = []
+    for i in range(evals):
+        config = searcher.suggest(str(i))
+        loss = problem.loss(config)
+        searcher.on_trial_complete(str(i), {"loss": loss, "training_iteration": 1})
+        losses.append(loss)
+    return losses
+
+
+def optuna_params(trial, space: dict) -> dict:
+    params = {}
+    for key, domain in space.items():
+        if isinstance(domain, Float):
+            params[key] = trial.suggest_float(
+                key, domain.low, domain.high, log=domain.log, step=domain.step
+            )
+        elif isinstance(domain, Int):
+            params[key] = trial.suggest_int(
+                key, domain.low, domain.high, step=domain.step, log=domain.log
+            )
+        elif isinstance(domain, Categorical):
+            params[key] = trial.suggest_categorical(key, list(domain.options))
+    return params
+
+
+def run_optuna(name: str, problem, evals: int, seed: int) -> list[float]:
+    import optuna
+
+    optuna.logging.set_verbosity(optuna.logging.ERROR)
+    samplers = {
+        "optuna-tpe": lambda: optuna.samplers.TPESampler(seed=seed),
+        "optuna-tpe-univariate": lambda: optuna.samplers.TPESampler(seed=seed, multivariate=False),
+        "optuna-gp": lambda: optuna.samplers.GPSampler(seed=seed),
+        "optuna-cmaes": lambda: optuna.samplers.CmaEsSampler(seed=seed),
+    }
+    study = optuna.create_study(sampler=samplers[name]())
+    losses = []
+
+    def objective(trial):
+        loss = problem.loss(optuna_params(trial, problem.space))
+        losses.append(loss)
+        return loss
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        study.optimize(objective, n_trials=evals)
+    return losses
+
+
+def hyperopt_space(space: dict) -> dict:
+    from hyperopt import hp
+
+    out = {}
+    for key, domain in space.items():
+        if isinstance(domain, Float) and domain.log:
+            out[key] = hp.loguniform(key, math.log(domain.low), math.log(domain.high))
+        elif isinstance(domain, Float):
+            out[key] = hp.uniform(key, domain.low, domain.high)
+        elif isinstance(domain, Int) and domain.log:
+            out[key] = hp.qloguniform(key, math.log(domain.low), math.log(domain.high), 1)
+        elif isinstance(domain, Int):
+            out[key] = hp.uniformint(key, domain.low, domain.high)
+        elif isinstance(domain, Categorical):
+            out[key] = hp.choice(key, list(domain.options))
+    return out
+
+
+def run_hyperopt(name: str, problem, evals: int, seed: int) -> list[float]:
+    from hyperopt import Trials, fmin, tpe
+
+    ints = {k for k, d in problem.space.items() if isinstance(d, Int)}
+    losses = []
+
+    def objective(params):
+        config = {k: round(v) if k in ints else v for k, v in params.items()}
+        loss = problem.loss(config)
+        losses.append(loss)
+        return loss
+
+    fmin(
+        objective,
+        hyperopt_space(problem.space),
+        algo=tpe.suggest,
+        max_evals=evals,
+        trials=Trials(),
+        rstate=np.random.default_rng(seed),
+        show_progressbar=False,
+    )
+    return losses
+
+
+def one_run(job: tuple) -> dict:
+    problem_name, name, evals, seed = job
+    problem = PROBLEMS[problem_name]
+    started = time.perf_counter()
+    if name.startswith("optuna"):
+        losses = run_optuna(name, problem, evals, seed)
+    elif name.startswith("hyperopt"):
+        losses = run_hyperopt(name, problem, evals, seed)
+    else:
+        losses = run_rung(name, problem, evals, seed)
+    wall = time.perf_counter() - started
+    best = np.minimum.accumulate(np.nan_to_num(np.array(losses, dtype=float), nan=np.inf))
+    return {
+        "problem": problem_name,
+        "searcher": name,
+        "seed": seed,
+        "best": (best - problem.optimum).tolist(),
+        "wall_s": wall,
+    }
+
+
+# suggestion cost ---------------------------------------------------------------------------
+
+
+def suggest_cost(sizes=(100, 500, 1000), repeats: int = 20) -> dict:
+    """Milliseconds for one suggestion after ``n`` random observations of Hartmann-6 (the
+    median of several; for rung's GP also the first, which fits the model from scratch)."""
+    import optuna
+    from hyperopt import Trials, fmin, tpe
+
+    problem = SYNTHETIC["hartmann6"]
+    space = rung.Space(problem.space)
+    out: dict[str, dict[int, float]] = {}
+    for n in sizes:
+        rng = np.random.default_rng(0)
+        configs = [space.sample(rng) for _ in range(n)]
+        losses = [problem.loss(c) for c in configs]
+        for name in ["tpe", "gp"]:
+            searcher = make_searcher(name).setup(space, "loss", "min", np.random.default_rng(0))
+            for i, (config, loss) in enumerate(zip(configs, losses, strict=True)):
+                searcher.pending[str(i)] = config
+                searcher.on_trial_complete(str(i), {"loss": loss, "training_iteration": 1})
+            searcher._suggested = searcher.n_startup
+            times = []
+            for i in range(repeats if name == "tpe" else 4):
+                start = time.perf_counter()
+                searcher.suggest(f"new{i}")
+                times.append(time.perf_counter() - start)
+                searcher.pending.clear()
+            out.setdefault(f"rung-{name}", {})[n] = 1e3 * statistics.median(times)
+            if name == "gp":
+                out.setdefault("rung-gp-first", {})[n] = 1e3 * times[0]
+        optuna.logging.set_verbosity(optuna.logging.ERROR)
+        dists = {k: optuna.distributions.FloatDistribution(0, 1) for k in problem.space}
+        trials = [
+            optuna.trial.create_trial(params=c, distributions=dists, value=v)
+            for c, v in zip(configs, losses, strict=True)
+        ]
+        study = optuna.create_study(sampler=optuna.samplers.TPESampler(seed=0))
+        study.add_trials(trials)
+        times = []
+        for _ in range(repeats):
+            start = time.perf_counter()
+            study.ask(dists)
+            times.append(time.perf_counter() - start)
+        out.setdefault("optuna-tpe", {})[n] = 1e3 * statistics.median(times)
+        # HyperOpt: time the (n+1)-th evaluation's suggestion after n evaluations.
+        hp_trials = Trials()
+        fmin(
+            problem.loss,
+            hyperopt_space(problem.space),
+            algo=tpe.suggest,
+            max_evals=n,
+            trials=hp_trials,
+            rstate=np.random.default_rng(0),
+            show_progressbar=False,
+        )
+        times = []
+        for k in range(5):
+            start = time.perf_counter()
+            fmin(
+                problem.loss,
+                hyperopt_space(problem.space),
+                algo=tpe.suggest,
+                max_evals=n + k + 1,
+                trials=hp_trials,
+                rstate=np.random.default_rng(k),
+                show_progressbar=False,
+            )
+            times.append(time.perf_counter() - start)
+        out.setdefault("hyperopt-tpe", {})[n] = 1e3 * statistics.median(times)
+    return out
+
+
+# summary -----------------------------------------------------------------------------------
+
+
+def summarize(runs: list[dict]) -> list[dict]:
+    rows = []
+    for problem in PROBLEMS:
+        for name in SEARCHERS:
+            chosen = [r for r in runs if r["problem"] == problem and r["searcher"] == name]
+            if not chosen:
+                continue
+            finals = [r["best"][-1] for r in chosen]
+            rows.append(
+                {
+                    "problem": problem,
+                    "searcher": name,
+                    "median": float(np.median(finals)),
+                    "q25": float(np.percentile(finals, 25)),
+                    "q75": float(np.percentile(finals, 75)),
+                    "wall_s": float(np.median([r["wall_s"] for r in chosen])),
+                    "seeds": len(chosen),
+                }
+            )
+    return rows
+
+
+def plot(runs: list[dict], out: Path) -> str:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(2, 4, figsize=(20, 8))
+    for ax, problem in zip(axes.flat, PROBLEMS, strict=True):
+        for name in SEARCHERS:
+            curves = [r["best"] for r in runs if r["problem"] == problem and r["searcher"] == name]
+            if curves:
+                ax.plot(np.median(np.array(curves), axis=0), label=name)
+        ax.set_yscale("log")
+        ax.set_title(problem)
+        ax.set_xlabel("evaluations")
+    axes.flat[0].set_ylabel("median regret (error for scikit-learn)")
+    axes.flat[0].legend(fontsize=7)
+    fig.tight_layout()
+    path = out / "quality.png"
+    fig.savefig(path, dpi=80)
+    plt.close(fig)
+    return str(path)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--problems", nargs="*", default=list(PROBLEMS))
+    parser.add_argument("--searchers", nargs="*", default=SEARCHERS, choices=SEARCHERS)
+    parser.add_argument("--evals", type=int, default=100)
+    parser.add_argument("--seeds", type=int, default=10)
+    parser.add_argument(
+        "--slow-seeds", type=int, default=10, help="seeds for Optuna's GPSampler (slow)"
+    )
+    parser.add_argument("--processes", type=int, default=2)
+    parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results")
+    args = parser.parse_args()
+    args.out.mkdir(parents=True, exist_ok=True)
+
+    # "auto" picks one searcher per problem and hands it the same generator, so its runs are
+    # that searcher's runs; they are rerun only when it picks something not in the run.
+    picks = {p: choose(rung.Space(PROBLEMS[p].space), args.evals) for p in args.problems}
+    jobs = []
+    for problem in args.problems:
+        for name in args.searchers:
+            if name == "rung-auto" and f"rung-{picks[problem][0]}" in args.searchers:
+                continue
+            seeds = args.slow_seeds if name == "optuna-gp" else args.seeds
+            jobs += [(problem, name, args.evals, seed) for seed in range(seeds)]
+    slow = {"optuna-gp": 0, "rung-gp": 1, "rung-auto": 1}
+    jobs.sort(key=lambda job: slow.get(job[1], 2))
+    started = time.perf_counter()
+    runs = []
+    with Pool(args.processes) as pool:
+        for run in pool.imap_unordered(one_run, jobs):
+            runs.append(run)
+            if len(runs) % 50 == 0:
+                print(f"{len(runs)}/{len(jobs)} runs, {time.perf_counter() - started:.0f} s")
+    for problem, (pick, _) in picks.items():
+        if "rung-auto" in args.searchers and f"rung-{pick}" in args.searchers:
+            runs += [
+                {**r, "searcher": "rung-auto"}
+                for r in list(runs)
+                if r["problem"] == problem and r["searcher"] == f"rung-{pick}"
+            ]
+    rows = summarize(runs)
+    costs = suggest_cost()
+    figure = plot(runs, args.out)
+    print_table(rows, costs, picks)
+    summary = {
+        "rows": rows,
+        "suggest_ms": costs,
+        "auto_picks": {p: {"searcher": s, "why": why} for p, (s, why) in picks.items()},
+        "evals": args.evals,
+        "wall_s": time.perf_counter() - started,
+        "plot": figure,
+        "runs": runs,
+    }
+    (args.out / "quality.json").write_text(json.dumps(summary, indent=1))
+    print(f"wrote {args.out / 'quality.json'} and {figure}")
+
+
+def print_table(rows: list[dict], costs: dict, picks: dict) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console(width=200)
+    names = [n for n in SEARCHERS if any(r["searcher"] == n for r in rows)]
+    table = Table(title="median regret (error on scikit-learn problems) [q25, q75]; s/run")
+    table.add_column("problem")
+    for name in names:
+        table.add_column(name)
+    for problem in PROBLEMS:
+        cells = []
+        for name in names:
+            row = next((r for r in rows if r["problem"] == problem and r["searcher"] == name), None)
+            cells.append(
+                f"{row['median']:.3g} [{row['q25']:.2g}, {row['q75']:.2g}] {row['wall_s']:.1f}s"
+                if row
+                else ""
+            )
+        if any(cells):
+            table.add_row(problem, *cells)
+    console.print(table)
+    for problem, (pick, why) in picks.items():
+        console.print(f"auto on {problem}: {pick} ({why})")
+    for name, by_size in costs.items():
+        sizes = ", ".join(f"{ms:.2f} ms at {n}" for n, ms in by_size.items())
+        console.print(f"suggest time, {name}: {sizes}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,75 @@
+"""``searcher="auto"``: pick a searcher from the space and the trial budget, and say which."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from rung.searchers.base import Searcher
+from rung.space._domains import Grid
+
+# GP-BO's cost grows with the cube of the observations and its edge with few dimensions.
+_GP_MAX_DIM = 12
+_GP_MAX_TRIALS = 300
+# With this few trials a model has nothing to learn from: spread them evenly instead.
+_QUASIRANDOM_MAX_TRIALS = 16
+
+
+def choose(space, num_trials: int | None) -> tuple[str, str]:
+    """The searcher's name and why, for a space and a budget (None: unbounded)."""
+    params = space.params
+    if params and all(isinstance(p.domain, Grid) for p in params):
+        return "grid", "every parameter is a grid"
+    if num_trials is not None and num_trials <= _QUASIRANDOM_MAX_TRIALS:
+        return "quasirandom", f"{num_trials} trials are too few to fit a model"
+    if space.is_conditional:
+        return "tpe", "the space is conditional"
+    if space.dim > _GP_MAX_DIM:
+        return "tpe", f"{space.dim} parameters are many for a GP"
+    if num_trials is None or num_trials > _GP_MAX_TRIALS:
+        budget = "no trial limit" if num_trials is None else f"{num_trials} trials"
+        return "tpe", f"{budget} would make a GP slow"
+    return "gp", f"{space.dim} parameters and {num_trials} trials suit a GP"
+
+
+class AutoSearch(Searcher):
+    """Chooses at setup, by the rules of ``choose``:
+
+    - only grids: grid search;
+    - at most 16 trials: quasi-random search;
+    - a conditional space, more than 12 parameters, or more than 300 trials (or no limit):
+      multivariate TPE;
+    - otherwise (few parameters, a known small budget): GP-BO.
+
+    ``describe()`` (shown when the experiment starts) says what it picked and why.
+    """
+
+    def _setup(self) -> None:
+        from rung.searchers import make_searcher
+
+        self.choice, self.reason = choose(self.space, self.num_trials)
+        self.chosen = make_searcher(self.choice)
+        self.chosen.setup(self.space, self.metric, self.mode, self.rng, self.num_trials)
+        self.pending = self.chosen.pending
+
+    def describe(self) -> str:
+        return f"auto: {type(self.chosen).__name__} ({self.reason})"
+
+    def _suggest(self, trial_id: str) -> dict[str, Any] | None:
+        return self.chosen.suggest(trial_id)
+
+    def suggest(self, trial_id: str) -> dict[str, Any] | None:
+        return self.chosen.suggest(trial_id)
+
+    def restore(self, trial_id: str, config: dict[str, Any]) -> None:
+        self.chosen.restore(trial_id, config)
+
+    def on_trial_result(self, trial_id: str, result: Mapping[str, Any]) -> None:
+        self.chosen.on_trial_result(trial_id, result)
+
+    def on_trial_complete(self, trial_id, result, failed=False, stopped_early=False) -> None:
+        self.chosen.on_trial_complete(trial_id, result, failed, stopped_early)
+
+    @property
+    def is_finished(self) -> bool:
+        return self.chosen.is_finished

@@ -1,0 +1,223 @@
+"""Gaussian-process Bayesian optimization: a Matern-5/2 model and log expected improvement.
+
+The GP sees each numeric parameter as one input in [0, 1] (on its own scale: log parameters
+in log space) and each categorical one as a one-hot block. Outputs are robustly standardized:
+centred on the median, scaled by the interquartile range, with values far on the bad side
+squashed logarithmically, so one diverged trial does not flatten the model; failed and NaN
+trials take the worst observed value. Integers and categoricals are optimized as what they
+are: the acquisition is evaluated only at valid values (candidates are snapped to them), and
+after a gradient step on the continuous inputs, a local search tries neighbouring integer
+values and every option of each categorical. Parallel proposals use the kriging believer:
+pending trials join the data with the model's mean as their value.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+from rung.searchers import _gp
+from rung.searchers._observed import ModelSearcher
+
+# Above this many observations, hyperparameters are refitted from the previous fit only,
+# and only once the data has grown by _REFIT_GROWTH, which keeps 1,000 observations usable.
+_FULL_FIT_LIMIT = 200
+_REFIT_GROWTH = 1.1
+_RESTART_EVERY = 5
+_ALWAYS_RESTART = 60
+_SQUASH_AT = 2.0
+
+
+def robust_standardize(loss: np.ndarray) -> tuple[np.ndarray, float]:
+    """Losses as GP targets (mean 0, sd 1), with infinite (failed) ones set to the worst
+    finite loss; returns the targets and the transformed best loss."""
+    finite = np.isfinite(loss)
+    y = np.where(finite, loss, loss[finite].max() if finite.any() else 0.0)
+    q25, q50, q75 = np.percentile(y, [25, 50, 75])
+    scale = (q75 - q25) / 1.349
+    if scale <= 0:
+        scale = y.std() or 1.0
+    z = (y - q50) / scale
+    far = z > _SQUASH_AT
+    z[far] = _SQUASH_AT + np.log1p(z[far] - _SQUASH_AT)
+    sd = z.std() or 1.0
+    z = (z - z.mean()) / sd
+    return z, float(z.min())
+
+
+class GPSearch(ModelSearcher):
+    """Bayesian optimization with a Gaussian process and log expected improvement.
+
+    Args:
+        n_startup: trials drawn quasi-randomly (scrambled Sobol) before the model is used.
+        n_candidates: random points scoring the acquisition before gradient refinement.
+        n_restarts: random restarts of the hyperparameter fit, besides the previous fit.
+        seed: the searcher's own seed, when used on its own.
+    """
+
+    def __init__(
+        self,
+        n_startup: int = 10,
+        n_candidates: int = 1024,
+        n_restarts: int = 2,
+        seed: int | None = None,
+    ) -> None:
+        super().__init__(n_startup, seed)
+        self.n_candidates = n_candidates
+        self.n_restarts = n_restarts
+
+    def _setup(self) -> None:
+        super()._setup()
+        self._hyper: _gp.Hyper | None = None
+        self._fitted_at = 0
+        self._fits = 0
+        dims = self.geometry.dims
+        self._columns = []  # per parameter: its first feature column
+        width = 0
+        for dim in dims:
+            self._columns.append(width)
+            width += dim.size if dim.kind == "categorical" else 1
+        self._width = width
+        self._continuous = [j for j, dim in enumerate(dims) if dim.kind == "continuous"]
+
+    # features ----------------------------------------------------------------------------
+
+    def features(self, x: np.ndarray) -> np.ndarray:
+        """GP inputs of encoded rows: numeric as is (0.5 when inactive), categoricals one-hot."""
+        out = np.zeros((len(x), self._width))
+        for j, dim in enumerate(self.geometry.dims):
+            column, values = self._columns[j], x[:, j]
+            active = ~np.isnan(values)
+            if dim.kind == "categorical":
+                rows = np.nonzero(active)[0]
+                out[rows, column + values[active].astype(int)] = 1.0
+            else:
+                out[:, column] = np.where(active, values, 0.5)
+        return out
+
+    # model -------------------------------------------------------------------------------
+
+    def _training_data(self) -> tuple[np.ndarray, np.ndarray]:
+        observed = self.observed
+        # Trials a scheduler stopped early report a smaller budget's value: only use them
+        # when nothing ran to the end.
+        keep = observed.tier != 1
+        if not keep.any():
+            keep = np.ones(len(observed), dtype=bool)
+        return observed.x[keep], observed.loss[keep]
+
+    def _fit(self, inputs: np.ndarray, targets: np.ndarray) -> _gp.Hyper:
+        """Refit the hyperparameters, warm-started from the last fit. Restarts from the
+        default and from the prior come every ``_RESTART_EVERY`` fits (and at the first);
+        past ``_FULL_FIT_LIMIT`` observations, refits wait for the data to grow."""
+        n, dims = inputs.shape
+        previous = self._hyper
+        if previous is not None and n > _FULL_FIT_LIMIT:
+            if n < self._fitted_at * _REFIT_GROWTH:
+                return previous
+            hyper = _gp.fit(inputs, targets, [previous.vector()], maxiter=30)
+        else:
+            starts = [] if previous is None else [previous.vector()]
+            if previous is None or n <= _ALWAYS_RESTART or self._fits % _RESTART_EVERY == 0:
+                starts.append(_gp.Hyper.default(dims).vector())
+                starts += [_gp.random_start(dims, self.rng) for _ in range(self.n_restarts)]
+            hyper = _gp.fit(inputs, targets, starts, maxiter=50)
+        self._hyper, self._fitted_at = hyper, n
+        self._fits += 1
+        return hyper
+
+    def _propose(self) -> dict[str, Any]:
+        x, loss = self._training_data()
+        targets, best = robust_standardize(loss)
+        inputs = self.features(x)
+        hyper = self._fit(inputs, targets)
+        model = _gp.Posterior(inputs, targets, hyper)
+        if self.pending:
+            # Kriging believer: pending trials count as done, at the value the model expects.
+            pending = self.features(self.pending_points())
+            believed, _ = model.predict(pending)
+            model = _gp.Posterior(
+                np.vstack([inputs, pending]), np.concatenate([targets, believed]), hyper
+            )
+        return self.geometry.decode(self._maximize(model, best, x[np.argsort(loss)[:5]]))
+
+    # acquisition -------------------------------------------------------------------------
+
+    def _score(self, model: _gp.Posterior, best: float, x: np.ndarray) -> np.ndarray:
+        mean, sd = model.predict(self.features(x))
+        return _gp.log_expected_improvement(mean, sd, best)
+
+    def _maximize(self, model: _gp.Posterior, best: float, incumbents: np.ndarray) -> np.ndarray:
+        """Random and local candidates, the best few refined by gradient on the continuous
+        inputs, then a discrete local search on integers and categoricals."""
+        geometry = self.geometry
+        rng = self.rng
+        uniform = geometry.complete(np.full((self.n_candidates, geometry.d), np.nan), rng)
+        local = np.repeat(incumbents, 64, axis=0)
+        numeric = ~geometry.categorical
+        noise = rng.normal(0.0, 0.05, local.shape) * numeric
+        local = np.where(np.isnan(local), np.nan, local + np.nan_to_num(noise))
+        local[:, numeric] = np.clip(local[:, numeric], 0.0, 1.0)
+        candidates = geometry.canonical(np.vstack([uniform, local]))
+        scores = self._score(model, best, candidates)
+        top = np.argsort(-scores)[:3]
+        refined = [self._refine(model, best, candidates[i]) for i in top]
+        refined = np.array(refined)
+        winner = refined[int(np.argmax(self._score(model, best, refined)))]
+        return self._discrete_search(model, best, winner)
+
+    def _refine(self, model: _gp.Posterior, best: float, point: np.ndarray) -> np.ndarray:
+        """Gradient ascent of log EI over the point's active continuous coordinates."""
+        from scipy.optimize import minimize
+        from scipy.special import log_ndtr
+
+        free = [j for j in self._continuous if not np.isnan(point[j])]
+        if not free:
+            return point
+        columns = [self._columns[j] for j in free]
+        base = self.features(point[None, :])[0]
+
+        def objective(values: np.ndarray) -> tuple[float, np.ndarray]:
+            inputs = base.copy()
+            inputs[columns] = values
+            mean, sd, d_mean, d_sd = model.predict_with_gradient(inputs)
+            z = (best - mean) / sd
+            log_h = float(_gp.log_h(np.array([z]))[0])
+            dz = (-d_mean - z * d_sd) / sd
+            gradient = math.exp(float(log_ndtr(z)) - log_h) * dz + d_sd / sd
+            return -(log_h + math.log(sd)), -gradient[columns]
+
+        result = minimize(
+            objective,
+            point[free],
+            jac=True,
+            method="L-BFGS-B",
+            bounds=[(0.0, 1.0)] * len(free),
+            options={"maxiter": 30},
+        )
+        refined = point.copy()
+        refined[free] = result.x
+        return refined
+
+    def _discrete_search(self, model: _gp.Posterior, best: float, point: np.ndarray) -> np.ndarray:
+        """Improve integers and categoricals one coordinate at a time (two sweeps)."""
+        geometry = self.geometry
+        current, current_score = point, self._score(model, best, point[None, :])[0]
+        for _ in range(2):
+            for j, dim in enumerate(geometry.dims):
+                if dim.kind == "continuous" or np.isnan(current[j]):
+                    continue
+                if dim.kind == "categorical":
+                    values = np.arange(dim.size, dtype=float)
+                else:
+                    index = int(np.argmin(np.abs(dim.centers - current[j])))
+                    values = dim.centers[max(index - 2, 0) : index + 3]
+                trials = np.repeat(current[None, :], len(values), axis=0)
+                trials[:, j] = values
+                trials = geometry.complete(trials, self.rng)
+                scores = self._score(model, best, trials)
+                if scores.max() > current_score:
+                    current, current_score = trials[int(np.argmax(scores))], scores.max()
+        return current
