@@ -24,6 +24,7 @@ from rung.searchers._geometry import Geometry
 
 _PRIOR_WIDTH = 1.0
 _SCOTT_SCALE = 0.2
+_MIN_SMOOTHING = 1e-3
 
 
 def _neighbour_gaps(mus: np.ndarray) -> np.ndarray:
@@ -121,7 +122,7 @@ class ParzenEstimator:
         self._constant_t = (offset - 0.5 * mu**2 * precision).T
         # Categorical kernels keep a little mass on every option, as much as the prior
         # spread over the kernels (Optuna's smoothing).
-        self._smoothing = prior_weight / (m + 1)
+        self._smoothing = max(prior_weight / (m + 1), _MIN_SMOOTHING)
 
     def _widths(self, rule: str, factor: float) -> np.ndarray:
         centers = self.centers

@@ -20,6 +20,9 @@ import numpy as np
 from rung.searchers._observed import ModelSearcher, loss_of
 from rung.searchers._parzen import ParzenEstimator
 
+# BOHB's densities have no prior component; a vanishing one keeps them positive everywhere.
+_PRIOR_WEIGHT = 1e-3
+
 
 class BOHBSearch(ModelSearcher):
     """The model-based half of BOHB; use it with ``scheduler="hyperband"`` or ``"asha"``.
@@ -98,10 +101,11 @@ class BOHBSearch(ModelSearcher):
         n_good = max(n_min, int(self.top_fraction * len(order)))
         n_bad = max(n_min, len(order) - n_good)
         good_x, bad_x = x[order[:n_good]], x[order[-n_bad:]]
-        good = ParzenEstimator(self.geometry, good_x, np.ones(len(good_x)), "scott")
-        bad = ParzenEstimator(self.geometry, bad_x, np.ones(len(bad_x)), "scott")
-        wide = ParzenEstimator(
-            self.geometry, good_x, np.ones(len(good_x)), "scott", width_factor=self.width_factor
+        good, bad, wide = (
+            ParzenEstimator(
+                self.geometry, points, np.ones(len(points)), "scott", _PRIOR_WEIGHT, factor
+            )
+            for points, factor in ((good_x, 1.0), (bad_x, 1.0), (good_x, self.width_factor))
         )
         candidates = wide.sample(self.n_candidates, self.rng)
         score = good.log_pdf(candidates) - bad.log_pdf(candidates)

@@ -2,8 +2,8 @@
 
 The GP sees each numeric parameter as one input in [0, 1] (on its own scale: log parameters
 in log space) and each categorical one as a one-hot block. Outputs are robustly standardized:
-centred on the median, scaled by the interquartile range, with values far on the bad side
-squashed logarithmically, so one diverged trial does not flatten the model; failed and NaN
+centred on the median, scaled by the median absolute deviation, with values far on the bad
+side squashed logarithmically, so one diverged trial does not flatten the model; failed and NaN
 trials take the worst observed value. Integers and categoricals are optimized as what they
 are: the acquisition is evaluated only at valid values (candidates are snapped to them), and
 after a gradient step on the continuous inputs, a local search tries neighbouring integer
@@ -32,14 +32,16 @@ _SQUASH_AT = 2.0
 
 def robust_standardize(loss: np.ndarray) -> tuple[np.ndarray, float]:
     """Losses as GP targets (mean 0, sd 1), with infinite (failed) ones set to the worst
-    finite loss; returns the targets and the transformed best loss."""
+    finite loss; centred on the median, scaled by the median absolute deviation, and
+    squashed logarithmically beyond 2 deviations on the bad side. Returns the targets and
+    the transformed best loss."""
     finite = np.isfinite(loss)
     y = np.where(finite, loss, loss[finite].max() if finite.any() else 0.0)
-    q25, q50, q75 = np.percentile(y, [25, 50, 75])
-    scale = (q75 - q25) / 1.349
+    median = np.median(y)
+    scale = 1.4826 * np.median(np.abs(y - median))  # MAD: robust to half the values
     if scale <= 0:
         scale = y.std() or 1.0
-    z = (y - q50) / scale
+    z = (y - median) / scale
     far = z > _SQUASH_AT
     z[far] = _SQUASH_AT + np.log1p(z[far] - _SQUASH_AT)
     sd = z.std() or 1.0
