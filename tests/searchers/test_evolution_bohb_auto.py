@@ -16,7 +16,6 @@ from rung.searchers import (
 from rung.searchers.auto import choose
 from tests.searchers.loop import MIXED_CONDITIONAL, SPHERE_SPACE, minimize, sphere
 
-
 SPHERE6 = {f"x{i}": rung.uniform(0, 1) for i in range(6)}
 
 
