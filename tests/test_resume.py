@@ -183,3 +183,24 @@ def test_a_resumed_run_proposes_what_an_uninterrupted_one_would(tune, tmp_path):
             resume=True,
         )
         assert [t.config for t in resumed.trials] == [t.config for t in whole.trials]
+
+
+def test_a_resumed_model_based_search_keeps_its_start_and_its_observations(tune, tmp_path):
+    whole = tune(
+        trainables.returns_dict, X, num_trials=10, executor="inline", searcher="tpe", name="whole"
+    )
+    tune(trainables.returns_dict, X, num_trials=4, executor="inline", searcher="tpe", name="part")
+    searcher = rung.searchers.TPESearch()
+    resumed = tune(
+        trainables.returns_dict,
+        X,
+        num_trials=16,
+        executor="inline",
+        searcher=searcher,
+        name="part",
+        resume=True,
+    )
+    # The quasi-random start continues where it stopped, and the model saw every trial.
+    configs = [t.config for t in resumed.trials]
+    assert configs[:10] == [t.config for t in whole.trials]
+    assert len(searcher.observed) == 16 and len(set(map(str, configs))) == 16
