@@ -28,16 +28,19 @@ _MIN_SMOOTHING = 1e-3
 
 
 def _neighbour_gaps(mus: np.ndarray) -> np.ndarray:
-    """Each point's larger distance to its sorted neighbours; the outermost points use
-    their inner neighbour only, so a point near a bound is not given a tiny width."""
-    order = np.argsort(mus)
-    padded = np.concatenate([[0.0], mus[order], [1.0]])
+    """Each point's larger distance to its sorted neighbours, per column of ``mus``; the
+    outermost points use their inner neighbour only, so a point near a bound is not given
+    a tiny width."""
+    n, k = mus.shape
+    order = np.argsort(mus, axis=0)
+    edge = np.zeros((1, k))
+    padded = np.vstack([edge, np.take_along_axis(mus, order, axis=0), edge + 1.0])
     gaps = np.maximum(padded[1:-1] - padded[:-2], padded[2:] - padded[1:-1])
-    if len(mus) >= 2:
+    if n >= 2:
         gaps[0] = padded[2] - padded[1]
         gaps[-1] = padded[-2] - padded[-3]
-    width = np.empty(len(mus))
-    width[order] = gaps
+    width = np.empty_like(mus)
+    np.put_along_axis(width, order, gaps, axis=0)
     return width
 
 
@@ -128,18 +131,26 @@ class ParzenEstimator:
         centers = self.centers
         m, d = centers.shape
         widths = np.full((m, d), _PRIOR_WIDTH)
-        for j in range(d):
+        observed = centers[:-1]  # the last row is the prior
+        numeric = ~self.geometry.categorical
+        complete = numeric & ~np.isnan(observed).any(axis=0)
+        if m > 1 and complete.any():
+            # Columns every observation has: all at once.
+            widths[:-1, complete] = self._clip(observed[:, complete], m - 1, rule, factor, d)
+        for j in np.nonzero(numeric & ~complete)[0]:
             active = ~np.isnan(centers[:, j])
-            n = int(active.sum())
-            if n == 0 or self.geometry.dims[j].kind == "categorical":
-                continue
-            if rule == "scott":
-                width = np.full(n, _SCOTT_SCALE * n ** (-1.0 / (d + 4)))
-            else:
-                width = _neighbour_gaps(centers[active, j])
-            low = 1.0 / min(100, n + 2)
-            widths[active, j] = np.clip(width * factor, low, _PRIOR_WIDTH)
+            if active.any():
+                column = centers[active, j][:, None]
+                widths[active, j] = self._clip(column, len(column), rule, factor, d)[:, 0]
         return widths
+
+    @staticmethod
+    def _clip(mus: np.ndarray, n: int, rule: str, factor: float, d: int) -> np.ndarray:
+        if rule == "scott":
+            width = np.full_like(mus, _SCOTT_SCALE * n ** (-1.0 / (d + 4)))
+        else:
+            width = _neighbour_gaps(mus)
+        return np.clip(width * factor, 1.0 / min(100, n + 2), _PRIOR_WIDTH)
 
     # densities ---------------------------------------------------------------------------
 
