@@ -10,17 +10,24 @@ after 100 and 1,000 observations.
 
 from __future__ import annotations
 
-import argparse
-import json
-import math
-import statistics
-import sys
-import time
-import warnings
-from multiprocessing import Pool
-from pathlib import Path
+import os
 
-import numpy as np
+# One thread per process: the runs go in parallel processes, one per core, and BLAS or torch
+# threads on top would fight over the cores (and make every library's times noise).
+for _variable in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_variable, "1")
+
+import argparse  # noqa: E402
+import json  # noqa: E402
+import math  # noqa: E402
+import statistics  # noqa: E402
+import sys  # noqa: E402
+import time  # noqa: E402
+import warnings  # noqa: E402
+from multiprocessing import Pool  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+import numpy as np  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
