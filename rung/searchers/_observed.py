@@ -15,11 +15,28 @@ from typing import Any
 
 import numpy as np
 
+from rung.errors import ConfigError
 from rung.searchers._geometry import Geometry
 from rung.searchers.base import Searcher
 from rung.searchers.quasirandom import QuasiRandomSearch
 
 COMPLETE, STOPPED, FAILED = 0, 1, 2
+
+
+def check_settings(owner: str, counts: dict[str, int], fractions: dict[str, float]) -> None:
+    """Refuse counts below their minimum and fractions outside [0, 1], naming the knob.
+
+    Args:
+        owner: the class, as the user wrote it.
+        counts: setting name to ``(value, minimum)``.
+        fractions: setting name to value.
+    """
+    for name, (value, minimum) in counts.items():
+        if not isinstance(value, int) or isinstance(value, bool) or value < minimum:
+            raise ConfigError(f"{owner}({name}={value!r}): must be an int >= {minimum}")
+    for name, value in fractions.items():
+        if not isinstance(value, int | float) or not 0.0 <= value <= 1.0:
+            raise ConfigError(f"{owner}({name}={value!r}): must be a number in [0, 1]")
 
 
 def loss_of(result: Mapping[str, Any] | None, metric: str | None, mode: str) -> float:
@@ -82,6 +99,7 @@ class ModelSearcher(Searcher):
 
     def __init__(self, n_startup: int = 10, seed: int | None = None) -> None:
         super().__init__(seed)
+        check_settings(type(self).__name__, {"n_startup": (n_startup, 0)}, {})
         self.n_startup = n_startup
 
     def _setup(self) -> None:

@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from rung.searchers._observed import ModelSearcher, loss_of
+from rung.searchers._observed import ModelSearcher, check_settings, loss_of
 from rung.searchers._parzen import ParzenEstimator
 
 # BOHB's densities have no prior component; a vanishing one keeps them positive everywhere.
@@ -46,6 +46,11 @@ class BOHBSearch(ModelSearcher):
         seed: int | None = None,
     ) -> None:
         super().__init__(n_startup=0, seed=seed)
+        check_settings(
+            "BOHBSearch",
+            {"n_candidates": (n_candidates, 1)},
+            {"top_fraction": top_fraction, "random_fraction": random_fraction},
+        )
         self.time_attr = time_attr
         self.top_fraction = top_fraction
         self.random_fraction = random_fraction

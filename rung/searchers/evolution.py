@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from rung.errors import ConfigError
-from rung.searchers._observed import ModelSearcher
+from rung.searchers._observed import ModelSearcher, check_settings
 
 
 class EvolutionSearch(ModelSearcher):
@@ -35,8 +35,9 @@ class EvolutionSearch(ModelSearcher):
         mutation_scale: float = 0.15,
         seed: int | None = None,
     ) -> None:
+        check_settings("EvolutionSearch", {"population_size": (population_size, 1)}, {})
         super().__init__(n_startup=population_size, seed=seed)
-        if not 1 <= sample_size <= population_size:
+        if not isinstance(sample_size, int) or not 1 <= sample_size <= population_size:
             raise ConfigError(
                 f"EvolutionSearch(sample_size={sample_size!r}): must be between 1 and "
                 f"population_size ({population_size})"

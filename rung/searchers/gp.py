@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 
 from rung.searchers import _gp
-from rung.searchers._observed import ModelSearcher
+from rung.searchers._observed import ModelSearcher, check_settings
 
 # Above this many observations, hyperparameters are refitted from the previous fit only,
 # and only once the data has grown by _REFIT_GROWTH, which keeps 1,000 observations usable.
@@ -67,6 +67,9 @@ class GPSearch(ModelSearcher):
         seed: int | None = None,
     ) -> None:
         super().__init__(n_startup, seed)
+        check_settings(
+            "GPSearch", {"n_candidates": (n_candidates, 1), "n_restarts": (n_restarts, 0)}, {}
+        )
         self.n_candidates = n_candidates
         self.n_restarts = n_restarts
 

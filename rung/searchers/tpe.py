@@ -23,8 +23,7 @@ from typing import Any
 
 import numpy as np
 
-from rung.errors import ConfigError
-from rung.searchers._observed import ModelSearcher
+from rung.searchers._observed import ModelSearcher, check_settings
 from rung.searchers._parzen import ParzenEstimator
 
 _FLAT_WEIGHTS = 25
@@ -63,8 +62,7 @@ class TPESearch(ModelSearcher):
         seed: int | None = None,
     ) -> None:
         super().__init__(n_startup, seed)
-        if not isinstance(n_candidates, int) or n_candidates < 1:
-            raise ConfigError(f"TPESearch(n_candidates={n_candidates!r}): must be an int >= 1")
+        check_settings("TPESearch", {"n_candidates": (n_candidates, 1)}, {})
         self.multivariate = multivariate
         self.n_candidates = n_candidates
         self.constant_liar = constant_liar

@@ -28,6 +28,12 @@ def sphere(config: dict) -> float:
 SPHERE_SPACE = {"x": rung.uniform(0, 1), "y": rung.uniform(0, 1)}
 
 
+def stepped_sphere(config: dict) -> None:
+    """A trainable whose loss falls with the steps towards ``sphere(config)``."""
+    for step in range(1, 10):
+        rung.report(loss=sphere(config) + 1.0 / step)
+
+
 def minimize(searcher, space, loss, trials, seed=0, mode="min"):
     """Run ``trials`` sequential trials; return the configs and losses in order."""
     searcher.setup(space, metric="loss", mode=mode, rng=np.random.default_rng(seed))

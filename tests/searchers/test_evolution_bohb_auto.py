@@ -14,7 +14,7 @@ from rung.searchers import (
     make_searcher,
 )
 from rung.searchers.auto import choose
-from tests.searchers.loop import MIXED_CONDITIONAL, SPHERE_SPACE, minimize, sphere
+from tests.searchers.loop import MIXED_CONDITIONAL, SPHERE_SPACE, minimize, sphere, stepped_sphere
 
 SPHERE6 = {f"x{i}": rung.uniform(0, 1) for i in range(6)}
 
@@ -40,9 +40,19 @@ def test_evolution_keeps_the_newest_members_and_children_differ_from_parents():
         assert searcher.space.contains(searcher.geometry.decode(child))
 
 
-def test_evolution_refuses_a_tournament_larger_than_the_population():
-    with pytest.raises(ConfigError, match="sample_size"):
-        EvolutionSearch(population_size=4, sample_size=5)
+@pytest.mark.parametrize(
+    ("make", "knob"),
+    [
+        (lambda: EvolutionSearch(population_size=4, sample_size=5), "sample_size"),
+        (lambda: EvolutionSearch(population_size=0), "population_size"),
+        (lambda: rung.searchers.GPSearch(n_candidates=0), "n_candidates"),
+        (lambda: rung.searchers.TPESearch(n_startup=-1), "n_startup"),
+        (lambda: BOHBSearch(random_fraction=1.5), "random_fraction"),
+    ],
+)
+def test_bad_searcher_settings_are_refused_naming_the_knob(make, knob):
+    with pytest.raises(ConfigError, match=knob):
+        make()
 
 
 def report_curves(searcher, trials, budgets=(1, 3, 9)):
@@ -81,12 +91,8 @@ def test_bohb_counts_a_failed_trial_as_bad_at_its_budget():
 
 
 def test_bohb_with_hyperband_in_a_run():
-    def trainable(config):
-        for step in range(1, 10):
-            rung.report(loss=sphere(config) + 1.0 / step)
-
     results = rung.run(
-        trainable,
+        stepped_sphere,
         SPHERE_SPACE,
         metric="loss",
         mode="min",

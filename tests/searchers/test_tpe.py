@@ -7,7 +7,7 @@ import rung
 from rung.searchers import RandomSearch, TPESearch, make_searcher
 from rung.searchers._observed import Observations
 from rung.searchers._parzen import ParzenEstimator
-from tests.searchers.loop import MIXED_CONDITIONAL, SPHERE_SPACE, minimize, sphere
+from tests.searchers.loop import MIXED_CONDITIONAL, SPHERE_SPACE, minimize, sphere, stepped_sphere
 
 
 @pytest.mark.parametrize("multivariate", [True, False])
@@ -113,12 +113,8 @@ def test_tpe_is_reproducible_and_selectable_by_name():
 
 
 def test_tpe_in_a_run_uses_early_stopped_trials():
-    def trainable(config):
-        for step in range(1, 10):
-            rung.report(loss=sphere(config) + 1.0 / step)
-
     results = rung.run(
-        trainable,
+        stepped_sphere,
         SPHERE_SPACE,
         metric="loss",
         mode="min",
