@@ -26,7 +26,7 @@ from rung.searchers._observed import ModelSearcher, check_settings
 _FULL_FIT_LIMIT = 200
 _REFIT_GROWTH = 1.1
 _RESTART_EVERY = 5
-_ALWAYS_RESTART = 60
+_ALWAYS_RESTART = 20
 _SQUASH_AT = 2.0
 
 
