@@ -79,22 +79,25 @@ class Geometry:
         self.dims = [_dim(p) for p in space.params]
         self.d = len(self.dims)
         self.categorical = np.array([d.kind == "categorical" for d in self.dims], dtype=bool)
-        self.sizes = np.array([d.size for d in self.dims])
+
+    def _bin_index(self, dim: int, u: np.ndarray) -> np.ndarray:
+        """Which value's bin each position ``u`` of a discrete coordinate falls in."""
+        spec = self.dims[dim]
+        index = np.searchsorted(spec.edges, u, side="right") - 1
+        return np.clip(index, 0, len(spec.centers) - 1)
 
     def snap(self, dim: int, u: np.ndarray) -> np.ndarray:
         """Unit positions moved to the canonical position of the value they decode to."""
-        spec = self.dims[dim]
         u = np.clip(u, 0.0, 1.0)
-        if spec.kind != "discrete":
+        if self.dims[dim].kind != "discrete":
             return u
-        index = np.clip(np.searchsorted(spec.edges, u, side="right") - 1, 0, len(spec.centers) - 1)
-        return spec.centers[index]
+        return self.dims[dim].centers[self._bin_index(dim, u)]
 
     def bin_of(self, dim: int, u: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """The lower and upper edges of the bins holding the discrete positions ``u``."""
-        spec = self.dims[dim]
-        index = np.clip(np.searchsorted(spec.edges, u, side="right") - 1, 0, len(spec.centers) - 1)
-        return spec.edges[index], spec.edges[index + 1]
+        index = self._bin_index(dim, u)
+        edges = self.dims[dim].edges
+        return edges[index], edges[index + 1]
 
     def is_active(self, dim: int, x: np.ndarray) -> np.ndarray:
         """Whether coordinate ``dim`` is active in each row of ``x``, from its condition."""

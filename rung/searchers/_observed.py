@@ -10,6 +10,7 @@ loss; then those a scheduler stopped, the longer-trained first; then the failed 
 from __future__ import annotations
 
 import math
+from abc import abstractmethod
 from collections.abc import Mapping
 from typing import Any
 
@@ -114,9 +115,9 @@ class ModelSearcher(Searcher):
             return self._explore._suggest(trial_id)
         return self._propose()
 
+    @abstractmethod
     def _propose(self) -> dict[str, Any] | None:
         """A configuration from the model (called once there are observations)."""
-        raise NotImplementedError
 
     def restore(self, trial_id: str, config: dict[str, Any]) -> None:
         """Replay a suggestion made before a resume: the start-up sequence moves past it and

@@ -56,9 +56,7 @@ class AutoSearch(Searcher):
         return f"auto: {type(self.chosen).__name__} ({self.reason})"
 
     def _suggest(self, trial_id: str) -> dict[str, Any] | None:
-        return self.chosen.suggest(trial_id)
-
-    def suggest(self, trial_id: str) -> dict[str, Any] | None:
+        # ``pending`` is the chosen searcher's own dict, which its suggest keeps.
         return self.chosen.suggest(trial_id)
 
     def restore(self, trial_id: str, config: dict[str, Any]) -> None:

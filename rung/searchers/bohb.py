@@ -95,10 +95,12 @@ class BOHBSearch(ModelSearcher):
 
     def _suggest(self, trial_id: str) -> dict[str, Any] | None:
         self._suggested += 1
-        budget = self.model_budget()
-        if budget is None or self.rng.random() < self.random_fraction:
+        if self.model_budget() is None or self.rng.random() < self.random_fraction:
             return self._explore._suggest(trial_id)
-        results = list(self.by_budget[budget].values())
+        return self._propose()
+
+    def _propose(self) -> dict[str, Any]:
+        results = list(self.by_budget[self.model_budget()].values())
         x = np.array([r[0] for r in results])
         loss = np.array([r[1] for r in results])
         order = np.argsort(loss, kind="stable")

@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 
 from rung.searchers import _gp
-from rung.searchers._observed import ModelSearcher, check_settings
+from rung.searchers._observed import STOPPED, ModelSearcher, check_settings
 
 # Above this many observations, hyperparameters are refitted from the previous fit only,
 # and only once the data has grown by _REFIT_GROWTH, which keeps 1,000 observations usable.
@@ -108,7 +108,7 @@ class GPSearch(ModelSearcher):
         observed = self.observed
         # Trials a scheduler stopped early report a smaller budget's value: only use them
         # when nothing ran to the end.
-        keep = observed.tier != 1
+        keep = observed.tier != STOPPED
         if not keep.any():
             keep = np.ones(len(observed), dtype=bool)
         return observed.x[keep], observed.loss[keep]
