@@ -285,15 +285,11 @@ def main() -> None:
     parser.add_argument("--workers", nargs="*", type=int, default=[4, 32, 256])
     parser.add_argument("--seeds", type=int, default=10)
     parser.add_argument(
-        "--budget-trials",
-        type=float,
-        default=100,
-        help="budget: this many full-length trials' time, per 4 workers",
-    )
-    parser.add_argument(
         "--budget-lengths",
+        nargs="*",
         type=float,
-        help="instead: every worker count gets this many full-length trials' time",
+        default=[25, 25, 10],
+        help="the budget for each worker count, in full-length trials' time",
     )
     parser.add_argument("--schedulers", nargs="*", default=SCHEDULERS, choices=SCHEDULERS)
     parser.add_argument("--processes", type=int, default=2)
@@ -301,14 +297,15 @@ def main() -> None:
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
 
+    if len(args.budget_lengths) != len(args.workers):
+        parser.error("give one --budget-lengths value per --workers value")
     budgets = {}
     for problem in args.problems:
         seconds = full_trial_seconds(load_problem(problem, args.data))
-        for workers in args.workers:
-            # Enough time for budget-trials full trials on 4 workers, scaled so that larger
-            # clusters also get a budget worth having (sqrt: more workers, more trials).
-            full_trials = args.budget_trials * (workers / 4) ** 0.5
-            lengths = args.budget_lengths or full_trials / workers
+        for workers, lengths in zip(args.workers, args.budget_lengths, strict=True):
+            # A deadline of `lengths` full trials, whatever the cluster: random search then
+            # runs lengths x workers trials, and no scheduler can be more than about
+            # `lengths` times sooner, since its best trial still trains to max_t.
             budgets[(problem, workers)] = seconds * lengths
     jobs = [
         (problem, name, workers, seed, budgets[(problem, workers)], args.data)

@@ -9,7 +9,8 @@ predicted time of each epoch. The data is not shipped with rung: pass its folder
 from __future__ import annotations
 
 import json
-from functools import lru_cache
+from collections import OrderedDict
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -76,6 +77,22 @@ _COLUMNS = (
 )
 
 
+# The surrogate is asked for epochs in chunks that end where successive halving's rungs do
+# (eta 3 from 2 epochs): a trial stopped at epoch 2 costs one small prediction, not 52 rows.
+_CHUNK_ENDS = (2, 6, 18, EPOCHS)
+
+
+@dataclass
+class _Curve:
+    """One configuration's predicted accuracy and per-epoch seconds, known through ``known``."""
+
+    key: tuple[float, ...]
+    known: int = 0
+    elapsed: float = 0.0
+    accuracy: np.ndarray = field(default_factory=lambda: np.empty(EPOCHS))
+    seconds: np.ndarray = field(default_factory=lambda: np.empty(EPOCHS))
+
+
 class LCBench:
     """One LCBench task as a simulated trainable (maximize ``val_accuracy``, in percent).
 
@@ -103,25 +120,45 @@ class LCBench:
         options = onnxruntime.SessionOptions()
         options.intra_op_num_threads = 1
         self._session = onnxruntime.InferenceSession(str(folder / "model.onnx"), options)
-        self.curve = lru_cache(maxsize=100_000)(self._curve)
+        self._curves: OrderedDict[tuple[float, ...], _Curve] = OrderedDict()
         self.__name__ = f"lcbench_{task}"
 
-    def _curve(self, key: tuple[float, ...]) -> tuple[np.ndarray, np.ndarray]:
-        """Validation accuracy and per-epoch seconds, for epochs 1..52."""
-        x_cont = np.empty((EPOCHS, 8), dtype=np.float32)
-        x_cont[:, 0] = np.arange(1, EPOCHS + 1)
-        x_cont[:, 1:] = key
-        x_cat = np.full((EPOCHS, 1), self._code, dtype=np.int32)
+    def curve(self, config: dict[str, Any], through: int) -> _Curve:
+        """The curve of ``config``, predicted at least through epoch ``through``; the curves
+        of the last 100,000 configurations are kept."""
+        key = tuple(float(config[c]) for c in _COLUMNS)
+        curve = self._curves.get(key)
+        if curve is None:
+            curve = self._curves[key] = _Curve(key)
+            if len(self._curves) > 100_000:
+                self._curves.popitem(last=False)
+        if through > curve.known:
+            self._predict(curve, through)
+        return curve
+
+    def _predict(self, curve: _Curve, upto: int) -> None:
+        """Fill ``curve`` through the end of the chunk holding epoch ``upto``."""
+        end = next(e for e in _CHUNK_ENDS if e >= upto)
+        epochs = np.arange(curve.known + 1, end + 1)
+        x_cont = np.empty((len(epochs), 8), dtype=np.float32)
+        x_cont[:, 0] = epochs
+        x_cont[:, 1:] = curve.key
+        x_cat = np.full((len(epochs), 1), self._code, dtype=np.int32)
         out = self._session.run(None, {"x_cat": x_cat, "x_cont": x_cont})[0]
-        cumulative = np.maximum.accumulate(np.maximum(out[:, 0], 0.0))
-        return out[:, 1].astype(float), np.diff(cumulative, prepend=0.0)
+        cumulative = np.maximum.accumulate(np.maximum(out[:, 0], curve.elapsed))
+        curve.accuracy[curve.known : end] = out[:, 1]
+        curve.seconds[curve.known : end] = np.diff(cumulative, prepend=curve.elapsed)
+        curve.elapsed = float(cumulative[-1])
+        curve.known = end
 
     def __call__(self, config: dict[str, Any], iteration: int):
         if iteration > EPOCHS:
             return None
-        accuracy, seconds = self.curve(tuple(float(config[c]) for c in _COLUMNS))
-        return {"val_accuracy": accuracy[iteration - 1], "epoch": iteration}, seconds[iteration - 1]
+        curve = self.curve(config, iteration)
+        return {"val_accuracy": curve.accuracy[iteration - 1], "epoch": iteration}, float(
+            curve.seconds[iteration - 1]
+        )
 
     def final(self, config: dict[str, Any]) -> float:
         """The accuracy after all 52 epochs."""
-        return float(self.curve(tuple(float(config[c]) for c in _COLUMNS))[0][-1])
+        return float(self.curve(config, EPOCHS).accuracy[-1])
