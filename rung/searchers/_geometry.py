@@ -79,6 +79,13 @@ class Geometry:
         self.dims = [_dim(p) for p in space.params]
         self.d = len(self.dims)
         self.categorical = np.array([d.kind == "categorical" for d in self.dims], dtype=bool)
+        self.continuous = np.array([d.kind == "continuous" for d in self.dims], dtype=bool)
+        # Numeric coordinates active in every configuration (models draw them all at once),
+        # and the others, in space order (parents before their children).
+        free = [d.kind != "categorical" and d.condition is None for d in self.dims]
+        self.free_numeric = np.flatnonzero(free)
+        self.others = np.flatnonzero(~np.array(free, dtype=bool))
+        self.discrete = np.flatnonzero([d.kind == "discrete" for d in self.dims])
 
     def _bin_index(self, dim: int, u: np.ndarray) -> np.ndarray:
         """Which value's bin each position ``u`` of a discrete coordinate falls in."""

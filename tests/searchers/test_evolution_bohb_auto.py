@@ -55,9 +55,9 @@ def test_bad_searcher_settings_are_refused_naming_the_knob(make, knob):
         make()
 
 
-def report_curves(searcher, trials, budgets=(1, 3, 9)):
+def report_curves(searcher, trials, budgets=(1, 3, 9), seed=0):
     """Trials report at each budget; the loss at budget b is sphere + 1/b."""
-    searcher.setup(SPHERE_SPACE, "loss", "min", np.random.default_rng(0))
+    searcher.setup(SPHERE_SPACE, "loss", "min", np.random.default_rng(seed))
     for i in range(trials):
         config = searcher.suggest(f"t{i}")
         for b in budgets[: 1 + i % len(budgets)]:
@@ -76,9 +76,13 @@ def test_bohb_models_the_largest_budget_with_enough_results():
 
 
 def test_bohb_proposals_concentrate_near_the_optimum():
-    searcher = report_curves(BOHBSearch(random_fraction=0.0), 60)
-    proposals = [searcher.suggest(f"p{i}") for i in range(20)]
-    assert np.median([sphere(c) for c in proposals]) < 0.05
+    # Pooled over seeds: one seed's 20 proposals depend on its 60 trials' luck. Random
+    # proposals have a median sphere of 0.22.
+    losses = []
+    for seed in range(5):
+        searcher = report_curves(BOHBSearch(random_fraction=0.0), 60, seed=seed)
+        losses += [sphere(searcher.suggest(f"p{i}")) for i in range(20)]
+    assert np.median(losses) < 0.05
 
 
 def test_bohb_counts_a_failed_trial_as_bad_at_its_budget():
