@@ -42,3 +42,14 @@ def test_the_recorded_digits_table_replays_real_curves():
     metrics, cost = problem({"row": 3}, 2)
     assert metrics["val_acc"] == problem.val_acc[3, 1] and cost == problem.epoch_seconds[3, 1]
     assert problem({"row": 3}, problem.max_t + 1) is None
+
+
+def test_the_scikit_learn_problems_give_continuous_losses():
+    from benchmarks.problems.sklearn_cv import PROBLEMS
+
+    rng = np.random.default_rng(0)
+    for problem in PROBLEMS.values():
+        space = rung.Space(problem.space)
+        losses = {problem.loss(space.sample(rng)) for _ in range(3)}
+        assert all(np.isfinite(loss) and loss > 0 for loss in losses), problem.name
+        assert len(losses) == 3, problem.name  # distinct configurations, distinct losses
