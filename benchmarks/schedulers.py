@@ -293,6 +293,13 @@ def main() -> None:
     )
     parser.add_argument("--schedulers", nargs="*", default=SCHEDULERS, choices=SCHEDULERS)
     parser.add_argument("--processes", type=int, default=2)
+    parser.add_argument(
+        "--extras",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="also plot, and time scheduler decisions (--no-extras for a sweep of many tasks)",
+    )
+    parser.add_argument("--name", default="schedulers", help="the JSON file's name, no suffix")
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results")
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
@@ -323,8 +330,8 @@ def main() -> None:
                 print(f"{len(runs)}/{len(jobs)} runs", flush=True)
     elapsed = time.perf_counter() - started
     rows = summarize(runs, budgets, args.schedulers)
-    costs = decision_cost()
-    figures = plot(runs, budgets, args.out)
+    costs = decision_cost() if args.extras else {}
+    figures = plot(runs, budgets, args.out) if args.extras else []
     print_tables(rows, costs, elapsed, len(jobs))
     summary = {
         "rows": rows,
@@ -335,8 +342,34 @@ def main() -> None:
         "budgets": {f"{p}@{w}": b for (p, w), b in budgets.items()},
         "trajectories": runs,
     }
-    (args.out / "schedulers.json").write_text(json.dumps(summary, indent=1))
-    print(f"wrote {args.out / 'schedulers.json'} and {', '.join(figures)}")
+    path = args.out / f"{args.name}.json"
+    path.write_text(json.dumps(summary, indent=1))
+    print(f"wrote {path} {' '.join(figures)}")
+
+
+def across_problems(rows: list[dict]):
+    """Per worker count and scheduler: the median speedup over FIFO across problems, and on
+    how many problems it is at least 5x."""
+    from rich.table import Table
+
+    table = Table(title="across problems: speedup over FIFO")
+    for column in ("workers", "scheduler", "median speedup", "problems >= 5x", "problems"):
+        table.add_column(column)
+    for workers in sorted({row["workers"] for row in rows}):
+        for name in dict.fromkeys(row["scheduler"] for row in rows):
+            speedups = [
+                row["speedup_vs_fifo"] or 0.0
+                for row in rows
+                if row["workers"] == workers and row["scheduler"] == name
+            ]
+            table.add_row(
+                str(workers),
+                name,
+                f"{statistics.median(speedups):.1f}x",
+                str(sum(s >= 5 for s in speedups)),
+                str(len(speedups)),
+            )
+    return table
 
 
 def print_tables(rows: list[dict], costs: dict, elapsed: float, jobs: int) -> None:
@@ -368,6 +401,8 @@ def print_tables(rows: list[dict], costs: dict, elapsed: float, jobs: int) -> No
             f"{row['trials_median']:.0f}",
         )
     console.print(table)
+    if len({row["problem"] for row in rows}) > 1:
+        console.print(across_problems(rows))
     for name, cost in costs.items():
         console.print(
             f"decision cost at 10,000 trials, {name}: median {cost['median_ms']:.4f} ms, "
