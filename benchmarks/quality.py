@@ -320,7 +320,7 @@ def main() -> None:
     parser.add_argument(
         "--keep",
         type=Path,
-        help="an earlier quality.json whose runs of searchers not run now are kept",
+        help="an earlier quality.json whose runs (problem and searcher) not run now are kept",
     )
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results")
     args = parser.parse_args()
@@ -354,8 +354,12 @@ def main() -> None:
             ]
     if args.keep:
         earlier = json.loads(args.keep.read_text())["runs"]
-        ran = {r["searcher"] for r in runs}
-        runs += [r for r in earlier if r["searcher"] not in ran]
+        ran = {(r["problem"], r["searcher"]) for r in runs}
+        runs += [
+            r
+            for r in earlier
+            if r["problem"] in PROBLEMS and (r["problem"], r["searcher"]) not in ran
+        ]
     rows = summarize(runs)
     costs = suggest_cost()
     figure = plot(runs, args.out)
