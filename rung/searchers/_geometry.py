@@ -136,7 +136,7 @@ class Geometry:
 
     def decode(self, x: np.ndarray) -> dict:
         """The configuration at one encoded row (inactive coordinates are ignored)."""
-        return self.space.decode(np.nan_to_num(x, nan=0.0))
+        return self.space.decode(np.where(np.isnan(x), 0.0, x))
 
     def canonical(self, x: np.ndarray) -> np.ndarray:
         """Rows snapped to the positions of the values they decode to."""

@@ -89,6 +89,20 @@ class Observations:
         failed; ties keep the order of arrival."""
         return np.lexsort((self.loss, -self.budget, self.tier))
 
+    def split(self, k: int) -> tuple[np.ndarray, np.ndarray]:
+        """The indices of the ``k`` best observations and of the others, each in order of
+        arrival: the first ``k`` and the rest of ``ranking()``, without sorting everything
+        when all observations share one tier and budget (the usual case)."""
+        tier, budget, loss = self.tier, self.budget, self.loss
+        if not 0 < k < self._n or tier.min() != tier.max() or budget.min() != budget.max():
+            order = self.ranking()
+            return np.sort(order[:k]), np.sort(order[k:])
+        threshold = np.partition(loss, k - 1)[k - 1]
+        best = loss < threshold
+        ties = np.flatnonzero(loss == threshold)[: k - int(best.sum())]
+        best[ties] = True  # ties at the threshold go to the earliest, as in ranking()
+        return np.flatnonzero(best), np.flatnonzero(~best)
+
 
 class ModelSearcher(Searcher):
     """A searcher that starts quasi-random and then proposes from a model of what it saw.

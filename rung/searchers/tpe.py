@@ -70,9 +70,7 @@ class TPESearch(ModelSearcher):
     def split(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """The good and bad encoded points with their weights (pending ones among the bad)."""
         observed = self.observed
-        order = observed.ranking()
-        n_good = default_gamma(len(order))
-        good, bad = np.sort(order[:n_good]), np.sort(order[n_good:])
+        good, bad = observed.split(default_gamma(len(observed)))
         bad_x = observed.x[bad]
         if self.constant_liar and self.pending:
             bad_x = np.vstack([bad_x, self.pending_points()])

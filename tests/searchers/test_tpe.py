@@ -2,11 +2,13 @@ import math
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import rung
 from rung.searchers import RandomSearch, TPESearch, make_searcher
 from rung.searchers._observed import Observations
-from rung.searchers._parzen import ParzenEstimator
+from rung.searchers._parzen import ParzenEstimator, _argsort_unit_rows
 from tests.searchers.loop import MIXED_CONDITIONAL, SPHERE_SPACE, minimize, sphere, stepped_sphere
 
 
@@ -104,6 +106,37 @@ def test_ranking_puts_complete_then_stopped_longest_first_then_failed():
     observed.add(np.array([0.4]), 3.0, 10, 0)
     observed.add(np.array([0.5]), 2.0, 6, 1)
     assert list(observed.ranking()) == [3, 0, 4, 1, 2]
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(
+        st.tuples(st.sampled_from([0.0, 1.0, 2.5, math.inf]), st.sampled_from([4, 10]), st.just(0)),
+        min_size=1,
+        max_size=40,
+    ),
+    st.booleans(),
+    st.integers(0, 40),
+)
+def test_the_split_is_ranking_cut_at_k(rows, mixed_tiers, k):
+    observed = Observations(1)
+    for i, (loss, budget, tier) in enumerate(rows):
+        budget, tier = (budget, i % 3) if mixed_tiers else (10, tier)
+        observed.add(np.array([0.0]), loss, budget, tier)
+    k = min(k, len(rows))
+    order = observed.ranking()
+    best, rest = observed.split(k)
+    assert list(best) == sorted(order[:k]) and list(rest) == sorted(order[k:])
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.integers(1, 300), st.integers(1, 4), st.integers(0, 2**32 - 1))
+def test_the_bit_key_sort_orders_unit_values_as_argsort(n, columns, seed):
+    rng = np.random.default_rng(seed)
+    rows = rng.random((columns, n))
+    rows[:, ::7] = np.round(rows[:, ::7], 1)  # ties, as discrete coordinates have
+    order = _argsort_unit_rows(rows)
+    assert np.array_equal(order, np.argsort(rows, axis=1, kind="stable"))
 
 
 def test_tpe_is_reproducible_and_selectable_by_name():
