@@ -28,27 +28,36 @@ _MIN_SMOOTHING = 1e-3
 _NEGLIGIBLE_Z = 8.5
 
 
-def _neighbour_gaps(mus: np.ndarray) -> np.ndarray:
-    """Each point's larger distance to its sorted neighbours, per column of ``mus``; the
-    outermost points use their inner neighbour only, so a point near a bound is not given
-    a tiny width."""
+def _neighbour_gaps(mus: np.ndarray, sizes: np.ndarray) -> np.ndarray:
+    """Each point's larger distance to its sorted neighbours within its set, per column of
+    ``mus``, whose rows are sets of ``sizes`` points one after the other. A set's outermost
+    points use their inner neighbour only, so a point near a bound is not given a tiny
+    width; a lone point takes its larger distance to the bounds 0 and 1."""
     n, k = mus.shape
-    rows = np.ascontiguousarray(mus.T)
-    flat = _argsort_unit_rows(rows) + (n * np.arange(k))[:, None]
-    padded = np.empty((k, n + 2))
-    padded[:, 0], padded[:, -1] = 0.0, 1.0
-    padded[:, 1:-1] = rows.ravel()[flat]
-    left, right = padded[:, 1:-1] - padded[:, :-2], padded[:, 2:] - padded[:, 1:-1]
+    values = np.ascontiguousarray(mus.T)
+    first = np.cumsum(sizes) - sizes
+    last = first + sizes - 1
+    # One sort for all sets: set s shifted to [2s, 2s + 1] keeps the sets apart, each set's
+    # points one block of the sorted row.
+    shifted = values + 2.0 * np.repeat(np.arange(len(sizes)), sizes)
+    flat = _argsort_unit_rows(shifted) + (n * np.arange(k))[:, None]
+    ordered = values.ravel()[flat]
+    left, right = np.empty_like(ordered), np.empty_like(ordered)
+    left[:, 1:] = right[:, :-1] = np.diff(ordered, axis=1)
+    filled = sizes > 0
+    first, last, many = first[filled], last[filled], sizes[filled] >= 2
+    left[:, first] = ordered[:, first]  # down to 0
+    right[:, last] = 1.0 - ordered[:, last]  # up to 1
     gaps = np.maximum(left, right)
-    if n >= 2:
-        gaps[:, 0], gaps[:, -1] = right[:, 0], left[:, -1]
+    gaps[:, first[many]] = right[:, first[many]]
+    gaps[:, last[many]] = left[:, last[many]]
     width = np.empty(k * n)
     width[flat] = gaps
     return width.reshape(k, n).T
 
 
 def _argsort_unit_rows(rows: np.ndarray) -> np.ndarray:
-    """``np.argsort(rows, axis=1)`` for values in [0, 1] (or NaN, sorted last), twice as fast:
+    """``np.argsort(rows, axis=1)`` for non-negative values (NaN sorted last), twice as fast:
     non-negative doubles order as their bit patterns do, so each value's bits, with the
     lowest replaced by its column index, form an integer key that numpy's vectorized sort
     handles. Values closer than about 2**-40 relative may swap; ties keep index order."""
@@ -105,6 +114,114 @@ def _log_mass(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return out
 
 
+class _Kernels:
+    """The kernels of several Parzen mixtures, stacked: each set's observations and then its
+    prior (a row of NaN, uniform everywhere), with what scoring and sampling need."""
+
+    def __init__(
+        self,
+        geometry: Geometry,
+        sets: list[tuple[np.ndarray, np.ndarray]],
+        bandwidth: str,
+        prior_weight: float,
+        width_factor: float,
+    ) -> None:
+        d = geometry.d
+        sizes = np.array([len(centers) for centers, _ in sets], dtype=int)
+        ends = np.cumsum(sizes + 1)
+        self.geometry = geometry
+        self.rows = [slice(end - size - 1, end) for size, end in zip(sizes, ends, strict=True)]
+        observed = np.ones(ends[-1], dtype=bool)
+        observed[ends - 1] = False
+        self.centers = np.full((ends[-1], d), np.nan)
+        self.centers[observed] = np.concatenate(
+            [np.reshape(centers, (len(centers), d)) for centers, _ in sets]
+        )
+        self.log_weights = np.empty(ends[-1])
+        self.log_weights[observed] = np.concatenate([weights for _, weights in sets])
+        self.log_weights[~observed] = prior_weight
+        for rows in self.rows:
+            self.log_weights[rows] /= self.log_weights[rows].sum()
+        np.log(self.log_weights, out=self.log_weights)
+        self.widths = np.full((ends[-1], d), _PRIOR_WIDTH)
+        self.widths[observed] = _widths(
+            geometry, self.centers[observed], sizes, bandwidth, width_factor
+        )
+        # Per kernel and numeric coordinate: log of the truncated Gaussian's normalizer (0
+        # where the kernel lacks the coordinate: NaN centres are never near a bound).
+        numeric = ~geometry.categorical
+        self.log_norm = np.zeros_like(self.centers)
+        self.log_norm[:, numeric] = _log_unit_mass(
+            self.centers[:, numeric], self.widths[:, numeric]
+        )
+        self.coefficients = self._gaussian_coefficients(geometry.continuous)
+        # Categorical kernels keep a little mass on every option, as much as the prior
+        # spread over the kernels (Optuna's smoothing).
+        self.smoothing = [max(prior_weight / (size + 1), _MIN_SMOOTHING) for size in sizes]
+
+    def _gaussian_coefficients(self, continuous: np.ndarray) -> np.ndarray:
+        """Continuous coordinates are scored together, expanding the Gaussians' squares into
+        one matrix product of [u^2, u, 1 if present, 1] with these coefficients; a kernel
+        lacking a coordinate has zero terms there (density 1 on [0, 1])."""
+        mu = self.centers[:, continuous]
+        sigma = self.widths[:, continuous]
+        lacking = np.isnan(mu)
+        mu[lacking] = 0.0
+        precision = 1.0 / (sigma * sigma)
+        precision[lacking] = 0.0
+        # log in single precision: vectorized here, and exact to 1e-7 (as the sums are)
+        log_sigma = np.log(sigma.astype(np.float32))
+        offset = -0.5 * np.log(2 * np.pi) - log_sigma - self.log_norm[:, continuous]
+        offset[lacking] = 0.0
+        weighted = mu * precision
+        return np.concatenate(
+            [
+                -0.5 * precision,
+                weighted,
+                offset - 0.5 * mu * weighted,
+                self.log_weights[:, None],  # times a column of ones: the mixture weights
+            ],
+            axis=1,
+        ).T
+
+
+def _widths(
+    geometry: Geometry, observed: np.ndarray, sizes: np.ndarray, rule: str, factor: float
+) -> np.ndarray:
+    """Kernel widths of the observations of consecutive sets of ``sizes`` rows."""
+    n, d = observed.shape
+    widths = np.full((n, d), _PRIOR_WIDTH)
+    numeric = ~geometry.categorical
+    complete = numeric & ~np.isnan(observed.sum(axis=0))  # NaN sums: a column lacks some
+    if n and complete.any():
+        # Columns every observation has: all sets and columns at once.
+        counts = np.repeat(sizes, sizes)[:, None]
+        widths[:, complete] = _clip(observed[:, complete], sizes, counts, rule, factor, d)
+    start = 0
+    for size in sizes:
+        block = slice(start, start + size)
+        start += size
+        for j in np.flatnonzero(numeric & ~complete):
+            active = ~np.isnan(observed[block, j])
+            if active.any():
+                column = observed[block, j][active][:, None]
+                count = np.array([len(column)])
+                widths[block, j][active] = _clip(column, count, count, rule, factor, d)[:, 0]
+    return widths
+
+
+def _clip(
+    mus: np.ndarray, sizes: np.ndarray, counts: np.ndarray, rule: str, factor: float, d: int
+) -> np.ndarray:
+    """Widths of sets of ``sizes`` points (``counts``: each row's set size), clipped to
+    [1 / min(100, n + 2), 1] for a set of n."""
+    if rule == "scott":
+        width = np.broadcast_to(_SCOTT_SCALE * counts ** (-1.0 / (d + 4)), mus.shape)
+    else:
+        width = _neighbour_gaps(mus, sizes)
+    return np.clip(width * factor, 1.0 / np.minimum(100, counts + 2), _PRIOR_WIDTH)
+
+
 class ParzenEstimator:
     """A weighted mixture of kernels centred on encoded observations, plus the prior.
 
@@ -127,75 +244,38 @@ class ParzenEstimator:
         prior_weight: float = 1.0,
         width_factor: float = 1.0,
     ) -> None:
-        self.geometry = geometry
-        m = len(centers)
-        self.centers = np.empty((m + 1, geometry.d))
-        self.centers[:m] = centers.reshape(m, geometry.d)
-        self.centers[m] = np.nan  # the prior
-        self.log_weights = np.empty(m + 1)
-        self.log_weights[:m] = weights
-        self.log_weights[m] = prior_weight
-        self.log_weights = np.log(self.log_weights / self.log_weights.sum())
-        self.widths = self._widths(bandwidth, width_factor)
-        self._numeric = ~geometry.categorical
-        self._continuous = geometry.continuous
-        # Per kernel and numeric coordinate: log of the truncated Gaussian's normalizer (0
-        # where the kernel lacks the coordinate: NaN centres are never near a bound).
-        self._log_norm = np.zeros_like(self.centers)
-        self._log_norm[:, self._numeric] = _log_unit_mass(
-            self.centers[:, self._numeric], self.widths[:, self._numeric]
-        )
-        # Continuous coordinates are scored together, expanding the Gaussians' squares into
-        # one matrix product of [u^2, u, 1 if present] with these coefficients; a kernel
-        # lacking a coordinate has zero terms there (density 1 on [0, 1]).
-        mu = self.centers[:, self._continuous]
-        sigma = self.widths[:, self._continuous]
-        lacking = np.isnan(mu)
-        mu[lacking] = 0.0
-        precision = 1.0 / (sigma * sigma)
-        precision[lacking] = 0.0
-        # log in single precision: vectorized here, and exact to 1e-7 (as the sums below)
-        log_sigma = np.log(sigma.astype(np.float32))
-        offset = -0.5 * np.log(2 * np.pi) - log_sigma - self._log_norm[:, self._continuous]
-        offset[lacking] = 0.0
-        weighted = mu * precision
-        self._coefficients = np.concatenate(
-            [
-                -0.5 * precision,
-                weighted,
-                offset - 0.5 * mu * weighted,
-                self.log_weights[:, None],  # times a column of ones: the mixture weights
-            ],
-            axis=1,
-        ).T
-        # Categorical kernels keep a little mass on every option, as much as the prior
-        # spread over the kernels (Optuna's smoothing).
-        self._smoothing = max(prior_weight / (m + 1), _MIN_SMOOTHING)
+        kernels = _Kernels(geometry, [(centers, weights)], bandwidth, prior_weight, width_factor)
+        self._take(kernels, 0)
 
-    def _widths(self, rule: str, factor: float) -> np.ndarray:
-        centers = self.centers
-        m, d = centers.shape
-        widths = np.full((m, d), _PRIOR_WIDTH)
-        observed = centers[:-1]  # the last row is the prior
-        numeric = ~self.geometry.categorical
-        complete = numeric & ~np.isnan(observed.sum(axis=0))  # NaN sums: a column lacks some
-        if m > 1 and complete.any():
-            # Columns every observation has: all at once.
-            widths[:-1, complete] = self._clip(observed[:, complete], m - 1, rule, factor, d)
-        for j in np.nonzero(numeric & ~complete)[0]:
-            active = ~np.isnan(centers[:, j])
-            if active.any():
-                column = centers[active, j][:, None]
-                widths[active, j] = self._clip(column, len(column), rule, factor, d)[:, 0]
-        return widths
+    @classmethod
+    def several(
+        cls,
+        geometry: Geometry,
+        sets: list[tuple[np.ndarray, np.ndarray]],
+        bandwidth: str = "neighbours",
+        prior_weight: float = 1.0,
+        width_factor: float = 1.0,
+    ) -> list[ParzenEstimator]:
+        """One estimator per ``(centers, weights)`` set, all set up in one pass (TPE's good
+        and bad densities): one array operation per step for all kernels, not one each."""
+        kernels = _Kernels(geometry, sets, bandwidth, prior_weight, width_factor)
+        estimators = [cls.__new__(cls) for _ in sets]
+        for index, estimator in enumerate(estimators):
+            estimator._take(kernels, index)
+        return estimators
 
-    @staticmethod
-    def _clip(mus: np.ndarray, n: int, rule: str, factor: float, d: int) -> np.ndarray:
-        if rule == "scott":
-            width = np.full_like(mus, _SCOTT_SCALE * n ** (-1.0 / (d + 4)))
-        else:
-            width = _neighbour_gaps(mus)
-        return np.clip(width * factor, 1.0 / min(100, n + 2), _PRIOR_WIDTH)
+    def _take(self, kernels: _Kernels, index: int) -> None:
+        """Become the mixture of set ``index`` of ``kernels``."""
+        rows = kernels.rows[index]
+        self.geometry = kernels.geometry
+        self.centers = kernels.centers[rows]
+        self.widths = kernels.widths[rows]
+        self.log_weights = kernels.log_weights[rows]
+        self._log_norm = kernels.log_norm[rows]
+        self._coefficients = kernels.coefficients[:, rows]
+        self._numeric = ~kernels.geometry.categorical
+        self._continuous = kernels.geometry.continuous
+        self._smoothing = kernels.smoothing[index]
 
     # densities ---------------------------------------------------------------------------
 

@@ -83,8 +83,7 @@ class TPESearch(ModelSearcher):
 
     def _propose(self) -> dict[str, Any]:
         good_x, good_w, bad_x, bad_w = self.split()
-        good = ParzenEstimator(self.geometry, good_x, good_w)
-        bad = ParzenEstimator(self.geometry, bad_x, bad_w)
+        good, bad = ParzenEstimator.several(self.geometry, [(good_x, good_w), (bad_x, bad_w)])
         if self.multivariate:
             candidates = good.sample(self.n_candidates, self.rng)
             score = good.log_pdf(candidates) - bad.log_pdf(candidates)

@@ -160,3 +160,22 @@ def test_tpe_in_a_run_uses_early_stopped_trials():
     )
     assert len(results.trials) == 40
     assert results.best_result["loss"] < 0.2
+
+
+@pytest.mark.parametrize("sizes", [(0, 0), (1, 0), (1, 1), (3, 40)])
+@pytest.mark.parametrize("bandwidth", ["neighbours", "scott"])
+def test_estimators_set_up_together_equal_those_set_up_alone(sizes, bandwidth):
+    space = rung.Space(MIXED_CONDITIONAL)
+    searcher = TPESearch().setup(space, "loss", "min", np.random.default_rng(0))
+    rng = np.random.default_rng(1)
+    sets = []
+    for size in sizes:
+        encoded = [space.encode(space.sample(rng)) for _ in range(size)]
+        x = searcher.geometry.complete(np.reshape(encoded, (size, space.dim)), rng)
+        sets.append((x, rng.random(size) + 0.1))
+    together = ParzenEstimator.several(searcher.geometry, sets, bandwidth)
+    queries = np.array([space.encode(space.sample(rng)) for _ in range(30)])
+    for (x, weights), joint in zip(sets, together, strict=True):
+        alone = ParzenEstimator(searcher.geometry, x, weights, bandwidth)
+        assert np.array_equal(alone.widths, joint.widths)
+        assert np.allclose(alone.log_pdf(queries), joint.log_pdf(queries))
