@@ -85,7 +85,7 @@ class Geometry:
         free = [d.kind != "categorical" and d.condition is None for d in self.dims]
         self.free_numeric = np.flatnonzero(free)
         self.others = np.flatnonzero(~np.array(free, dtype=bool))
-        self.discrete = np.flatnonzero([d.kind == "discrete" for d in self.dims])
+        self.discrete = np.array([d.kind == "discrete" for d in self.dims], dtype=bool)
 
     def _bin_index(self, dim: int, u: np.ndarray) -> np.ndarray:
         """Which value's bin each position ``u`` of a discrete coordinate falls in."""

@@ -87,8 +87,7 @@ def _log_unit_mass(mu: np.ndarray, sigma: np.ndarray) -> np.ndarray:
     from scipy.special import ndtr
 
     out = np.zeros_like(mu)
-    with np.errstate(invalid="ignore"):
-        near = np.minimum(mu, 1.0 - mu) < _NEGLIGIBLE_Z * sigma
+    near = np.minimum(mu, 1.0 - mu) < _NEGLIGIBLE_Z * sigma
     mu, sigma = mu[near], sigma[near]
     out[near] = np.log1p(-(ndtr(-mu / sigma) + ndtr((mu - 1.0) / sigma)))
     return out
@@ -114,6 +113,19 @@ def _log_mass(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return out
 
 
+def _gaussian_terms(
+    x: np.ndarray, continuous: np.ndarray, coefficients: np.ndarray
+) -> np.ndarray | None:
+    """Per row of ``x`` and kernel: log weight plus the log densities over the continuous
+    coordinates the row has, as one matrix product (None without continuous coordinates)."""
+    u = x[:, continuous]
+    if not u.shape[1]:
+        return None
+    present = ~np.isnan(u)
+    u = np.where(present, u, 0.0)
+    return np.hstack([u * u, u, present, np.ones((len(u), 1))]) @ coefficients
+
+
 class _Kernels:
     """The kernels of several Parzen mixtures, stacked: each set's observations and then its
     prior (a row of NaN, uniform everywhere), with what scoring and sampling need."""
@@ -131,22 +143,24 @@ class _Kernels:
         ends = np.cumsum(sizes + 1)
         self.geometry = geometry
         self.rows = [slice(end - size - 1, end) for size, end in zip(sizes, ends, strict=True)]
-        observed = np.ones(ends[-1], dtype=bool)
-        observed[ends - 1] = False
-        self.centers = np.full((ends[-1], d), np.nan)
-        self.centers[observed] = np.concatenate(
-            [np.reshape(centers, (len(centers), d)) for centers, _ in sets]
-        )
+        observed = np.concatenate([np.reshape(centers, (len(centers), d)) for centers, _ in sets])
+        widths = _widths(geometry, observed, sizes, bandwidth, width_factor)
+        self.centers = np.empty((ends[-1], d))
+        self.widths = np.empty((ends[-1], d))
         self.log_weights = np.empty(ends[-1])
-        self.log_weights[observed] = np.concatenate([weights for _, weights in sets])
-        self.log_weights[~observed] = prior_weight
-        for rows in self.rows:
-            self.log_weights[rows] /= self.log_weights[rows].sum()
+        start = 0
+        for (_, weights), rows, size in zip(sets, self.rows, sizes, strict=True):
+            block = slice(rows.start, rows.stop - 1)
+            self.centers[block] = observed[start : start + size]
+            self.widths[block] = widths[start : start + size]
+            start += size
+            mixture = self.log_weights[rows]
+            mixture[:-1] = weights
+            mixture[-1] = prior_weight
+            mixture /= mixture.sum()
+        self.centers[ends - 1] = np.nan  # the priors
+        self.widths[ends - 1] = _PRIOR_WIDTH
         np.log(self.log_weights, out=self.log_weights)
-        self.widths = np.full((ends[-1], d), _PRIOR_WIDTH)
-        self.widths[observed] = _widths(
-            geometry, self.centers[observed], sizes, bandwidth, width_factor
-        )
         # Per kernel and numeric coordinate: log of the truncated Gaussian's normalizer (0
         # where the kernel lacks the coordinate: NaN centres are never near a bound).
         numeric = ~geometry.categorical
@@ -219,7 +233,8 @@ def _clip(
         width = np.broadcast_to(_SCOTT_SCALE * counts ** (-1.0 / (d + 4)), mus.shape)
     else:
         width = _neighbour_gaps(mus, sizes)
-    return np.clip(width * factor, 1.0 / np.minimum(100, counts + 2), _PRIOR_WIDTH)
+    width = np.maximum(width * factor, 1.0 / np.minimum(100, counts + 2))
+    return np.minimum(width, _PRIOR_WIDTH, out=width)
 
 
 class ParzenEstimator:
@@ -267,6 +282,7 @@ class ParzenEstimator:
     def _take(self, kernels: _Kernels, index: int) -> None:
         """Become the mixture of set ``index`` of ``kernels``."""
         rows = kernels.rows[index]
+        self._kernels, self._rows = kernels, rows
         self.geometry = kernels.geometry
         self.centers = kernels.centers[rows]
         self.widths = kernels.widths[rows]
@@ -306,13 +322,19 @@ class ParzenEstimator:
 
     def log_pdf(self, x: np.ndarray) -> np.ndarray:
         """Joint log density of rows ``x`` (coordinates NaN in a row are left out)."""
-        u = x[:, self._continuous]
-        if u.shape[1]:
-            present = ~np.isnan(u)
-            u = np.where(present, u, 0.0)
-            total = np.hstack([u * u, u, present, np.ones((len(u), 1))]) @ self._coefficients
-        else:
-            total = np.tile(self.log_weights, (len(x), 1))
+        return self._log_pdf(x, _gaussian_terms(x, self._continuous, self._coefficients))
+
+    @staticmethod
+    def log_pdfs(estimators: list[ParzenEstimator], x: np.ndarray) -> list[np.ndarray]:
+        """``log_pdf`` of each of estimators set up together by ``several``, with one matrix
+        product for all of them."""
+        kernels = estimators[0]._kernels
+        terms = _gaussian_terms(x, kernels.geometry.continuous, kernels.coefficients)
+        return [e._log_pdf(x, None if terms is None else terms[:, e._rows]) for e in estimators]
+
+    def _log_pdf(self, x: np.ndarray, terms: np.ndarray | None) -> np.ndarray:
+        """The log density from the continuous coordinates' kernel terms (weights included)."""
+        total = np.tile(self.log_weights, (len(x), 1)) if terms is None else terms
         for j in np.nonzero(~self._continuous)[0]:
             rows = ~np.isnan(x[:, j])
             if rows.any():
@@ -358,7 +380,7 @@ class ParzenEstimator:
         low, high = ndtr(-mu / sigma), ndtr((1.0 - mu) / sigma)
         p = np.clip(low + uniform * (high - low), 1e-300, 1 - 1e-16)
         out = np.clip(np.where(known, mu + sigma * ndtri(p), uniform), 0.0, 1.0)
-        for k in np.flatnonzero(np.isin(columns, self.geometry.discrete)):
+        for k in np.flatnonzero(self.geometry.discrete[columns]):
             out[:, k] = self.geometry.snap(columns[k], out[:, k])
         return out
 

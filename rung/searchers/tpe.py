@@ -18,6 +18,7 @@ are bad, not ignored.
 
 from __future__ import annotations
 
+import functools
 import math
 from typing import Any
 
@@ -34,11 +35,15 @@ def default_gamma(n: int) -> int:
     return min(math.ceil(0.1 * n), 25)
 
 
+@functools.lru_cache(maxsize=8)
 def recency_weights(n: int) -> np.ndarray:
-    """Weights of ``n`` observations in arrival order: old ones count less."""
-    if n < _FLAT_WEIGHTS:
-        return np.ones(n)
-    return np.concatenate([np.linspace(1.0 / n, 1.0, n - _FLAT_WEIGHTS), np.ones(_FLAT_WEIGHTS)])
+    """Weights of ``n`` observations in arrival order: old ones count less (read-only: the
+    arrays are cached, as each suggestion asks for the same few sizes)."""
+    weights = np.ones(n)
+    if n >= _FLAT_WEIGHTS:
+        weights[: n - _FLAT_WEIGHTS] = np.linspace(1.0 / n, 1.0, n - _FLAT_WEIGHTS)
+    weights.flags.writeable = False
+    return weights
 
 
 class TPESearch(ModelSearcher):
@@ -86,7 +91,8 @@ class TPESearch(ModelSearcher):
         good, bad = ParzenEstimator.several(self.geometry, [(good_x, good_w), (bad_x, bad_w)])
         if self.multivariate:
             candidates = good.sample(self.n_candidates, self.rng)
-            score = good.log_pdf(candidates) - bad.log_pdf(candidates)
+            good_pdf, bad_pdf = ParzenEstimator.log_pdfs([good, bad], candidates)
+            score = good_pdf - bad_pdf
             return self.geometry.decode(candidates[int(np.argmax(score))])
         return self.geometry.decode(self._propose_each(good, bad))
 

@@ -179,3 +179,9 @@ def test_estimators_set_up_together_equal_those_set_up_alone(sizes, bandwidth):
         alone = ParzenEstimator(searcher.geometry, x, weights, bandwidth)
         assert np.array_equal(alone.widths, joint.widths)
         assert np.allclose(alone.log_pdf(queries), joint.log_pdf(queries))
+    for alone, joint in zip(
+        [estimator.log_pdf(queries) for estimator in together],
+        ParzenEstimator.log_pdfs(together, queries),
+        strict=True,
+    ):
+        assert np.allclose(alone, joint)
