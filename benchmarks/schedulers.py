@@ -30,7 +30,7 @@ import rung  # noqa: E402
 from benchmarks.problems.curves import SPACE as CURVE_SPACE  # noqa: E402
 from benchmarks.problems.curves import make_curve  # noqa: E402
 from benchmarks.problems.digits_table import DigitsTable  # noqa: E402
-from benchmarks.problems.lcbench import DEFAULT_PATH, LCBench  # noqa: E402
+from benchmarks.problems.lcbench import DEFAULT_PATH, TASKS, LCBench  # noqa: E402
 from rung.executors import SimulatedExecutor  # noqa: E402
 from rung.schedulers import (  # noqa: E402
     ASHAScheduler,
@@ -280,7 +280,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, default=DEFAULT_PATH)
     parser.add_argument(
-        "--problems", nargs="*", default=[f"lcbench-{t}" for t in LCBENCH_TASKS] + ["digits"]
+        "--problems",
+        nargs="*",
+        default=[f"lcbench-{t}" for t in LCBENCH_TASKS] + ["digits"],
+        help="lcbench-<task>, digits, or lcbench-all for every LCBench task",
     )
     parser.add_argument("--workers", nargs="*", type=int, default=[4, 32, 256])
     parser.add_argument("--seeds", type=int, default=10)
@@ -303,6 +306,10 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results")
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
+    if "lcbench-all" in args.problems:
+        args.problems.remove("lcbench-all")
+        every = [f"lcbench-{task}" for task in TASKS]
+        args.problems += [name for name in every if name not in args.problems]
 
     if len(args.budget_lengths) != len(args.workers):
         parser.error("give one --budget-lengths value per --workers value")
