@@ -60,7 +60,8 @@ def _argsort_unit_rows(rows: np.ndarray) -> np.ndarray:
     """``np.argsort(rows, axis=1)`` for non-negative values (NaN sorted last), twice as fast:
     non-negative doubles order as their bit patterns do, so each value's bits, with the
     lowest replaced by its column index, form an integer key that numpy's vectorized sort
-    handles. Values closer than about 2**-40 relative may swap; ties keep index order."""
+    handles. Values that differ only in their lowest ``log2(n) + 1`` bits may swap (a
+    relative difference under 2**-38 for 10,000 values); ties keep index order."""
     n = rows.shape[1]
     shift = max(n.bit_length(), 1)
     keys = (rows.view(np.int64) >> shift << shift) | np.arange(n)
