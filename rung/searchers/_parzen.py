@@ -290,7 +290,6 @@ class ParzenEstimator:
         self.log_weights = kernels.log_weights[rows]
         self._log_norm = kernels.log_norm[rows]
         self._coefficients = kernels.coefficients[:, rows]
-        self._numeric = ~kernels.geometry.categorical
         self._continuous = kernels.geometry.continuous
         self._smoothing = kernels.smoothing[index]
 
