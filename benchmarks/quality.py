@@ -26,7 +26,6 @@ import statistics  # noqa: E402
 import sys  # noqa: E402
 import time  # noqa: E402
 import warnings  # noqa: E402
-from multiprocessing import Pool  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 import numpy as np  # noqa: E402
@@ -35,6 +34,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 import rung  # noqa: E402
+from benchmarks.parallel import run_jobs  # noqa: E402
 from benchmarks.problems.sklearn_cv import PROBLEMS as SKLEARN  # noqa: E402
 from benchmarks.problems.synthetic import PROBLEMS as SYNTHETIC  # noqa: E402
 from benchmarks.problems.synthetic import Problem  # noqa: E402
@@ -339,12 +339,7 @@ def main() -> None:
     slow = {"optuna-gp": 0, "rung-gp": 1, "rung-auto": 1}
     jobs.sort(key=lambda job: slow.get(job[1], 2))
     started = time.perf_counter()
-    runs = []
-    with Pool(args.processes) as pool:
-        for run in pool.imap_unordered(one_run, jobs):
-            runs.append(run)
-            if len(runs) % 50 == 0:
-                print(f"{len(runs)}/{len(jobs)} runs, {time.perf_counter() - started:.0f} s")
+    runs = run_jobs(one_run, jobs, args.processes, every=50)
     for problem, (pick, _) in picks.items():
         if "rung-auto" in args.searchers and f"rung-{pick}" in args.searchers:
             runs += [

@@ -18,7 +18,6 @@ import statistics
 import sys
 import time
 import warnings
-from multiprocessing import Pool
 from pathlib import Path
 
 import numpy as np
@@ -27,6 +26,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 import rung  # noqa: E402
+from benchmarks.parallel import run_jobs  # noqa: E402
 from benchmarks.problems.curves import SPACE as CURVE_SPACE  # noqa: E402
 from benchmarks.problems.curves import make_curve  # noqa: E402
 from benchmarks.problems.digits_table import DigitsTable  # noqa: E402
@@ -329,12 +329,7 @@ def main() -> None:
         for seed in range(args.seeds)
     ]
     started = time.perf_counter()
-    runs = []
-    with Pool(args.processes) as pool:
-        for run in pool.imap_unordered(one_run, jobs):
-            runs.append(run)
-            if len(runs) % 20 == 0:
-                print(f"{len(runs)}/{len(jobs)} runs", flush=True)
+    runs = run_jobs(one_run, jobs, args.processes, every=20)
     elapsed = time.perf_counter() - started
     rows = summarize(runs, budgets, args.schedulers)
     costs = decision_cost() if args.extras else {}
