@@ -21,7 +21,7 @@ from rung.executors import make_executor
 from rung.experiment import Experiment, FailurePolicy, StopConditions
 from rung.results import Results
 from rung.schedulers import Scheduler, make_scheduler
-from rung.searchers import GridSearch, Searcher, make_searcher
+from rung.searchers import GridSearch, Searcher, default_searcher, make_searcher
 from rung.space import Space
 from rung.storage import save_settings
 from rung.store import MemoryStore, SQLiteStore, Store
@@ -51,7 +51,7 @@ def run(
     *,
     metric: str,
     mode: str,
-    searcher: str | Searcher = "random",
+    searcher: str | Searcher | None = None,
     scheduler: str | Scheduler | None = "fifo",
     num_trials: int | None = None,
     max_concurrent: int | None = None,
@@ -80,10 +80,11 @@ def run(
         space: a dict of domains (``rung.uniform``, ...) or a ``rung.Space``.
         metric: the reported key to optimize.
         mode: ``"min"`` or ``"max"``.
-        searcher: which configurations to try: a name (``"random"``, ``"quasirandom"``,
-            ``"grid"``) or an instance.
+        searcher: which configurations to try: a name (``"random"``, ``"tpe"``, ``"gp"``,
+            ...) or an instance. None: random search, or grid search when the space has
+            ``grid`` parameters (repeated to fill ``num_trials``, once without it).
         scheduler: how long each trial runs: a name (``"fifo"``) or an instance.
-        num_trials: trials to run in all; required unless the searcher is a grid (then its
+        num_trials: trials to run in all; required unless the search is a grid (then its
             size), or a time budget or a target in ``stop`` ends the run.
         max_concurrent: trials at once; defaults to what ``resources_per_trial`` fits.
         resources_per_trial: ``{"cpu": 1, "gpu": 0}`` by default; ``gpu: 0.25`` packs four
@@ -133,7 +134,7 @@ def run(
     for key, target in targets.items():
         if not isinstance(target, int | float) or isinstance(target, bool):
             raise ConfigError(f"stop={{{key!r}: {target!r}}}: targets must be numbers")
-    searcher = make_searcher(searcher)
+    searcher = default_searcher(space, num_trials) if searcher is None else make_searcher(searcher)
     scheduler = make_scheduler(scheduler)
     if num_trials is None and not (
         isinstance(searcher, GridSearch) or time_budget_s is not None or targets

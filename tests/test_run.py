@@ -201,6 +201,19 @@ def test_a_grid_ends_the_experiment_when_walked(tune, executor):
     assert results.stop_reason == "the searcher has nothing left to propose"
 
 
+def test_without_a_searcher_a_grid_space_is_walked_once(tune):
+    space = {"x": rung.grid([0.1, 0.2, 0.3])}
+    results = tune(trainables.returns_dict, space, executor="inline")
+    assert sorted(t.config["x"] for t in results.trials) == [0.1, 0.2, 0.3]
+
+
+def test_without_a_searcher_num_trials_repeats_the_grid_and_draws_the_rest(tune):
+    space = {"x": rung.uniform(0, 1), "tag": rung.grid(["a", "b"])}
+    results = tune(trainables.returns_dict, space, num_trials=5, executor="inline", seed=3)
+    assert [t.config["tag"] for t in results.trials] == ["a", "b", "a", "b", "a"]
+    assert len({t.config["x"] for t in results.trials}) == 5
+
+
 def test_a_time_budget_ends_the_experiment(tune):
     results = tune(trainables.forever, X, time_budget_s=2.0, executor="process")
     assert results.stop_reason == "the time budget of 2 s was spent"

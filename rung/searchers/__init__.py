@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 from rung.registry import resolve
 from rung.searchers.auto import AutoSearch
 from rung.searchers.base import Searcher
@@ -12,6 +14,7 @@ from rung.searchers.grid import GridSearch
 from rung.searchers.quasirandom import QuasiRandomSearch
 from rung.searchers.random import RandomSearch
 from rung.searchers.tpe import TPESearch
+from rung.space import Space
 
 SEARCHERS: dict[str, type[Searcher]] = {
     "random": RandomSearch,
@@ -30,6 +33,16 @@ def make_searcher(spec: str | Searcher) -> Searcher:
     return resolve("searcher", spec, SEARCHERS, Searcher)
 
 
+def default_searcher(space: Space, num_trials: int | None) -> Searcher:
+    """The searcher of a run that names none: random search, or, when the space has ``grid``
+    parameters, grid search repeated to fill ``num_trials`` (once without it) with the other
+    parameters drawn at random, as Ray Tune does."""
+    if not space.has_grid:
+        return RandomSearch()
+    repeats = 1 if num_trials is None else math.ceil(num_trials / space.grid_size)
+    return GridSearch(num_samples=repeats)
+
+
 __all__ = [
     "SEARCHERS",
     "AutoSearch",
@@ -41,5 +54,6 @@ __all__ = [
     "RandomSearch",
     "Searcher",
     "TPESearch",
+    "default_searcher",
     "make_searcher",
 ]

@@ -333,6 +333,11 @@ class Space:
     # grids -------------------------------------------------------------------------------
 
     @property
+    def has_grid(self) -> bool:
+        """Whether any parameter is a ``grid``."""
+        return bool(self._grid_indices)
+
+    @property
     def grid_size(self) -> int:
         """Number of points of the Cartesian product of the ``grid`` parameters (1 if none)."""
         return int(np.prod([self.params[i].size for i in self._grid_indices], dtype=np.int64))
