@@ -4,7 +4,11 @@ and not on others.
 For random configurations of each task: the Spearman correlation of the accuracy at epochs 2
 and 6 (ASHA's first rungs with eta = 3) with the best accuracy over all 52 epochs, and the
 share of the best 1% of configurations that sit in the top third at those epochs (those that
-a first rung keeps). Prints a table and writes JSON.
+a first rung keeps). And what the first epochs cost: the share of a full trial's seconds
+spent by epoch 2, and how many configurations ASHA can screen in the time of one full trial
+if each rung keeps exactly a third (rungs at 2, 6 and 18 epochs), which bounds how much
+sooner than random search it can find a configuration as good. Prints a table and writes
+JSON.
 
     python benchmarks/lcbench_ranks.py --data ../shared/data/yahpo --tasks 7593 167168 189873
 """
@@ -25,6 +29,7 @@ import rung  # noqa: E402
 from benchmarks.problems.lcbench import DEFAULT_PATH, EPOCHS, TASKS, LCBench  # noqa: E402
 
 RUNGS = (2, 6)
+ASHA_RUNGS = (2, 6, 18, EPOCHS)
 
 
 def task_ranks(task: str, data: Path, samples: int, seed: int) -> dict:
@@ -34,7 +39,9 @@ def task_ranks(task: str, data: Path, samples: int, seed: int) -> dict:
     problem = LCBench(task, data)
     space = rung.Space(problem.space)
     rng = np.random.default_rng(seed)
-    curves = np.array([problem.curve(space.sample(rng), EPOCHS).accuracy for _ in range(samples)])
+    full = [problem.curve(space.sample(rng), EPOCHS) for _ in range(samples)]
+    curves = np.array([curve.accuracy for curve in full])
+    elapsed = np.mean([np.cumsum(curve.seconds) for curve in full], axis=0)
     best = curves.max(axis=1)
     top = best >= np.quantile(best, 0.99)
     row = {"task": task}
@@ -42,6 +49,11 @@ def task_ranks(task: str, data: Path, samples: int, seed: int) -> dict:
         early = curves[:, epoch - 1]
         row[f"spearman_{epoch}"] = float(spearmanr(early, best)[0])
         row[f"top_kept_{epoch}"] = float(np.mean(early[top] >= np.quantile(early, 2 / 3)))
+    ends = elapsed[[epoch - 1 for epoch in ASHA_RUNGS]]
+    segments = np.diff(ends, prepend=0.0)
+    kept = (1 / 3) ** np.arange(len(ASHA_RUNGS))
+    row["time_share_2"] = float(ends[0] / ends[-1])
+    row["screened_per_trial"] = float(ends[-1] / (segments @ kept))
     return row
 
 
@@ -63,10 +75,13 @@ def main() -> None:
     for epoch in RUNGS:
         table.add_column(f"Spearman, epoch {epoch} vs best")
         table.add_column(f"best 1% in top third at epoch {epoch}")
+    table.add_column("time share by epoch 2")
+    table.add_column("configurations ASHA screens per full trial")
     for row in rows:
         cells = []
         for epoch in RUNGS:
             cells += [f"{row[f'spearman_{epoch}']:.2f}", f"{row[f'top_kept_{epoch}']:.0%}"]
+        cells += [f"{row['time_share_2']:.1%}", f"{row['screened_per_trial']:.1f}"]
         table.add_row(row["task"], *cells)
     Console(width=140).print(table)
     args.out.mkdir(parents=True, exist_ok=True)
