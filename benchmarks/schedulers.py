@@ -57,7 +57,7 @@ def load_problem(name: str, data: Path):
     return LCBench(name.removeprefix("lcbench-"), data)
 
 
-def make_scheduler(name: str, problem, workers: int):
+def make_scheduler(name: str, problem, eta: float = 3):
     max_t = problem.max_t
     # The usual successive-halving setting: eta = 3 and a smallest budget about 1/27 of the
     # largest, so that a bracket halves three times (2 epochs of LCBench's 52, 1 of 30).
@@ -65,11 +65,11 @@ def make_scheduler(name: str, problem, workers: int):
     if name == "median":
         return MedianStoppingRule(grace_period=3)
     if name == "asha":
-        return ASHAScheduler(max_t=max_t, grace_period=grace, reduction_factor=3)
+        return ASHAScheduler(max_t=max_t, grace_period=grace, reduction_factor=eta)
     if name == "hyperband":
-        return HyperBandScheduler(max_t=max_t, grace_period=grace, reduction_factor=3)
+        return HyperBandScheduler(max_t=max_t, grace_period=grace, reduction_factor=eta)
     if name == "async_hyperband":
-        return AsyncHyperBandScheduler(max_t=max_t, grace_period=grace, reduction_factor=3)
+        return AsyncHyperBandScheduler(max_t=max_t, grace_period=grace, reduction_factor=eta)
     if name == "pbt":
         mutations = (
             {"row": problem.space["row"]}
@@ -96,9 +96,9 @@ def full_trial_seconds(problem, samples: int = 200) -> float:
 def one_run(job: tuple) -> dict:
     """Run one (problem, scheduler, workers, seed) and return its best-so-far trajectory."""
     warnings.simplefilter("ignore", rung.RungWarning)
-    problem_name, scheduler_name, workers, seed, budget, data = job
+    problem_name, scheduler_name, workers, seed, budget, data, eta = job
     problem = load_problem(problem_name, data)
-    scheduler = make_scheduler(scheduler_name, problem, workers)
+    scheduler = make_scheduler(scheduler_name, problem, eta)
     num_trials = max(16, workers) if scheduler_name == "pbt" else None
     started = time.perf_counter()
     results = rung.run(
@@ -206,7 +206,7 @@ def decision_cost(trials: int = 10_000) -> dict:
     costs = {}
     curve = make_curve(27)
     for name in ["median", "asha", "hyperband", "async_hyperband"]:
-        scheduler = make_scheduler(name, type("P", (), {"max_t": 27})(), 64)
+        scheduler = make_scheduler(name, type("P", (), {"max_t": 27})())
         timings: list[float] = []
         original = scheduler.on_trial_result
 
@@ -295,6 +295,12 @@ def main() -> None:
         help="the budget for each worker count, in full-length trials' time",
     )
     parser.add_argument("--schedulers", nargs="*", default=SCHEDULERS, choices=SCHEDULERS)
+    parser.add_argument(
+        "--reduction-factor",
+        type=float,
+        default=3,
+        help="eta of successive halving, ASHA and Hyperband (the smallest budget stays max_t/27)",
+    )
     parser.add_argument("--processes", type=int, default=2)
     parser.add_argument(
         "--extras",
@@ -322,7 +328,15 @@ def main() -> None:
             # `lengths` times sooner, since its best trial still trains to max_t.
             budgets[(problem, workers)] = seconds * lengths
     jobs = [
-        (problem, name, workers, seed, budgets[(problem, workers)], args.data)
+        (
+            problem,
+            name,
+            workers,
+            seed,
+            budgets[(problem, workers)],
+            args.data,
+            args.reduction_factor,
+        )
         for problem in args.problems
         for workers in args.workers
         for name in args.schedulers
@@ -341,6 +355,7 @@ def main() -> None:
         "runs": len(jobs),
         "wall_s": elapsed,
         "plots": figures,
+        "reduction_factor": args.reduction_factor,
         "budgets": {f"{p}@{w}": b for (p, w), b in budgets.items()},
         "trajectories": runs,
     }
