@@ -306,7 +306,8 @@ def main() -> None:
         "--extras",
         action=argparse.BooleanOptionalAction,
         default=True,
-        help="also plot, and time scheduler decisions (--no-extras for a sweep of many tasks)",
+        help="also plot, time scheduler decisions and keep every run's best-so-far curve in "
+        "the JSON (--no-extras for a sweep of many tasks: the summary rows only)",
     )
     parser.add_argument("--name", default="schedulers", help="the JSON file's name, no suffix")
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results")
@@ -357,8 +358,9 @@ def main() -> None:
         "plots": figures,
         "reduction_factor": args.reduction_factor,
         "budgets": {f"{p}@{w}": b for (p, w), b in budgets.items()},
-        "trajectories": runs,
     }
+    if args.extras:
+        summary["trajectories"] = runs
     path = args.out / f"{args.name}.json"
     path.write_text(json.dumps(summary, indent=1))
     print(f"wrote {path} {' '.join(figures)}")
