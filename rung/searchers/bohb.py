@@ -76,7 +76,7 @@ class BOHBSearch(ModelSearcher):
         self.by_budget[float(budget)][trial_id] = (self._encode(trial_id, config), loss)
 
     def _observe(self, trial_id, config, result, failed, stopped_early) -> None:
-        super()._observe(trial_id, config, result, failed, stopped_early)
+        # The model reads only by_budget, not the flat observations other searchers keep.
         if config is None:
             return
         if failed or loss_of(result, self.metric, self.mode) == np.inf:
