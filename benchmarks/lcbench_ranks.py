@@ -6,8 +6,8 @@ and 6 (ASHA's first rungs with eta = 3) with the best accuracy over all 52 epoch
 share of the best 1% of configurations that sit in the top third at those epochs (those that
 a first rung keeps). And what the first epochs cost: the share of a full trial's seconds
 spent by epoch 2, and how many configurations ASHA can screen in the time of one full trial
-if each rung keeps exactly a third (rungs at 2, 6 and 18 epochs), which bounds how much
-sooner than random search it can find a configuration as good. Prints a table and writes
+if each rung keeps exactly a third (rungs at 2, 6 and 18 epochs): a rough ceiling on how
+much sooner than random search it can find a configuration as good. Prints a table and writes
 JSON.
 
     python benchmarks/lcbench_ranks.py --data ../shared/data/yahpo --tasks 7593 167168 189873
