@@ -311,7 +311,17 @@ def main() -> None:
     )
     parser.add_argument("--name", default="schedulers", help="the JSON file's name, no suffix")
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results")
+    parser.add_argument(
+        "--summarize",
+        nargs="+",
+        type=Path,
+        metavar="JSON",
+        help="print the across-problems table of saved sweeps, and run nothing",
+    )
     args = parser.parse_args()
+    if args.summarize:
+        summarize_saved(args.summarize)
+        return
     args.out.mkdir(parents=True, exist_ok=True)
     if "lcbench-all" in args.problems:
         args.problems.remove("lcbench-all")
@@ -366,29 +376,52 @@ def main() -> None:
     print(f"wrote {path} {' '.join(figures)}")
 
 
-def across_problems(rows: list[dict]):
-    """Per worker count and scheduler: the median speedup over FIFO across problems, and on
-    how many problems it is at least 5x."""
+def across_problems(rows: list[dict], title: str = "across problems"):
+    """Per worker count and scheduler: the median speedup over FIFO across problems, on how
+    many problems it is at least 5x, and on how many its final quality is at least FIFO's."""
     from rich.table import Table
 
-    table = Table(title="across problems: speedup over FIFO")
-    for column in ("workers", "scheduler", "median speedup", "problems >= 5x", "problems"):
+    table = Table(title=f"{title}: speedup over FIFO")
+    for column in (
+        "workers",
+        "scheduler",
+        "median speedup",
+        "problems >= 5x",
+        "final >= FIFO's",
+        "problems",
+    ):
         table.add_column(column)
+    fifo_final = {
+        (row["problem"], row["workers"]): row["final_median"]
+        for row in rows
+        if row["scheduler"] == "fifo"
+    }
     for workers in sorted({row["workers"] for row in rows}):
         for name in dict.fromkeys(row["scheduler"] for row in rows):
-            speedups = [
-                row["speedup_vs_fifo"] or 0.0
-                for row in rows
-                if row["workers"] == workers and row["scheduler"] == name
+            chosen = [r for r in rows if r["workers"] == workers and r["scheduler"] == name]
+            speedups = [row["speedup_vs_fifo"] or 0.0 for row in chosen]
+            as_good = [
+                row["final_median"] >= fifo_final[(row["problem"], workers)] for row in chosen
             ]
             table.add_row(
                 str(workers),
                 name,
                 f"{statistics.median(speedups):.1f}x",
                 str(sum(s >= 5 for s in speedups)),
+                str(sum(as_good)),
                 str(len(speedups)),
             )
     return table
+
+
+def summarize_saved(paths: list[Path]) -> None:
+    """Print the across-problems table of sweeps this script saved earlier."""
+    from rich.console import Console
+
+    console = Console(width=160)
+    for path in paths:
+        summary = json.loads(path.read_text())
+        console.print(across_problems(summary["rows"], title=path.name))
 
 
 def print_tables(rows: list[dict], costs: dict, elapsed: float, jobs: int) -> None:
