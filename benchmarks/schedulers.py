@@ -398,7 +398,7 @@ def across_problems(rows: list[dict], title: str = "across problems"):
     }
     for workers in sorted({row["workers"] for row in rows}):
         for name in dict.fromkeys(row["scheduler"] for row in rows):
-            chosen = [r for r in rows if r["workers"] == workers and r["scheduler"] == name]
+            chosen = [row for row in rows if row["workers"] == workers and row["scheduler"] == name]
             speedups = [row["speedup_vs_fifo"] or 0.0 for row in chosen]
             as_good = [
                 row["final_median"] >= fifo_final[(row["problem"], workers)] for row in chosen
