@@ -18,12 +18,13 @@ from rung.callbacks.progress import ProgressReporter
 from rung.checkpoint import CheckpointKeep
 from rung.errors import ConfigError
 from rung.executors import make_executor
-from rung.experiment import Experiment, FailurePolicy, StopConditions
+from rung.experiment import INTERRUPTED, Experiment, FailurePolicy, StopConditions
+from rung.interrupts import InterruptGuard, critical
 from rung.results import Results
 from rung.schedulers import Scheduler, make_scheduler
 from rung.searchers import GridSearch, Searcher, default_searcher, make_searcher
 from rung.space import Space
-from rung.storage import save_settings
+from rung.storage import settings_meta
 from rung.store import MemoryStore, SQLiteStore, Store
 
 
@@ -33,6 +34,17 @@ def _check_positive(name: str, value: Any, kind: type = int) -> None:
     ok = isinstance(value, kind | int) and not isinstance(value, bool) and value > 0
     if not ok or (isinstance(value, float) and not math.isfinite(value)):
         raise ConfigError(f"{name}={value!r}: must be a positive {kind.__name__} or None")
+
+
+def _check_name(name: Any) -> None:
+    """Refuse a name that is not one folder inside ``storage_path``."""
+    if not isinstance(name, str) or not name.strip():
+        raise ConfigError(f"name={name!r}: give the experiment a non-empty name")
+    if name in (".", "..") or "/" in name or os.sep in name or "\0" in name:
+        raise ConfigError(
+            f"name={name!r}: the name is one folder inside storage_path, without '/' or '..'; "
+            "put the rest of the path in storage_path"
+        )
 
 
 def _fresh_name(trainable: Any, root: Path | None) -> str:
@@ -149,45 +161,38 @@ def run(
         )
     slots = executor.plan_slots(resources_per_trial or {"cpu": 1, "gpu": 0}, max_concurrent)
 
+    root = None if storage_path is None else Path(storage_path).expanduser().absolute()
     if name is None:
         if resume:
             raise ConfigError("resume=True needs the name of the experiment to continue")
-        name = _fresh_name(trainable, storage_path and Path(storage_path).expanduser())
-    file_loggers = [FileLogger()] if storage_path is not None and result_files else []
-    if storage_path is None:
-        if resume:
-            raise ConfigError("resume=True needs the storage_path and name of the experiment")
-        # Trial folders, only if a trial asks for one (a checkpoint, get_trial_dir()).
-        path = Path(tempfile.gettempdir()) / f"rung-{name}-{os.getpid()}-{id(trainable):x}"
-        store: Store = MemoryStore()
-    else:
-        path = Path(storage_path).expanduser() / name
-        store = SQLiteStore(path, create=not resume)
-    if not resume:
-        settings = {
-            "metric": metric,
-            "mode": mode,
-            "num_trials": num_trials,
-            "max_concurrent": max_concurrent,
-            "resources_per_trial": resources_per_trial,
-            "time_budget_s": time_budget_s,
-            "stop": targets,
-            "max_iterations": max_iterations,
-            "max_failures": max_failures,
-            "fail_fast": fail_fast,
-            "trial_timeout_s": trial_timeout_s,
-            "seed": seed,
-            "name": name,
-        }
-        objects = {
-            "trainable": trainable,
-            "space": space,
-            "searcher": searcher,
-            "scheduler": scheduler,
-            "executor": executor,
-        }
-        save_settings(store, settings, objects)
-
+        name = _fresh_name(trainable, root)
+    _check_name(name)
+    if root is None and resume:
+        raise ConfigError("resume=True needs the storage_path and name of the experiment")
+    file_loggers = [FileLogger()] if root is not None and result_files else []
+    settings: dict[str, Any] = {
+        "metric": metric,
+        "mode": mode,
+        "num_trials": num_trials,
+        "max_concurrent": max_concurrent,
+        "resources_per_trial": resources_per_trial,
+        "time_budget_s": time_budget_s,
+        "stop": targets,
+        "max_iterations": max_iterations,
+        "max_failures": max_failures,
+        "fail_fast": fail_fast,
+        "trial_timeout_s": trial_timeout_s,
+        "seed": seed,
+        "name": name,
+    }
+    objects = {
+        "trainable": trainable,
+        "space": space,
+        "searcher": searcher,
+        "scheduler": scheduler,
+        "executor": executor,
+    }
+    meta = {} if resume else settings_meta(settings, objects)
     searcher_seed, scheduler_seed = np.random.SeedSequence(seed).spawn(2)
     searcher.setup(
         space,
@@ -197,24 +202,53 @@ def run(
         num_trials=num_trials,
     )
     scheduler.setup(metric, mode, rng=np.random.default_rng(scheduler_seed), num_trials=num_trials)
-    experiment = Experiment(
-        trainable,
-        space,
-        metric=metric,
-        mode=mode,
-        searcher=searcher,
-        scheduler=scheduler,
-        executor=executor,
-        slots=slots,
-        store=store,
-        path=str(path),
-        name=name,
-        stop=StopConditions(num_trials, time_budget_s, targets, max_iterations),
-        failures=FailurePolicy(max_failures, fail_fast),
-        trial_timeout_s=trial_timeout_s,
-        checkpoint_keep=keep,
-        callbacks=[ProgressReporter(verbose), *file_loggers, *callbacks],
-    )
-    if resume:
-        experiment.restore()
-    return experiment.run()
+    with InterruptGuard() as guard:
+        try:
+            path, store = _open_store(root, name, trainable, resume, meta)
+        except KeyboardInterrupt:
+            return Results([], metric, mode, INTERRUPTED, None)
+        experiment = Experiment(
+            trainable,
+            space,
+            metric=metric,
+            mode=mode,
+            searcher=searcher,
+            scheduler=scheduler,
+            executor=executor,
+            slots=slots,
+            store=store,
+            path=str(path),
+            name=name,
+            stop=StopConditions(num_trials, time_budget_s, targets, max_iterations),
+            failures=FailurePolicy(max_failures, fail_fast),
+            trial_timeout_s=trial_timeout_s,
+            checkpoint_keep=keep,
+            callbacks=[ProgressReporter(verbose), *file_loggers, *callbacks],
+            guard=guard,
+        )
+        return experiment.run(resume=resume)
+
+
+def _open_store(
+    root: Path | None, name: str, trainable: Any, resume: bool, meta: dict[str, Any]
+) -> tuple[Path, Store]:
+    """The experiment's folder and log: a new one is created whole (with its settings,
+    committed) or not at all, whenever a Ctrl-C comes."""
+    store: Store | None = None
+    try:
+        with critical():
+            if root is None:
+                # Trial folders, only if a trial asks for one (a checkpoint, get_trial_dir()).
+                path = Path(tempfile.gettempdir()) / f"rung-{name}-{os.getpid()}-{id(trainable):x}"
+                store = MemoryStore()
+            else:
+                path = root / name
+                store = SQLiteStore(path, create=not resume)
+            for key, value in meta.items():
+                store.set_meta(key, value)
+            store.flush(force=True)
+    except KeyboardInterrupt:
+        if store is not None:
+            store.close()
+        raise
+    return path, store

@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import os
+import sqlite3
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -141,6 +142,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except RungError as error:
         print(f"rung {args.command}: {error}", file=sys.stderr)
         return 2
+    except sqlite3.Error as error:
+        print(f"rung {args.command}: {args.directory}: {error}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print(f"rung {args.command}: interrupted", file=sys.stderr)
+        return 130
     return 0
 
 

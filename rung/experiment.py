@@ -1,8 +1,11 @@
 """The driver: one event loop that asks the searcher, launches trials, applies decisions.
 
-It owns all state. Executors hand it reports and exits (``on_report`` / ``on_exit``); it
-records each as an event in the store, updates the trial from that same record, asks the
-scheduler, and answers. Algorithms never see a clock or a process.
+It owns all state, and changes it only by writing events (``rung.events``): each is
+appended to the store and applied to its trial in one step, so the trials in memory are
+always what the log says. Executors hand it reports and exits (``on_report`` /
+``on_exit``); it answers each report with the scheduler's decision, recorded with the
+result. Resuming replays the log (``rung.replay``) and settles the trials it shows running
+by the decisions on record. Algorithms never see a clock or a process.
 """
 
 from __future__ import annotations
@@ -10,33 +13,45 @@ from __future__ import annotations
 import math
 import os
 import shutil
-import time
 import warnings
+from collections import deque
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from rung.callbacks.base import Callback
 from rung.checkpoint import CheckpointKeep
 from rung.errors import ConfigError, RungWarning, TrialError
+from rung.events import (
+    Action,
+    CheckpointDeleted,
+    CheckpointSaved,
+    DecisionMade,
+    Event,
+    Exploit,
+    ResultReported,
+    RunFailed,
+    RunInterrupted,
+    RunStarted,
+    TrialCreated,
+    TrialEnded,
+    TrialExploited,
+    TrialPaused,
+    TrialStatus,
+)
 from rung.executors.base import Executor
 from rung.executors.resources import Slot
+from rung.interrupts import InterruptGuard, critical
+from rung.replay import complete, no_more_trials, replay
 from rung.results import Results
 from rung.schedulers.base import Scheduler
 from rung.searchers.base import Searcher
 from rung.space import Space
 from rung.store.base import Store
-from rung.trial import Action, Decision, Exit, Launch, Outcome, Report, Trial, TrialStatus
+from rung.trial import Decision, Exit, Launch, Outcome, Report, Trial
 
-_INTERRUPTED = "interrupted (Ctrl-C)"
-
-# How a trial told to leave its worker is recorded once it has (exploits are re-queued).
-_INTENT = {
-    Action.STOP: TrialStatus.STOPPED,
-    Action.FINISH: TrialStatus.TERMINATED,
-    Action.PAUSE: TrialStatus.PAUSED,
-    Action.EXPLOIT: TrialStatus.PENDING,
-}
+INTERRUPTED = "interrupted (Ctrl-C)"
 
 
 @dataclass(frozen=True)
@@ -48,7 +63,7 @@ class StopConditions:
         time_budget_s: wall-clock (or simulated) seconds for the whole experiment.
         targets: ``{key: value}`` ends the experiment once any result reaches a value
             (below it for the metric in mode "min", at or above it otherwise).
-        max_iterations: reports per trial, after which a trial ends as finished.
+        max_iterations: training iterations per trial, after which a trial ends as finished.
     """
 
     num_trials: int | None = None
@@ -92,6 +107,7 @@ class Experiment:
         trial_timeout_s: float | None = None,
         checkpoint_keep: CheckpointKeep | None = None,
         callbacks: Sequence[Callback] = (),
+        guard: InterruptGuard | None = None,
     ) -> None:
         self.trainable = trainable
         self.space = space
@@ -109,105 +125,129 @@ class Experiment:
         self.trial_timeout_s = trial_timeout_s
         self.checkpoint_keep = checkpoint_keep or CheckpointKeep()
         self.callbacks = list(callbacks)
+        self.guard = guard or InterruptGuard()
         self.trials: dict[str, Trial] = {}
-        self._intents: dict[str, TrialStatus] = {}
-        self._exploits: dict[str, Decision] = {}
-        self._warned: set[str] = set()
-        self._by_status: dict[TrialStatus, dict[str, Trial]] = {s: {} for s in TrialStatus}
-        self._run_base: dict[str, float] = {}
-        self._elapsed_before = 0.0
         self.interrupted: list[Trial] | None = None
+        self.stop_reason: str | None = None
+        self._by_status: dict[TrialStatus, dict[str, Trial]] = {s: {} for s in TrialStatus}
+        # Per running trial: time_total_s and experiment time at its last report (or start).
+        self._marks: dict[str, tuple[float, float]] = {}
+        self._relaunch: deque[str] = deque()
+        self._uncommitted: list[Event] = []
+        self._doomed: list[str] = []
+        self._warned: set[str] = set()
+        self._elapsed_before = 0.0
+        self._start_time: float | None = None
+        self._notifying = False
+        self._closed = False
         self._metric_seen = False
         # Class trainables and lazy checkpoints (report(checkpoint=fn)) save only when asked:
         # ask after every step when a retry may need to resume from there.
         self._save_for_retry = failures.max_failures > 0
-        self.stop_reason: str | None = None
 
     # the loop ----------------------------------------------------------------------------
 
-    def restore(self) -> list[Trial]:
-        """Rebuild trials, searcher and scheduler by replaying the store's log (resume).
-
-        Returns the trials that were running when the log was last written: they are queued
-        again, to restart from their last checkpoint (or from scratch without one).
-        """
-        for record in self.store.records():
-            trial_id = record["trial_id"]
-            if record["type"] == "created":
-                trial = Trial(trial_id, record["config"])
-                self.trials[trial_id] = trial
-                self._by_status[trial.status][trial_id] = trial
-                self.searcher.restore(trial_id, record["config"])
-                self.scheduler.on_trial_add(trial)
-                continue
-            trial = self.trials[trial_id]
-            self._apply(trial, record)
-            if record["type"] == "result":
-                self.searcher.on_trial_result(trial_id, record["metrics"])
-                self.scheduler.on_trial_result(trial, record["metrics"])
-            elif record["type"] == "ended":
-                self._complete(trial, failed=record["status"] == TrialStatus.ERROR.value)
-        self.interrupted = list(self._running())
-        for trial in self.interrupted:
-            self._record(trial, "interrupted", checkpoint=trial.checkpoint)
-        self._elapsed_before = self.store.get_meta("elapsed_s", 0.0)
-        self.store.flush()
-        return self.interrupted
-
-    def run(self) -> Results:
-        """Run until a stop condition holds; return what was found."""
-        self.executor.start(self.trainable, self, self.slots, self.trial_timeout_s)
-        self._start_time = self.executor.now() - self._elapsed_before
-        self._last_progress_write = -math.inf
-        for callback in self.callbacks:
-            callback.on_experiment_start(self)
+    def run(self, resume: bool = False) -> Results:
+        """Run until a stop condition holds (after replaying the log, to resume); return
+        what was found. A Ctrl-C at any moment returns the results so far."""
         try:
-            while self.stop_reason is None:
-                self._launch_waiting()
-                if not self._running():
-                    self.stop_reason = self._why_nothing_runs()
-                    break
-                self.executor.poll(self._poll_timeout())
-                self._check_time_budget()
-                self._flush()
+            self._loop(resume)
         except KeyboardInterrupt:
-            self.stop_reason = _INTERRUPTED
+            self.stop_reason = INTERRUPTED
         except TrialError as error:
+            self._finish()
             error.results = self.results()
             raise
-        finally:
-            self.executor.shutdown()
-            for trial in list(self._running()):
-                if self.stop_reason == _INTERRUPTED:
-                    # Not ended: a resume runs it again from its last checkpoint.
-                    self._record(trial, "interrupted", checkpoint=trial.checkpoint)
-                else:
-                    self._record(trial, "ended", status=TrialStatus.STOPPED.value, error=None)
-            if self.stop_reason is not None:
-                self.store.set_meta("stop_reason", self.stop_reason)
-            self._flush(force=True)
-            self.store.close()
+        except BaseException:
+            self._finish()
+            raise
+        self._finish()
         results = self.results()
-        for callback in self.callbacks:
-            callback.on_experiment_end(results)
+        if self._notifying:
+            for callback in self.callbacks:
+                callback.on_experiment_end(results)
         return results
 
-    def _flush(self, force: bool = False) -> None:
-        """Write this turn's records; note the time spent at most once a second, so that a
-        resumed experiment keeps to the time budget it was given."""
-        wall = time.monotonic()
-        if force or wall - self._last_progress_write >= 1.0:
-            self._last_progress_write = wall
-            self.store.set_meta("elapsed_s", self.executor.now() - self._start_time)
-        self.store.flush(force)
+    def _loop(self, resume: bool) -> None:
+        if resume:
+            self._restore()
+        self.executor.start(
+            self.trainable, self, self.slots, self.trial_timeout_s, self._elapsed_before
+        )
+        self._start_time = self.executor.now() - self._elapsed_before
+        self._notifying = True
+        for callback in self.callbacks:
+            callback.on_experiment_start(self)
+        while self.stop_reason is None:
+            self.guard.check()
+            self._check_time_budget()
+            self._launch_waiting()
+            if self.stop_reason is None and not self._running():
+                self.stop_reason = self._why_nothing_runs()
+            if self.stop_reason is not None:
+                break
+            self.executor.poll(self._poll_timeout())
+            self._check_time_budget()
+            self._flush()
+        # From here a Ctrl-C only hurries the shutdown; one that came before was raised.
+        self.guard.quiet()
+
+    def _finish(self) -> None:
+        """Stop the workers and write the last records; further Ctrl-Cs only hurry this."""
+        self.guard.quiet()
+        try:
+            with self.guard.interruptible():
+                self.executor.shutdown()
+        except KeyboardInterrupt:
+            self.executor.shutdown(wait=False)
+        interrupted = self.stop_reason == INTERRUPTED
+        for trial in list(self._running()):
+            if trial.decision is not None:
+                self._leave(trial)
+            elif interrupted:
+                # Not ended: a resume runs it again from its last checkpoint.
+                self._record(RunInterrupted(trial.trial_id, self._now()))
+            else:
+                self._end(trial, TrialStatus.STOPPED)
+        if self.stop_reason is not None:
+            self.store.set_meta("stop_reason", self.stop_reason)
+        try:
+            self._commit(force=True)
+        finally:
+            self.store.close()
+        self._notify("on_turn_end")
+
+    def _flush(self) -> None:
+        """End a turn of the loop: commit (at the store's pace), let callbacks write."""
+        self._commit()
         for callback in self.callbacks:
             callback.on_turn_end()
+
+    def _commit(self, force: bool = False) -> None:
+        """Commit the buffered events with the time spent, so that a resumed experiment
+        keeps to its time budget and clock; then delete the checkpoints that the committed
+        events let go, and hand those events to the callbacks that write files."""
+        self.store.set_meta("elapsed_s", self._now())
+        if not self.store.flush(force):
+            return
+        committed, self._uncommitted = self._uncommitted, []
+        for path in self._doomed:
+            self.executor.delete_checkpoint(path)
+        self._doomed.clear()
+        if committed:
+            self._notify("on_events_committed", committed)
 
     def results(self) -> Results:
         """The results so far."""
         return Results(
             list(self.trials.values()), self.metric, self.mode, self.stop_reason, self.path
         )
+
+    def _now(self) -> float:
+        """Experiment time: seconds since it first started, across resumes."""
+        if self._start_time is None:
+            return self._elapsed_before
+        return self.executor.now() - self._start_time
 
     def _running(self) -> Iterable[Trial]:
         return self._by_status[TrialStatus.RUNNING].values()
@@ -217,12 +257,11 @@ class Experiment:
         interval = self.executor.poll_interval_s
         if budget is None:
             return interval
-        left = budget - (self.executor.now() - self._start_time)
-        return max(0.0, min(interval, left))
+        return max(0.0, min(interval, budget - self._now()))
 
     def _check_time_budget(self) -> None:
         budget = self.stop.time_budget_s
-        if budget is not None and self.executor.now() - self._start_time >= budget:
+        if self.stop_reason is None and budget is not None and self._now() >= budget:
             self.stop_reason = f"the time budget of {budget:g} s was spent"
 
     def _why_nothing_runs(self) -> str:
@@ -231,6 +270,54 @@ class Experiment:
         if self.searcher.is_finished:
             return "the searcher has nothing left to propose"
         return "the searcher proposed nothing more"
+
+    def _notify(self, hook: str, *args: Any) -> None:
+        """Call a hook of every callback, once they have seen the experiment start."""
+        if self._notifying:
+            for callback in self.callbacks:
+                getattr(callback, hook)(*args)
+
+    # resuming ----------------------------------------------------------------------------
+
+    def _restore(self) -> None:
+        """Rebuild trials, searcher and scheduler from the log, then settle the trials it
+        shows running: a decision on record (stop, finish, pause, exploit) is carried out;
+        the others were cut short and restart first, from their last checkpoint."""
+        self._elapsed_before = float(self.store.get_meta("elapsed_s", 0.0))
+        events = self.store.records()
+        self.trials = replay(events, self.searcher, self.scheduler, self.stop.num_trials)
+        for trial in self.trials.values():
+            self._by_status[trial.status][trial.trial_id] = trial
+        self._closed = no_more_trials(len(self.trials), self.stop.num_trials, self.searcher)
+        self._metric_seen = any(trial.results for trial in self.trials.values())
+        for trial in self.trials.values():
+            if self.stop_reason is None and any(map(self._target_reached, trial.results)):
+                self.stop_reason = f"a result reached the target {dict(self.stop.targets)}"
+        for trial in list(self._running()):
+            if trial.decision is not None:
+                self._leave(trial)
+            elif self.stop_reason is not None:
+                self._end(trial, TrialStatus.STOPPED)  # the experiment was ending
+            else:
+                self._record(RunInterrupted(trial.trial_id, self._now()))
+        self.interrupted = [t for t in self.trials.values() if t.interrupted]
+        self._relaunch.extend(t.trial_id for t in self.interrupted)
+        self._remove_leftovers(events)
+
+    def _remove_leftovers(self, events: list[Event]) -> None:
+        """Delete what the log lets go but a crash left on disk: checkpoints recorded as
+        superseded, and the folders of trials whose creation was never committed (their
+        ids are given again)."""
+        kept = {c["path"] for t in self.trials.values() for c in t.checkpoints}
+        kept |= {t.checkpoint for t in self.trials.values() if t.checkpoint}
+        for event in events:
+            if isinstance(event, CheckpointDeleted) and event.path not in kept:
+                self.executor.delete_checkpoint(event.path)
+        trials_dir = Path(self.path) / "trials"
+        if trials_dir.is_dir():
+            for folder in trials_dir.iterdir():
+                if folder.is_dir() and folder.name not in self.trials:
+                    shutil.rmtree(folder, ignore_errors=True)
 
     # launching ---------------------------------------------------------------------------
 
@@ -242,73 +329,118 @@ class Experiment:
             self._launch(trial)
 
     def _next_trial(self) -> Trial | None:
+        while self._relaunch:
+            trial = self.trials[self._relaunch.popleft()]
+            if trial.status is TrialStatus.PENDING:
+                return trial
         waiting = [
             *self._by_status[TrialStatus.PENDING].values(),
             *self._by_status[TrialStatus.PAUSED].values(),
         ]
-        limit = self.stop.num_trials
-        more_coming = not (
-            (limit is not None and len(self.trials) >= limit) or self.searcher.is_finished
-        )
-        chosen = self.scheduler.choose_trial_to_run(waiting, more_coming)
-        if chosen is not None or not more_coming:
+        chosen = self.scheduler.choose_trial_to_run(waiting, not self._closed)
+        if chosen is not None or self._closed:
             return chosen
         trial_id = f"{len(self.trials):05d}"
         config = self.searcher.suggest(trial_id)
         if config is None:
             return None
-        trial = Trial(trial_id, config)
-        self.trials[trial_id] = trial
-        self._record(trial, "created", config=config)
+        self._record(TrialCreated(trial_id, self._now(), config))
+        trial = self.trials[trial_id]
         self.scheduler.on_trial_add(trial)
+        if no_more_trials(len(self.trials), self.stop.num_trials, self.searcher):
+            self._closed = True
+            self.scheduler.on_no_more_trials()
+            self._end_stopped_by_scheduler()
         return trial
 
-    def trial_dir(self, trial: Trial) -> str:
+    def trial_dir(self, trial_id: str) -> str:
         """The working directory of a trial (its checkpoints live under it)."""
-        return os.path.join(self.path, "trials", trial.trial_id)
+        return os.path.join(self.path, "trials", trial_id)
 
     def _launch(self, trial: Trial) -> None:
-        self._run_base[trial.trial_id] = (trial.last_result or {}).get("time_total_s", 0.0)
-        self._record(trial, "started", config=trial.config)
+        checkpoint, iteration = self._resume_point(trial)
+        now = self._now()
+        self._record(
+            RunStarted(trial.trial_id, now, trial.config, checkpoint, iteration, trial.runs + 1)
+        )
+        total = (trial.last_result or {}).get("time_total_s", 0.0)
+        self._marks[trial.trial_id] = (total if _is_number(total) else 0.0, now)
+        self.scheduler.on_trial_start(trial)
         self.executor.launch(
             Launch(
                 trial.trial_id,
                 trial.config,
-                trial.checkpoint,
-                self.trial_dir(trial),
-                trial.iterations,
+                checkpoint,
+                self.trial_dir(trial.trial_id),
+                iteration,
+                trial.runs,
             )
         )
-        for callback in self.callbacks:
-            callback.on_trial_start(trial)
+        self._notify("on_trial_start", trial)
+
+    def _resume_point(self, trial: Trial) -> tuple[str | None, int]:
+        """The checkpoint a run starts from and its iteration. A checkpoint gone from disk
+        is recorded as missing, and the run starts from the trial's latest earlier one that
+        is still there, or from scratch; a warning says which."""
+        path = trial.checkpoint
+        if path is None or self.executor.checkpoint_exists(path):
+            return path, trial.checkpoint_iteration if path else 0
+        earlier = [c for c in trial.live_checkpoints() if c["path"] != path]
+        for missing in [path, *(c["path"] for c in reversed(earlier))]:
+            if self.executor.checkpoint_exists(missing):
+                iteration = next(c["iteration"] for c in earlier if c["path"] == missing)
+                self._warn(
+                    f"trial {trial.trial_id}: its checkpoint {path} is missing; it restarts "
+                    f"from its earlier checkpoint {missing} (iteration {iteration})"
+                )
+                return missing, iteration
+            self._record(CheckpointDeleted(trial.trial_id, self._now(), missing, "missing"))
+        self._warn(
+            f"trial {trial.trial_id}: its checkpoint {path} is missing and no earlier one is "
+            "on disk; it restarts from scratch (iteration 0)"
+        )
+        return None, 0
 
     # events from executors ---------------------------------------------------------------
 
     def on_report(self, report: Report) -> Action:
-        """Record a result, ask the scheduler, and say whether the trial goes on."""
+        """Record a result with the decision it leads to, and say what the worker does."""
         trial = self.trials[report.trial_id]
-        if trial.status is not TrialStatus.RUNNING:
-            return Action.STOP
+        if trial.status is not TrialStatus.RUNNING or trial.decision is not None:
+            return Action.STOP  # already told to leave (a report from a second thread, say)
         problem = self._check_metric(trial, report.metrics)
         if problem:
-            self._fail(trial, problem, None, retry=False)
+            self._record(DecisionMade(trial.trial_id, self._now(), Action.STOP, problem))
             return Action.STOP
-        result = dict(report.metrics)
-        result[self.metric] = _as_number(result[self.metric])
-        result.setdefault("training_iteration", trial.iterations + 1)
-        now = self.executor.now()
-        result["time_total_s"] = self._run_base[trial.trial_id] + (now - trial.run_start_time)
-        result["experiment_time_s"] = now - self._start_time
-        self._record(trial, "result", metrics=result)
-        if report.checkpoint:
-            self._add_checkpoint(trial, report.checkpoint)
+        result = self._complete_result(trial, report.metrics)
         self.searcher.on_trial_result(trial.trial_id, result)
         decision = self.scheduler.on_trial_result(trial, result)
-        for callback in self.callbacks:
-            callback.on_trial_result(trial, result)
-        action = self._resolve(trial, result, decision)
+        action, exploit = self._resolve(trial, result, decision)
+        self._record(
+            ResultReported(trial.trial_id, result["experiment_time_s"], result, action, exploit)
+        )
+        if report.checkpoint:
+            self._add_checkpoint(trial, report.checkpoint)
         self._end_stopped_by_scheduler()
+        self._notify("on_trial_result", trial, result)
+        self._commit()  # at the store's pace: an inline trial commits as it goes
+        if action is Action.FINISH or action is Action.EXPLOIT:
+            return Action.STOP
         return action
+
+    def _complete_result(self, trial: Trial, metrics: Mapping[str, Any]) -> dict[str, Any]:
+        """The result as recorded: the metric as a float, the training iteration, and the
+        trial's time (summed step by step, so a resumed run adds up as an unbroken one)."""
+        result = dict(metrics)
+        result[self.metric] = _as_number(result[self.metric])
+        result.setdefault("training_iteration", trial.iteration + 1)
+        now = self._now()
+        total, since = self._marks.get(trial.trial_id, (0.0, now))
+        total += now - since
+        self._marks[trial.trial_id] = (total, now)
+        result["time_total_s"] = total
+        result["experiment_time_s"] = now
+        return result
 
     def _check_metric(self, trial: Trial, metrics: Mapping[str, Any]) -> str | None:
         """Why a report is unusable, or None. A first report without the metric is a typo
@@ -330,70 +462,44 @@ class Experiment:
         self._metric_seen = True
         return None
 
-    def _resolve(self, trial: Trial, result: dict[str, Any], decision: Decision) -> Action:
-        """Turn the scheduler's decision and the experiment's own stop conditions into what
-        the worker is told, remembering how the trial is to be recorded when it leaves."""
+    def _resolve(
+        self, trial: Trial, result: dict[str, Any], decision: Decision
+    ) -> tuple[Action, Exploit | None]:
+        """The scheduler's decision within the experiment's own limits: the stop
+        conditions, ``max_iterations`` (whatever the scheduler said) and, for an exploit, a
+        donor with a checkpoint to copy."""
         if self.stop_reason is None and self._target_reached(result):
             self.stop_reason = f"a result reached the target {dict(self.stop.targets)}"
-        action = decision.action
         if self.stop_reason is not None:
-            action = Action.STOP
-        elif action in (Action.CONTINUE, Action.SAVE):
-            cap = self.stop.max_iterations
-            if cap is None or trial.iterations < cap:
-                return Action.SAVE if self._save_for_retry else action
-            action = Action.FINISH
-        elif action is Action.EXPLOIT:
-            donor = self.trials[decision.donor]
-            if donor.checkpoint is None:
-                self._warn_once(
-                    "exploit",
-                    f"trial {trial.trial_id} could not copy trial {donor.trial_id}, which has "
-                    "no checkpoint yet; report one (rung.report(..., checkpoint=...)) at every "
-                    "perturbation interval for population-based training to exploit",
-                )
-                return Action.CONTINUE
-            self._exploits[trial.trial_id] = decision
-        self._intents[trial.trial_id] = _INTENT[action]
-        return Action.STOP if action in (Action.FINISH, Action.EXPLOIT) else action
-
-    def _add_checkpoint(self, trial: Trial, path: str) -> None:
-        """Record a checkpoint (scored by the result it follows) and delete what the
-        retention policy lets go; a checkpoint any trial would resume from stays."""
-        value = (trial.last_result or {}).get(self.metric)
-        score = None
-        if isinstance(value, int | float) and not math.isnan(value):
-            score = value if self.mode == "min" else -value
-        self._record(trial, "checkpoint", path=path, score=score)
-        if self.checkpoint_keep.keeps_all:
-            return
-        waiting = (TrialStatus.RUNNING, TrialStatus.PENDING, TrialStatus.PAUSED)
-        in_use = {t.checkpoint for s in waiting for t in self._by_status[s].values()}
-        for old in self.checkpoint_keep.superseded(trial.checkpoints, in_use):
-            shutil.rmtree(old, ignore_errors=True)
-            self._record(trial, "checkpoint_deleted", path=old)
-
-    def _warn_once(self, key: str, message: str) -> None:
-        if key not in self._warned:
-            self._warned.add(key)
-            warnings.warn(message, RungWarning, stacklevel=2)
-
-    def _end_stopped_by_scheduler(self) -> None:
-        for trial_id in self.scheduler.take_stopped():
-            trial = self.trials[trial_id]
-            if trial.status is TrialStatus.RUNNING:
-                # Told to pause, not yet out of its worker: end it when it is.
-                self._intents[trial_id] = TrialStatus.STOPPED
-            elif trial.status in (TrialStatus.PAUSED, TrialStatus.PENDING):
-                self._record(trial, "ended", status=TrialStatus.STOPPED.value, error=None)
-                self._complete(trial, failed=False)
-                for callback in self.callbacks:
-                    callback.on_trial_end(trial)
+            return Action.STOP, None
+        action = decision.action
+        cap = self.stop.max_iterations
+        if cap is not None and action is not Action.STOP:
+            iteration = result["training_iteration"]
+            if _is_number(iteration) and iteration >= cap:
+                return Action.FINISH, None
+        if not action.leaves:
+            return (Action.SAVE if self._save_for_retry else action), None
+        if action is not Action.EXPLOIT:
+            return action, None
+        donor = self.trials[str(decision.donor)]
+        if donor.checkpoint is None:
+            self._warn(
+                f"trial {trial.trial_id} could not copy trial {donor.trial_id}, which has "
+                "no checkpoint yet; report one (rung.report(..., checkpoint=...)) at every "
+                "perturbation interval for population-based training to exploit",
+                key="exploit",
+            )
+            return Action.CONTINUE, None
+        config = decision.config if decision.config is not None else trial.config
+        return Action.EXPLOIT, Exploit(
+            donor.trial_id, config, donor.checkpoint, donor.checkpoint_iteration
+        )
 
     def _target_reached(self, result: Mapping[str, Any]) -> bool:
         for key, target in self.stop.targets.items():
             value = result.get(key)
-            if not isinstance(value, int | float) or math.isnan(value):
+            if not _is_number(value) or math.isnan(value):
                 continue
             if key == self.metric and self.mode == "min":
                 if value <= target:
@@ -408,68 +514,114 @@ class Experiment:
         if trial.status is TrialStatus.RUNNING:
             self._add_checkpoint(trial, path)
 
+    def _add_checkpoint(self, trial: Trial, path: str) -> None:
+        """Record a checkpoint (scored by the result it follows) and let go of what the
+        retention policy no longer keeps: recorded now, deleted once committed. A
+        checkpoint any trial would resume from, or copy, stays."""
+        value = (trial.last_result or {}).get(self.metric)
+        score = None
+        if _is_number(value) and not math.isnan(value):
+            score = value if self.mode == "min" else -value
+        now = self._now()
+        self._record(CheckpointSaved(trial.trial_id, now, path, trial.iteration, score))
+        if self.checkpoint_keep.keeps_all:
+            return
+        for old in self.checkpoint_keep.superseded(trial.checkpoints, self._checkpoints_in_use()):
+            self._record(CheckpointDeleted(trial.trial_id, now, old))
+            self._doomed.append(old)
+
+    def _checkpoints_in_use(self) -> set[str]:
+        waiting = (TrialStatus.RUNNING, TrialStatus.PENDING, TrialStatus.PAUSED)
+        in_use = {t.checkpoint for s in waiting for t in self._by_status[s].values()}
+        in_use |= {t.exploit.checkpoint for t in self._running() if t.exploit is not None}
+        in_use.discard(None)
+        return in_use  # type: ignore[return-value]
+
     def on_exit(self, exit: Exit) -> None:
-        """Record how a run of a trial ended; retry, pause or finish it."""
+        """Record how a run of a trial ended: carry out the decision it was given, retry
+        it, or end it."""
         trial = self.trials[exit.trial_id]
-        intent = self._intents.pop(trial.trial_id, None)
-        if exit.checkpoint and exit.checkpoint != trial.checkpoint:
-            self._add_checkpoint(trial, exit.checkpoint)
         if trial.status is not TrialStatus.RUNNING:
             return
+        if exit.checkpoint and exit.checkpoint != trial.checkpoint:
+            self._add_checkpoint(trial, exit.checkpoint)
+        self._marks.pop(trial.trial_id, None)
         if exit.outcome is Outcome.FAILED:
-            self._on_failure(trial, exit)
-            return
-        exploit = self._exploits.pop(trial.trial_id, None)
-        if exploit is not None and exit.outcome is Outcome.STOPPED:
-            self._record(
-                trial,
-                "exploited",
-                config=exploit.config,
-                donor=exploit.donor,
-                checkpoint=self.trials[exploit.donor].checkpoint,
-                iteration=(trial.last_result or {}).get("training_iteration", 0),
-            )
-            return
-        if exit.outcome is Outcome.FINISHED:
-            status = TrialStatus.TERMINATED
+            retry = trial.num_failures < self.failures.max_failures
+            self._fail(trial, exit.error or "failed", exit.traceback, retry=retry)
+        elif trial.decision is not None:
+            self._leave(trial)
+        elif exit.outcome is Outcome.FINISHED:
+            self._end(trial, TrialStatus.TERMINATED)
         else:
-            status = intent or TrialStatus.STOPPED
-        if status is TrialStatus.PAUSED:
+            self._end(trial, TrialStatus.STOPPED)
+
+    def _leave(self, trial: Trial) -> None:
+        """Carry out the decision a trial was given, once it is out of its worker."""
+        if trial.decision_error is not None:
+            self._fail(trial, trial.decision_error, None, retry=False)
+        elif trial.exploit is not None:
+            exploit = trial.exploit
+            self._record(
+                TrialExploited(
+                    trial.trial_id,
+                    self._now(),
+                    exploit.donor,
+                    exploit.config,
+                    exploit.checkpoint,
+                    exploit.iteration,
+                )
+            )
+        elif trial.decision is Action.PAUSE:
             if trial.checkpoint is None:
-                self._warn_once(
-                    "pause",
+                self._warn(
                     f"trial {trial.trial_id} was paused without a checkpoint and will resume "
                     "from its start; report one (rung.report(..., checkpoint=...)) or give the "
                     "Trainable class save() and load()",
+                    key="pause",
                 )
-            self._record(trial, "paused")
+            self._record(TrialPaused(trial.trial_id, self._now()))
+            self._notify("on_trial_end", trial)
+        elif trial.decision is Action.FINISH:
+            self._end(trial, TrialStatus.TERMINATED)
         else:
-            self._record(trial, "ended", status=status.value, error=None)
-            self._complete(trial, failed=False)
-        for callback in self.callbacks:
-            callback.on_trial_end(trial)
+            self._end(trial, TrialStatus.STOPPED)
+
+    def _end(
+        self,
+        trial: Trial,
+        status: TrialStatus,
+        error: str | None = None,
+        traceback: str | None = None,
+    ) -> None:
+        """A trial ends for good: recorded, and the algorithms and callbacks told."""
+        self._record(TrialEnded(trial.trial_id, self._now(), status, error, traceback))
+        complete(trial, self.searcher, self.scheduler)
+        self._notify("on_trial_end", trial)
         self._end_stopped_by_scheduler()
 
-    def _on_failure(self, trial: Trial, exit: Exit) -> None:
-        retry = trial.num_failures < self.failures.max_failures
-        self._fail(trial, exit.error or "failed", exit.traceback, retry=retry)
+    def _end_stopped_by_scheduler(self) -> None:
+        for trial_id in self.scheduler.take_stopped():
+            trial = self.trials[trial_id]
+            if trial.status is TrialStatus.RUNNING:
+                # Told to pause, not yet out of its worker: it ends when it is.
+                if trial.decision not in (Action.STOP, Action.FINISH):
+                    self._record(DecisionMade(trial_id, self._now(), Action.STOP))
+            elif trial.status in (TrialStatus.PAUSED, TrialStatus.PENDING):
+                self._end(trial, TrialStatus.STOPPED)
 
     def _fail(self, trial: Trial, error: str, traceback: str | None, retry: bool) -> None:
         """Record a failed run: retried later, or the trial's end (and the experiment's
         too under fail_fast)."""
         retry = retry and not self.failures.fail_fast
         if retry:
-            self._record(trial, "failed", error=error, traceback=traceback)
-        else:
-            status = TrialStatus.ERROR.value
-            self._record(trial, "ended", status=status, error=error, traceback=traceback)
-        for callback in self.callbacks:
-            callback.on_trial_error(trial, error, traceback)
-        if retry:
+            self._record(RunFailed(trial.trial_id, self._now(), error, traceback))
+            self._notify("on_trial_error", trial, error, traceback)
             return
-        self._complete(trial, failed=True)
-        for callback in self.callbacks:
-            callback.on_trial_end(trial)
+        self._record(TrialEnded(trial.trial_id, self._now(), TrialStatus.ERROR, error, traceback))
+        self._notify("on_trial_error", trial, error, traceback)
+        complete(trial, self.searcher, self.scheduler)
+        self._notify("on_trial_end", trial)
         self._end_stopped_by_scheduler()
         if self.failures.fail_fast:
             self.stop_reason = f"trial {trial.trial_id} failed and fail_fast=True"
@@ -478,29 +630,35 @@ class Experiment:
                 "experiment; pass fail_fast=False to record failures and go on)"
             )
 
-    def _complete(self, trial: Trial, failed: bool) -> None:
-        self.searcher.on_trial_complete(
-            trial.trial_id,
-            trial.last_result,
-            failed=failed,
-            stopped_early=trial.status is TrialStatus.STOPPED,
-        )
-        self.scheduler.on_trial_complete(trial, trial.last_result)
+    def _warn(self, message: str, key: str | None = None) -> None:
+        """Warn, once per ``key`` when one is given."""
+        if key is not None:
+            if key in self._warned:
+                return
+            self._warned.add(key)
+        warnings.warn(message, RungWarning, stacklevel=3)
 
     # the log -----------------------------------------------------------------------------
 
-    def _record(self, trial: Trial, kind: str, **fields: Any) -> None:
-        record = {"type": kind, "trial_id": trial.trial_id, "time": self.executor.now(), **fields}
-        self.store.append(record)
-        self._apply(trial, record)
+    def _record(self, event: Event) -> None:
+        """Append an event and apply it to its trial, in one step a Ctrl-C cannot split."""
+        with critical():
+            self.store.append(event)
+            self._uncommitted.append(event)
+            if isinstance(event, TrialCreated):
+                trial = self.trials[event.trial_id] = Trial.created(event)
+                self._by_status[trial.status][trial.trial_id] = trial
+                return
+            trial = self.trials[event.trial_id]
+            before = trial.status
+            trial.apply(event)
+            if trial.status is not before:
+                del self._by_status[before][trial.trial_id]
+                self._by_status[trial.status][trial.trial_id] = trial
 
-    def _apply(self, trial: Trial, record: dict[str, Any]) -> None:
-        """Update a trial from a record, keeping the index of trials by status."""
-        before = trial.status
-        trial.apply(record)
-        if trial.status is not before or record["type"] == "created":
-            self._by_status[before].pop(trial.trial_id, None)
-            self._by_status[trial.status][trial.trial_id] = trial
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
 
 
 def _as_number(value: Any) -> float | None:

@@ -18,19 +18,29 @@ from rung.trial import Trial
 
 
 def lineage_schedule(
-    trials: Mapping[str, Trial], trial_id: str, param: str, until: float = math.inf
+    trials: Mapping[str, Trial],
+    trial_id: str,
+    param: str,
+    until: float = math.inf,
+    before: float = math.inf,
 ) -> list[tuple[float, Any]]:
     """``[(iteration, value), ...]``: the value of ``param`` (a ``/``-joined config key) the
-    state of ``trial_id`` was trained with from each iteration on, up to ``until``."""
+    state of ``trial_id`` was trained with after each iteration, up to iteration ``until``,
+    as the trial was at time ``before``.
+
+    An exploit copies the donor's checkpoint, a state trained to the iteration the exploit
+    records: the schedule is the donor's as it stood then, cut at that iteration, followed
+    by the new value from there on.
+    """
     trial = trials[trial_id]
-    exploits = [e for e in trial.lineage if e["iteration"] <= until]
+    exploits = [e for e in trial.lineage if e["time"] <= before]
     if not exploits:
-        schedule = [(0, flatten(trial.initial_config)[param])]
+        schedule = [(0, flatten(trial.initial_config or trial.config)[param])]
     else:
         last = exploits[-1]
-        schedule = lineage_schedule(trials, last["donor"], param, last["iteration"])
+        schedule = lineage_schedule(trials, last["donor"], param, last["iteration"], last["time"])
         schedule.append((last["iteration"], flatten(last["config"])[param]))
-    return _merge(schedule)
+    return _merge([(i, v) for i, v in schedule if i == 0 or i < until])
 
 
 def _merge(schedule: list[tuple[float, Any]]) -> list[tuple[float, Any]]:

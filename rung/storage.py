@@ -18,28 +18,29 @@ from typing import Any
 import cloudpickle
 
 from rung.errors import ConfigError
+from rung.events import LogError
+from rung.replay import replay
 from rung.results import Results
 from rung.space import Space, to_text
-from rung.store.base import Store
+from rung.store.sqlite import DB_NAME, read_events, read_meta
 from rung.store.sqlite import open_readonly as _open_readonly
-from rung.store.sqlite import read_meta, read_records
-from rung.trial import Trial
 
 
-def save_settings(store: Store, settings: dict[str, Any], objects: dict[str, Any]) -> None:
-    """Keep the run's settings (JSON) and, when they pickle, the objects it needs to resume."""
-    store.set_meta("settings", settings)
+def settings_meta(settings: dict[str, Any], objects: dict[str, Any]) -> dict[str, Any]:
+    """The run's settings (JSON) and, when they pickle, the objects it needs to resume, as
+    meta values to keep; taken before the searcher and scheduler are set up, so that what
+    is kept is their settings, never their state."""
     space: Space = objects["space"]
+    meta: dict[str, Any] = {"settings": settings}
     try:
-        store.set_meta("space", to_text(space))
+        meta["space"] = to_text(space)
     except ValueError:
-        store.set_meta("space", repr(space))
+        meta["space"] = repr(space)
     try:
-        payload = base64.b64encode(cloudpickle.dumps(objects)).decode("ascii")
+        meta["payload"] = base64.b64encode(cloudpickle.dumps(objects)).decode("ascii")
     except Exception as error:  # a trainable holding a lock, say: resume from the script
-        store.set_meta("payload_error", f"{type(error).__name__}: {error}")
-    else:
-        store.set_meta("payload", payload)
+        meta["payload_error"] = f"{type(error).__name__}: {error}"
+    return meta
 
 
 def load_payload(directory: str | os.PathLike) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -53,30 +54,30 @@ def load_payload(directory: str | os.PathLike) -> tuple[dict[str, Any], dict[str
             f"{directory} did not save its trainable ({error}); resume it from your script "
             "with rung.run(..., resume=True)"
         )
-    return settings, cloudpickle.loads(base64.b64decode(payload))
-
-
-def replay(records: list[dict[str, Any]]) -> dict[str, Trial]:
-    """Trials rebuilt from an event log."""
-    trials: dict[str, Trial] = {}
-    for record in records:
-        if record["type"] == "created":
-            trials[record["trial_id"]] = Trial(record["trial_id"], record["config"])
-        else:
-            trials[record["trial_id"]].apply(record)
-    return trials
+    try:
+        return settings, cloudpickle.loads(base64.b64decode(payload))
+    except Exception as error:
+        raise ConfigError(
+            f"{directory}: the saved trainable, space and strategy cannot be loaded "
+            f"({type(error).__name__}: {error}); is the code they came from importable here? "
+            "Or resume from your script with rung.run(..., resume=True)"
+        ) from None
 
 
 def load(directory: str | os.PathLike) -> Results:
     """The results of the experiment in ``directory``, read-only: works while it runs (no
     lock is taken, nothing is written) and after it ended or crashed."""
     with closing(_open_readonly(directory)) as connection:
-        records = read_records(connection)
+        path = Path(directory) / DB_NAME
+        events = read_events(connection, path)
         settings = read_meta(connection, "settings") or {}
         stop_reason = read_meta(connection, "stop_reason")
     if "metric" not in settings:
         raise ConfigError(f"{directory} has no settings; it is not a complete rung experiment")
-    trials = replay(records)
+    try:
+        trials = replay(events)
+    except LogError as error:
+        raise LogError(f"{path}: {error}") from None
     return Results(
         list(trials.values()),
         settings["metric"],

@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import inspect
 import os
+import shutil
+import threading
 import traceback
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -62,7 +64,11 @@ SendCheckpoint = Callable[[str], None]
 
 @dataclass
 class TrialContext:
-    """What one run of a trial knows about itself inside the trainable."""
+    """What one run of a trial knows about itself inside the trainable.
+
+    ``lock`` serializes reports: a trainable may report from several threads, and each
+    report is one exchange with the driver.
+    """
 
     trial_id: str
     trial_dir: str
@@ -70,10 +76,16 @@ class TrialContext:
     send: SendReport
     saved: SendCheckpoint
     iteration: int = 0
+    run: int = 1
     last_checkpoint: str | None = None
+    lock: threading.Lock = field(default_factory=threading.Lock)
 
     def checkpoint_dir(self) -> Path:
-        return Path(self.trial_dir) / "checkpoints" / f"ckpt_{self.iteration:06d}"
+        """A folder for the checkpoint after the current iteration: ``ckpt_000012``, with
+        the run number after the first run (``ckpt_000012_run2``), since a restarted or
+        exploited trial counts iterations again from its checkpoint's."""
+        suffix = "" if self.run <= 1 else f"_run{self.run}"
+        return Path(self.trial_dir) / "checkpoints" / f"ckpt_{self.iteration:06d}{suffix}"
 
     def save(self, checkpoint: Any) -> str:
         """Write a checkpoint for the current iteration; returns its folder."""
@@ -116,16 +128,17 @@ def report(
     """
     context = _current()
     values = {**(metrics or {}), **kwargs}
-    context.iteration += 1
-    lazy = callable(checkpoint)
-    path = None
-    if checkpoint is not None and not lazy:
-        path = context.save(checkpoint)
-    action = context.send(values, path)
-    if lazy and action in (Action.SAVE, Action.PAUSE):
-        path = context.save(checkpoint())
-        if action is Action.SAVE:
-            context.saved(path)
+    with context.lock:
+        context.iteration += 1
+        lazy = callable(checkpoint)
+        path = None
+        if checkpoint is not None and not lazy:
+            path = context.save(checkpoint)
+        action = context.send(values, path)
+        if lazy and action in (Action.SAVE, Action.PAUSE):
+            path = context.save(checkpoint())
+            if action is Action.SAVE:
+                context.saved(path)
     if action is not Action.CONTINUE and action is not Action.SAVE:
         raise StopTrial(action)
 
@@ -133,7 +146,14 @@ def report(
 def get_checkpoint() -> dict[str, Any] | Path | None:
     """The checkpoint this trial resumes from (a dict or a directory), or None."""
     context = _current()
-    return load_checkpoint(context.checkpoint) if context.checkpoint else None
+    if not context.checkpoint:
+        return None
+    if not os.path.isdir(context.checkpoint):
+        raise RungError(
+            f"trial {context.trial_id}: its checkpoint {context.checkpoint} is not on disk "
+            "(deleted, or on a file system this worker does not see)"
+        )
+    return load_checkpoint(context.checkpoint)
 
 
 def get_trial_dir() -> Path:
@@ -178,11 +198,17 @@ class TrialRunner:
         trainable: the user's function or ``Trainable`` class.
         chdir: run each trial inside its own folder. Worker processes do; the inline
             executor does not, since the current directory belongs to the user's session.
+        interrupt_fails_trial: a KeyboardInterrupt the trainable raises fails its trial,
+            with its traceback (in a worker process, where no Ctrl-C reaches); otherwise it
+            propagates (inline, where it is the user's Ctrl-C).
     """
 
-    def __init__(self, trainable: Any, chdir: bool = True) -> None:
+    def __init__(
+        self, trainable: Any, chdir: bool = True, interrupt_fails_trial: bool = False
+    ) -> None:
         self.trainable = trainable
         self.chdir = chdir
+        self.interrupt_fails_trial = interrupt_fails_trial
         self._instance: Trainable | None = None
 
     def run(self, launch: Launch, send: SendReport, saved: SendCheckpoint) -> Exit:
@@ -196,10 +222,21 @@ class TrialRunner:
         global _context
         trial_id, config = launch.trial_id, launch.config
         context = TrialContext(
-            trial_id, launch.trial_dir, launch.checkpoint, send, saved, launch.iteration
+            trial_id,
+            launch.trial_dir,
+            launch.checkpoint,
+            send,
+            saved,
+            launch.iteration,
+            launch.run,
         )
         previous_dir = os.getcwd() if self.chdir else None
-        _context = context
+        # A trainable may run an experiment of its own (inline): its trials have their own
+        # context, and this one comes back when they end.
+        outer, _context = _context, context
+        failures: tuple[type[BaseException], ...] = (Exception, SystemExit)
+        if self.interrupt_fails_trial:
+            failures = (*failures, KeyboardInterrupt)
         try:
             if previous_dir is not None:
                 os.chdir(context.ensure_dir())
@@ -208,7 +245,7 @@ class TrialRunner:
             return self._run_function(context, config)
         except StopTrial:
             return Exit(trial_id, Outcome.STOPPED, checkpoint=context.last_checkpoint)
-        except (Exception, SystemExit) as exc:
+        except failures as exc:
             self._discard_instance()
             return Exit(
                 trial_id,
@@ -218,7 +255,7 @@ class TrialRunner:
                 checkpoint=context.last_checkpoint,
             )
         finally:
-            _context = None
+            _context = outer
             if previous_dir is not None:
                 os.chdir(previous_dir)
 
@@ -258,10 +295,15 @@ class TrialRunner:
                 return Exit(context.trial_id, Outcome.STOPPED, checkpoint=context.last_checkpoint)
 
     def _save(self, instance: Trainable, context: TrialContext) -> str:
-        """Have a class trainable save itself into a fresh checkpoint folder."""
+        """Have a class trainable save itself into a fresh checkpoint folder (written under a
+        temporary name and renamed, so a crash never leaves half a checkpoint)."""
         path = context.checkpoint_dir()
-        path.mkdir(parents=True, exist_ok=True)
-        instance.save(str(path))
+        partial = path.with_name(path.name + ".partial")
+        shutil.rmtree(partial, ignore_errors=True)
+        partial.mkdir(parents=True)
+        instance.save(str(partial))
+        shutil.rmtree(path, ignore_errors=True)
+        partial.rename(path)
         context.last_checkpoint = str(path)
         return str(path)
 

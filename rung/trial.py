@@ -3,43 +3,46 @@
 from __future__ import annotations
 
 import math
+import numbers
 from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any
 
+from rung.events import (
+    Action,
+    CheckpointDeleted,
+    CheckpointSaved,
+    DecisionMade,
+    Event,
+    Exploit,
+    LogError,
+    ResultReported,
+    RunFailed,
+    RunInterrupted,
+    RunStarted,
+    TrialCreated,
+    TrialEnded,
+    TrialExploited,
+    TrialPaused,
+    TrialStatus,
+)
 
-class TrialStatus(str, Enum):
-    """Where a trial is in its life."""
-
-    PENDING = "PENDING"
-    RUNNING = "RUNNING"
-    PAUSED = "PAUSED"
-    TERMINATED = "TERMINATED"
-    STOPPED = "STOPPED"
-    ERROR = "ERROR"
-
-    @property
-    def is_finished(self) -> bool:
-        """Whether the trial will not run again."""
-        return self in (TrialStatus.TERMINATED, TrialStatus.STOPPED, TrialStatus.ERROR)
-
-
-class Action(str, Enum):
-    """What a trial does after a report.
-
-    Workers only ever see CONTINUE, SAVE ("continue, after saving a checkpoint": class
-    trainables save when asked, function trainables when they choose), PAUSE (save and leave
-    the worker, to be resumed later) and STOP. FINISH (the trial had its full budget) and
-    EXPLOIT (restart from another trial's checkpoint with a new config) reach the worker as
-    STOP; the driver records the difference.
-    """
-
-    CONTINUE = "continue"
-    SAVE = "save"
-    PAUSE = "pause"
-    STOP = "stop"
-    FINISH = "finish"
-    EXPLOIT = "exploit"
+__all__ = [
+    "CONTINUE",
+    "FINISH",
+    "PAUSE",
+    "SAVE",
+    "STOP",
+    "Action",
+    "Decision",
+    "Exit",
+    "Exploit",
+    "Launch",
+    "Outcome",
+    "Report",
+    "Trial",
+    "TrialStatus",
+]
 
 
 @dataclass(frozen=True)
@@ -78,8 +81,10 @@ class Launch:
         config: its configuration.
         checkpoint: where to resume from, or None to start afresh.
         trial_dir: its folder (checkpoints go under it).
-        iteration: results it reported before this run, so that checkpoints are named by
-            the trial's own count and never overwrite an earlier run's.
+        iteration: the training iteration ``checkpoint`` holds (0 from scratch): the run's
+            first report is iteration + 1.
+        run: the trial's run number; with the iteration it names checkpoint folders, so
+            that no run overwrites another's.
     """
 
     trial_id: str
@@ -87,6 +92,7 @@ class Launch:
     checkpoint: str | None
     trial_dir: str
     iteration: int = 0
+    run: int = 1
 
 
 @dataclass(frozen=True)
@@ -121,8 +127,17 @@ class Exit:
 class Trial:
     """The driver's record of one trial: its configuration, results and status.
 
-    Only the driver changes it, through ``apply``, from the same records the store keeps,
-    so replaying a store's log rebuilds every trial as it was.
+    Only events change it (``apply``), the same events the store keeps, so replaying a log
+    rebuilds every trial as it was.
+
+    Attributes:
+        iteration: the training iteration the trial's state has reached: its last result's
+            ``training_iteration``, or, when a run starts, the iteration of the checkpoint it
+            starts from (an exploited trial's state is the donor checkpoint's age).
+        decision: what a running trial was told to do when it leaves its worker (stop,
+            finish, pause, exploit), None while it may go on.
+        runs: how many runs of the trial have started.
+        interrupted: the experiment stopped while the trial ran; it restarts first.
     """
 
     trial_id: str
@@ -130,6 +145,7 @@ class Trial:
     status: TrialStatus = TrialStatus.PENDING
     results: list[dict[str, Any]] = field(default_factory=list)
     checkpoint: str | None = None
+    checkpoint_iteration: int = 0
     error: str | None = None
     traceback: str | None = None
     num_failures: int = 0
@@ -139,10 +155,22 @@ class Trial:
     lineage: list[dict[str, Any]] = field(default_factory=list)
     initial_config: dict[str, Any] | None = None
     checkpoints: list[dict[str, Any]] = field(default_factory=list)
+    iteration: int = 0
+    runs: int = 0
+    decision: Action | None = None
+    exploit: Exploit | None = None
+    decision_error: str | None = None
+    interrupted: bool = False
+    generation: int = 0
 
     def __post_init__(self) -> None:
         if self.initial_config is None:
             self.initial_config = self.config
+
+    @classmethod
+    def created(cls, event: TrialCreated) -> Trial:
+        """The trial a ``created`` event starts."""
+        return cls(event.trial_id, event.config)
 
     @property
     def last_result(self) -> dict[str, Any] | None:
@@ -151,8 +179,8 @@ class Trial:
 
     @property
     def iterations(self) -> int:
-        """Number of results reported so far."""
-        return len(self.results)
+        """The training iteration the trial's state has reached (see ``iteration``)."""
+        return self.iteration
 
     def metric_values(self, metric: str) -> list[float]:
         """The metric's value in each report that has it."""
@@ -165,41 +193,86 @@ class Trial:
             return None
         return min(values) if mode == "min" else max(values)
 
-    def apply(self, record: dict[str, Any]) -> None:
-        """Update the trial from one event record (see ``rung.store``)."""
-        kind = record["type"]
-        if kind == "started":
-            self.status = TrialStatus.RUNNING
-            self.run_start_time = record["time"]
-            if self.start_time is None:
-                self.start_time = record["time"]
-            if record.get("config") is not None:
-                self.config = record["config"]
-        elif kind == "result":
-            self.results.append(record["metrics"])
-        elif kind == "checkpoint":
-            self.checkpoint = record["path"]
-            self.checkpoints.append({"path": record["path"], "score": record.get("score")})
-        elif kind == "checkpoint_deleted":
-            self.checkpoints = [c for c in self.checkpoints if c["path"] != record["path"]]
-        elif kind == "ended":
-            self.status = TrialStatus(record["status"])
-            self.end_time = record["time"]
-            if record.get("error"):
-                self.error = record["error"]
-                self.traceback = record.get("traceback")
-        elif kind == "failed":
-            self.num_failures += 1
-            self.status = TrialStatus.PENDING
-            self.error = record["error"]
-            self.traceback = record.get("traceback")
-        elif kind == "paused":
-            self.status = TrialStatus.PAUSED
-        elif kind == "interrupted":
-            self.status = TrialStatus.PENDING
-        elif kind == "exploited":
-            self.status = TrialStatus.PENDING
-            self.config = record["config"]
-            self.checkpoint = record["checkpoint"]
-            keys = ("time", "iteration", "donor", "config", "checkpoint")
-            self.lineage.append({k: record[k] for k in keys})
+    def live_checkpoints(self) -> list[dict[str, Any]]:
+        """Checkpoints of the trial's current state (not of one an exploit replaced),
+        oldest first."""
+        return [c for c in self.checkpoints if c["generation"] == self.generation]
+
+    def apply(self, event: Event) -> None:
+        """Update the trial from one event; an event that does not fit it is a LogError."""
+        match event:
+            case RunStarted():
+                self.status = TrialStatus.RUNNING
+                self.run_start_time = event.time
+                if self.start_time is None:
+                    self.start_time = event.time
+                self.config = event.config
+                self.checkpoint = event.checkpoint
+                self.checkpoint_iteration = event.iteration
+                self.iteration = event.iteration
+                self.runs = event.run
+                self._clear_decision()
+                self.interrupted = False
+            case ResultReported():
+                self.results.append(event.metrics)
+                reported = event.metrics.get("training_iteration")
+                if isinstance(reported, numbers.Real) and not isinstance(reported, bool):
+                    self.iteration = int(reported)
+                else:
+                    self.iteration += 1
+                if event.action.leaves:
+                    self.decision = event.action
+                    self.exploit = event.exploit
+            case DecisionMade():
+                self.decision = event.action
+                self.decision_error = event.error
+            case CheckpointSaved():
+                self.checkpoint = event.path
+                self.checkpoint_iteration = event.iteration
+                self.checkpoints.append(
+                    {
+                        "path": event.path,
+                        "score": event.score,
+                        "iteration": event.iteration,
+                        "generation": self.generation,
+                    }
+                )
+            case CheckpointDeleted():
+                self.checkpoints = [c for c in self.checkpoints if c["path"] != event.path]
+            case TrialPaused():
+                self.status = TrialStatus.PAUSED
+                self._clear_decision()
+            case TrialExploited():
+                self.status = TrialStatus.PENDING
+                self.config = event.config
+                self.checkpoint = event.checkpoint
+                self.checkpoint_iteration = event.iteration
+                self.generation += 1
+                keys = ("time", "iteration", "donor", "config", "checkpoint")
+                self.lineage.append({k: getattr(event, k) for k in keys})
+                self._clear_decision()
+            case RunFailed():
+                self.num_failures += 1
+                self.status = TrialStatus.PENDING
+                self.error = event.error
+                self.traceback = event.traceback
+                self._clear_decision()
+            case RunInterrupted():
+                self.status = TrialStatus.PENDING
+                self.interrupted = True
+                self._clear_decision()
+            case TrialEnded():
+                self.status = event.status
+                self.end_time = event.time
+                if event.error:
+                    self.error = event.error
+                    self.traceback = event.traceback
+                self._clear_decision()
+                self.interrupted = False
+            case _:
+                raise LogError(f"trial {self.trial_id}: {type(event).__name__} cannot be applied")
+
+    def _clear_decision(self) -> None:
+        self.decision = None
+        self.exploit = None
+        self.decision_error = None

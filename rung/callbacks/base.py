@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from rung.events import Event
     from rung.experiment import Experiment
     from rung.results import Results
     from rung.trial import Trial
@@ -27,6 +28,10 @@ class Callback:
 
     def on_trial_end(self, trial: Trial) -> None:
         """A trial ended for good, or was paused."""
+
+    def on_events_committed(self, events: list[Event]) -> None:
+        """These events were just committed to the log, in order: for writers whose files
+        must agree with the log after a crash (nothing uncommitted, nothing twice)."""
 
     def on_turn_end(self) -> None:
         """The driver finished one turn of its loop (a place to write buffered output)."""

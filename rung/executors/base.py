@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import shutil
 from abc import ABC, abstractmethod
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any, Protocol
 
 from rung.executors.resources import Slot, plan_slots
@@ -31,14 +33,22 @@ class Executor(ABC):
     # events; a simulated clock can jump straight to the next event.
     poll_interval_s: float = 0.5
 
+    # Whether ``trial_timeout_s`` can be enforced (a trial can be killed).
+    supports_timeout: bool = False
+
     def start(
         self,
         trainable: Any,
         handler: EventHandler,
         slots: list[Slot],
         trial_timeout_s: float | None = None,
+        elapsed_s: float = 0.0,
     ) -> None:
-        """Prepare to run ``trainable`` on ``slots``, reporting to ``handler``."""
+        """Prepare to run ``trainable`` on ``slots``, reporting to ``handler``.
+
+        ``elapsed_s`` is the experiment time already spent (a resumed experiment): a
+        simulated clock continues from it, a real one ignores it.
+        """
         self.trainable = trainable
         self.handler = handler
         self.slots = slots
@@ -70,5 +80,15 @@ class Executor(ABC):
         """The executor's clock, in seconds; simulated executors keep their own."""
 
     @abstractmethod
-    def shutdown(self) -> None:
-        """Stop every running trial at once and release the workers."""
+    def shutdown(self, wait: bool = True) -> None:
+        """Stop every running trial at once and release the workers; ``wait=False`` does
+        not wait for idle workers to exit either. Safe to call again, and after a start
+        that was cut short."""
+
+    def checkpoint_exists(self, checkpoint: str) -> bool:
+        """Whether a recorded checkpoint can still be resumed from."""
+        return Path(checkpoint).is_dir()
+
+    def delete_checkpoint(self, checkpoint: str) -> None:
+        """Remove a checkpoint the experiment let go (its deletion is already recorded)."""
+        shutil.rmtree(checkpoint, ignore_errors=True)

@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import time
 from collections import deque
+from typing import Any
 
-from rung.executors.base import Executor
+from rung.executors.base import EventHandler, Executor
+from rung.executors.resources import Slot
 from rung.trainable import TrialRunner
-from rung.trial import Launch, Report
+from rung.trial import Action, Launch, Report
 
 
 class _DriverError(BaseException):
@@ -26,12 +28,20 @@ class _DriverError(BaseException):
 class InlineExecutor(Executor):
     """Runs each launched trial to its end inside ``poll``."""
 
-    supports_timeout = False
+    def __init__(self) -> None:
+        self._queue: deque[Launch] = deque()
 
-    def start(self, trainable, handler, slots, trial_timeout_s=None) -> None:
+    def start(
+        self,
+        trainable: Any,
+        handler: EventHandler,
+        slots: list[Slot],
+        trial_timeout_s: float | None = None,
+        elapsed_s: float = 0.0,
+    ) -> None:
         super().start(trainable, handler, slots[:1], trial_timeout_s)
         self._runner = TrialRunner(trainable, chdir=False)
-        self._queue: deque[Launch] = deque()
+        self._queue.clear()
 
     @property
     def free_slots(self) -> int:
@@ -46,13 +56,13 @@ class InlineExecutor(Executor):
         launch = self._queue.popleft()
         trial_id = launch.trial_id
 
-        def send(metrics, checkpoint_path):
+        def send(metrics: dict[str, Any], checkpoint_path: str | None) -> Action:
             try:
                 return self.handler.on_report(Report(trial_id, metrics, checkpoint_path))
             except Exception as error:
                 raise _DriverError(error) from error
 
-        def saved(path):
+        def saved(path: str) -> None:
             self.handler.on_checkpoint(trial_id, path)
 
         try:
@@ -64,5 +74,5 @@ class InlineExecutor(Executor):
     def now(self) -> float:
         return time.monotonic()
 
-    def shutdown(self) -> None:
+    def shutdown(self, wait: bool = True) -> None:
         self._queue.clear()

@@ -3,17 +3,23 @@
 Workers start with the ``spawn`` method (safe with CUDA) and keep their slot's GPUs
 (``CUDA_VISIBLE_DEVICES``) for life, since CUDA reads that variable once per process. A
 worker that dies (an exception in C code, a segfault, the OOM killer) or runs past the trial
-timeout is replaced by a fresh one on the same slot.
+timeout is replaced by a fresh one on the same slot. The driver watches each worker process
+itself, not only its pipe, so a death is seen at once even when a child the trainable forked
+still holds the pipe open; each worker leads its own process group, and the group is killed
+with it, so no child outlives its worker.
 """
 
 from __future__ import annotations
 
+import contextlib
 import math
 import multiprocessing as mp
+import os
 import pickle
 import selectors
 import signal
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
@@ -22,13 +28,14 @@ from typing import Any
 import cloudpickle
 
 from rung.errors import ConfigError
-from rung.executors.base import Executor
+from rung.executors.base import EventHandler, Executor
 from rung.executors.resources import Slot
 from rung.executors.worker import ACTION_BYTES, dumps, worker_main
+from rung.interrupts import critical
 from rung.trial import Exit, Launch, Outcome, Report
 
 
-@dataclass
+@dataclass(eq=False)
 class _Worker:
     slot: Slot
     process: BaseProcess
@@ -36,6 +43,13 @@ class _Worker:
     trial_id: str | None = None
     started: float = 0.0
     ready: bool = False
+    asked_to_exit: bool = False
+
+    def kill(self) -> None:
+        """Kill the worker and every process in its group (what its trials forked)."""
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(self.process.pid, signal.SIGKILL)  # type: ignore[arg-type]
+        self.process.kill()
 
 
 def serialize_trainable(trainable: Any) -> bytes:
@@ -79,15 +93,39 @@ class ProcessExecutor(Executor):
                 "safe once CUDA or threads are initialized)"
             )
         self.start_method = start_method
+        self._workers: list[_Worker] = []
+        self._selector: selectors.BaseSelector | None = None
 
-    def start(self, trainable, handler, slots, trial_timeout_s=None) -> None:
+    def plan_slots(self, resources: Mapping[str, float], max_concurrent: int | None) -> list[Slot]:
+        if mp.current_process().daemon:
+            raise ConfigError(
+                "rung.run was called inside a trial that runs in a worker process, which "
+                "cannot start worker processes of its own (Python forbids children of daemon "
+                "processes): run the inner experiment with executor='inline', or the outer "
+                "one with executor='inline'"
+            )
+        return super().plan_slots(resources, max_concurrent)
+
+    def start(
+        self,
+        trainable: Any,
+        handler: EventHandler,
+        slots: list[Slot],
+        trial_timeout_s: float | None = None,
+        elapsed_s: float = 0.0,
+    ) -> None:
         super().start(trainable, handler, slots, trial_timeout_s)
         self._context = mp.get_context(self.start_method)
         self._payload = serialize_trainable(trainable)
         self._selector = selectors.DefaultSelector()
-        self._workers = [self._spawn(slot) for slot in slots]
+        self._workers = []
+        for slot in slots:
+            self._spawn(slot)
 
-    def _spawn(self, slot: Slot) -> _Worker:
+    def _spawn(self, slot: Slot, index: int | None = None) -> _Worker:
+        """Start a worker on ``slot`` (in place of ``self._workers[index]``); a Ctrl-C cannot
+        leave a started worker unknown to ``shutdown``."""
+        assert self._selector is not None
         parent, child = self._context.Pipe()
         process = self._context.Process(
             target=worker_main,
@@ -95,10 +133,16 @@ class ProcessExecutor(Executor):
             daemon=True,
             name="rung-worker",
         )
-        process.start()
+        with critical():
+            process.start()
+            worker = _Worker(slot, process, parent)
+            if index is None:
+                self._workers.append(worker)
+            else:
+                self._workers[index] = worker
         child.close()
-        worker = _Worker(slot, process, parent)
-        self._selector.register(parent, selectors.EVENT_READ, worker)
+        self._selector.register(parent, selectors.EVENT_READ, ("message", worker))
+        self._selector.register(process.sentinel, selectors.EVENT_READ, ("death", worker))
         return worker
 
     @property
@@ -116,30 +160,43 @@ class ProcessExecutor(Executor):
 
     def poll(self, timeout: float) -> None:
         busy = [w for w in self._workers if w.trial_id is not None]
-        if not busy:
+        if not busy or self._selector is None:
             return
         if self.trial_timeout_s is not None:
             next_deadline = min(w.started for w in busy) + self.trial_timeout_s
             timeout = max(0.0, min(timeout, next_deadline - time.monotonic()))
         for key, _ in self._selector.select(timeout):
-            self._receive(key.data)
+            what, worker = key.data
+            if worker not in self._workers:
+                continue  # replaced while handling an earlier event of this batch
+            if what == "message":
+                self._receive(worker)
+            else:
+                # Dead: read what it sent before dying, then take its slot back.
+                while worker in self._workers and worker.conn.poll(0):
+                    self._receive(worker)
+                if worker in self._workers:
+                    self._on_death(worker)
         if self.trial_timeout_s is not None:
             self._enforce_timeout()
+
+    def _on_death(self, worker: _Worker) -> None:
+        death = describe_death(self._reap(worker))
+        if not worker.ready:
+            raise ConfigError(
+                f"a worker process could not start ({death}). If the script that calls "
+                "rung.run does so at import time, put that call under "
+                "`if __name__ == '__main__':`; worker processes import the main module "
+                "again and must not start an experiment of their own."
+            )
+        self._replace(worker, death)
 
     def _receive(self, worker: _Worker) -> None:
         """Handle one message from a worker, answering a report at once."""
         try:
             kind, *body = pickle.loads(worker.conn.recv_bytes())
         except (EOFError, OSError):
-            death = describe_death(self._reap(worker))
-            if not worker.ready:
-                raise ConfigError(
-                    f"a worker process could not start ({death}). If the script that calls "
-                    "rung.run does so at import time, put that call under "
-                    "`if __name__ == '__main__':`; worker processes import the main module "
-                    "again and must not start an experiment of their own."
-                ) from None
-            self._replace(worker, death)
+            self._on_death(worker)
             return
         if kind == "fatal":
             raise ConfigError(
@@ -157,7 +214,8 @@ class ProcessExecutor(Executor):
             return
         if kind == "report":
             action = self.handler.on_report(Report(worker.trial_id, body[0], body[1]))
-            worker.conn.send_bytes(ACTION_BYTES[action])
+            with contextlib.suppress(OSError):  # a worker that died after reporting
+                worker.conn.send_bytes(ACTION_BYTES[action])
         elif kind == "checkpoint":
             self.handler.on_checkpoint(worker.trial_id, body[0])
         else:
@@ -166,45 +224,53 @@ class ProcessExecutor(Executor):
 
     def _reap(self, worker: _Worker) -> int | None:
         worker.process.join(timeout=10)
-        return worker.process.exitcode
+        exitcode = worker.process.exitcode
+        worker.kill()  # what the trial forked dies with its worker
+        return exitcode
 
     def _replace(self, worker: _Worker, error: str) -> None:
         """Swap a dead or killed worker for a fresh one and fail the trial it held."""
+        assert self._selector is not None
         trial_id = worker.trial_id
         self._selector.unregister(worker.conn)
+        self._selector.unregister(worker.process.sentinel)
         worker.conn.close()
-        fresh = self._spawn(worker.slot)
-        self._workers[self._workers.index(worker)] = fresh
+        self._spawn(worker.slot, self._workers.index(worker))
         if trial_id is not None:
             self.handler.on_exit(Exit(trial_id, Outcome.FAILED, error=error))
 
     def _enforce_timeout(self) -> None:
         now = time.monotonic()
+        limit = self.trial_timeout_s
         for worker in list(self._workers):
-            if worker.trial_id is not None and now - worker.started > self.trial_timeout_s:
-                worker.process.kill()
+            if limit is not None and worker.trial_id is not None and now - worker.started > limit:
+                worker.kill()
                 self._reap(worker)
                 self._replace(
                     worker,
                     f"timed out after {now - worker.started:.1f} s "
-                    f"(trial_timeout_s={self.trial_timeout_s}); its worker was killed",
+                    f"(trial_timeout_s={limit}); its worker was killed",
                 )
 
-    def shutdown(self) -> None:
+    def shutdown(self, wait: bool = True) -> None:
+        """Kill workers that hold a trial; ask idle ones to exit and give them 5 s (none
+        with ``wait=False``); then kill what is left, with the processes they started."""
         for worker in self._workers:
-            if worker.trial_id is not None:
-                worker.process.kill()
-            else:
+            if worker.trial_id is not None or not wait:
+                worker.kill()
+            elif not worker.asked_to_exit:
+                worker.asked_to_exit = True
                 try:
                     worker.conn.send_bytes(dumps(None))
                 except OSError:
-                    worker.process.kill()
+                    worker.kill()
         deadline = time.monotonic() + 5
         for worker in self._workers:
             worker.process.join(timeout=max(0.0, deadline - time.monotonic()))
-            if worker.process.is_alive():
-                worker.process.kill()
-                worker.process.join()
+            worker.kill()
+            worker.process.join()
             worker.conn.close()
         self._workers = []
-        self._selector.close()
+        if self._selector is not None:
+            self._selector.close()
+            self._selector = None

@@ -9,6 +9,10 @@ in seconds, deterministically. It is how rung's schedulers are tested, and how a
 
 A checkpoint is the iteration a trial reached: resuming from it continues the same curve,
 and population-based training's exploit continues the new configuration's curve from there.
+Trials checkpoint when the driver asks, and with ``checkpoint_every=k`` also every k
+iterations, as a trainable that saves every k epochs would; a resumed experiment's clock
+continues from where its log left off, so a run killed and resumed can be compared with an
+unbroken one.
 """
 
 from __future__ import annotations
@@ -21,7 +25,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from rung.errors import ConfigError
-from rung.executors.base import Executor
+from rung.executors.base import EventHandler, Executor
 from rung.executors.resources import Slot
 from rung.trial import Action, Exit, Launch, Outcome, Report
 
@@ -51,15 +55,26 @@ class SimulatedExecutor(Executor):
 
     Args:
         num_workers: virtual workers (each runs one trial at a time).
+        checkpoint_every: trials also checkpoint every this many iterations (None: only
+            when the driver asks).
     """
 
     supports_timeout = True
     poll_interval_s = math.inf
 
-    def __init__(self, num_workers: int = 4) -> None:
+    def __init__(self, num_workers: int = 4, checkpoint_every: int | None = None) -> None:
         if not isinstance(num_workers, int) or num_workers < 1:
             raise ConfigError(f"SimulatedExecutor(num_workers={num_workers!r}): must be >= 1")
+        if checkpoint_every is not None and (
+            not isinstance(checkpoint_every, int) or checkpoint_every < 1
+        ):
+            raise ConfigError(
+                f"SimulatedExecutor(checkpoint_every={checkpoint_every!r}): must be >= 1 or None"
+            )
         self.num_workers = num_workers
+        self.checkpoint_every = checkpoint_every
+        self._events: list[tuple[float, int, _Run]] = []
+        self._running: dict[str, _Run] = {}
 
     def plan_slots(self, resources: Mapping[str, float], max_concurrent: int | None) -> list[Slot]:
         count = (
@@ -76,12 +91,19 @@ class SimulatedExecutor(Executor):
                 f"functions; {getattr(trainable, '__name__', trainable)!r} is not one"
             ) from None
 
-    def start(self, trainable, handler, slots, trial_timeout_s=None) -> None:
+    def start(
+        self,
+        trainable: Any,
+        handler: EventHandler,
+        slots: list[Slot],
+        trial_timeout_s: float | None = None,
+        elapsed_s: float = 0.0,
+    ) -> None:
         super().start(trainable, handler, slots, trial_timeout_s)
-        self._clock = 0.0
-        self._events: list[tuple[float, int, _Run]] = []
+        self._clock = elapsed_s
+        self._events = []
         self._sequence = 0
-        self._running: dict[str, _Run] = {}
+        self._running = {}
 
     @property
     def free_slots(self) -> int:
@@ -129,9 +151,12 @@ class SimulatedExecutor(Executor):
             )
             return
         run.iteration += 1
-        action = self.handler.on_report(Report(run.trial_id, dict(run.metrics)))
-        if action is Action.SAVE:
-            self.handler.on_checkpoint(run.trial_id, _CHECKPOINT_PREFIX + str(run.iteration))
+        checkpoint = _CHECKPOINT_PREFIX + str(run.iteration)
+        every = self.checkpoint_every
+        reported = checkpoint if every is not None and run.iteration % every == 0 else None
+        action = self.handler.on_report(Report(run.trial_id, dict(run.metrics or {}), reported))
+        if action is Action.SAVE and reported is None:
+            self.handler.on_checkpoint(run.trial_id, checkpoint)
         if action is Action.CONTINUE or action is Action.SAVE:
             self._schedule_step(run)
         elif action is Action.PAUSE:
@@ -145,6 +170,12 @@ class SimulatedExecutor(Executor):
         del self._running[run.trial_id]
         self.handler.on_exit(Exit(run.trial_id, outcome, error=error, checkpoint=checkpoint))
 
-    def shutdown(self) -> None:
+    def shutdown(self, wait: bool = True) -> None:
         self._events.clear()
         self._running.clear()
+
+    def checkpoint_exists(self, checkpoint: str) -> bool:
+        return checkpoint.startswith(_CHECKPOINT_PREFIX)
+
+    def delete_checkpoint(self, checkpoint: str) -> None:
+        """Nothing to delete: a simulated checkpoint is a number."""

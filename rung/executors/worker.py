@@ -52,6 +52,8 @@ def worker_main(conn: Connection, payload: bytes, environment: dict[str, str]) -
     """
     os.environ.update(environment)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    # A group of its own: the driver kills the worker with whatever its trials forked.
+    os.setpgrp()
     _die_with_parent()
 
     import cloudpickle
@@ -59,7 +61,7 @@ def worker_main(conn: Connection, payload: bytes, environment: dict[str, str]) -
     from rung.trainable import TrialRunner
 
     try:
-        runner = TrialRunner(cloudpickle.loads(payload))
+        runner = TrialRunner(cloudpickle.loads(payload), interrupt_fails_trial=True)
     except Exception:
         conn.send_bytes(dumps(("fatal", traceback.format_exc())))
         return

@@ -47,7 +47,11 @@ class Scheduler(ABC):
 
     @abstractmethod
     def on_trial_result(self, trial: Trial, result: dict[str, Any]) -> Decision:
-        """Decide what the trial does after this result."""
+        """Decide what the trial does after this result.
+
+        ``trial`` is as it was before the result (the driver records the result together
+        with this decision); ``result`` is the result itself.
+        """
 
     def on_trial_complete(self, trial: Trial, result: dict[str, Any] | None) -> None:
         """A trial ended for good (finished, stopped or failed)."""
@@ -55,11 +59,21 @@ class Scheduler(ABC):
     def choose_trial_to_run(self, candidates: Sequence[Trial], more_coming: bool) -> Trial | None:
         """Which waiting trial (paused, or to be retried) runs next; None starts a new one.
 
+        A choice only: the scheduler hears that the trial really starts through
+        ``on_trial_start``, which a resume replays.
+
         Args:
             candidates: trials waiting for a slot.
             more_coming: whether new trials can still be created.
         """
         return candidates[0] if candidates else None
+
+    def on_trial_start(self, trial: Trial) -> None:
+        """A run of the trial started (a new trial, a resumed or a retried one)."""
+
+    def on_no_more_trials(self) -> None:
+        """The experiment created its last trial (``num_trials`` reached, or the searcher has
+        nothing left): schedulers waiting for more members can stop waiting."""
 
     def take_stopped(self) -> list[str]:
         """Ids of waiting (paused) trials the scheduler has ended since last asked; a

@@ -163,18 +163,21 @@ class HyperBandScheduler(Scheduler):
     def on_trial_complete(self, trial: Trial, result: dict[str, Any] | None) -> None:
         self._bracket_of[trial.trial_id].on_end(trial.trial_id)
 
-    def choose_trial_to_run(self, candidates: Sequence[Trial], more_coming: bool) -> Trial | None:
-        if not more_coming and self._brackets and not self._brackets[-1].is_full:
+    def on_no_more_trials(self) -> None:
+        if self._brackets and not self._brackets[-1].is_full:
             self._brackets[-1].close()
+
+    def choose_trial_to_run(self, candidates: Sequence[Trial], more_coming: bool) -> Trial | None:
         for trial in candidates:
-            bracket = self._bracket_of.get(trial.trial_id)
             # A trial waiting for a retry runs; a paused one only once promoted.
             if trial.status is TrialStatus.PENDING:
                 return trial
-            if trial.trial_id in bracket.to_resume:
-                bracket.to_resume.discard(trial.trial_id)
+            if trial.trial_id in self._bracket_of[trial.trial_id].to_resume:
                 return trial
         return None
+
+    def on_trial_start(self, trial: Trial) -> None:
+        self._bracket_of[trial.trial_id].to_resume.discard(trial.trial_id)
 
     def take_stopped(self) -> list[str]:
         stopped = []

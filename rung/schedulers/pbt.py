@@ -107,6 +107,10 @@ class PopulationBasedTraining(Scheduler):
         if trial_id in lower:
             donor = upper[int(self.rng.integers(len(upper)))]
             decision = Decision.exploit(donor, self.explore(self._configs[donor]))
+            # The copied state is the donor's, checkpointed at its last perturbation: the
+            # next interval counts from there.
+            self._last_perturbation[trial_id] = self._last_perturbation[donor]
+            self._progress[trial_id] = self._last_perturbation[donor]
         else:
             # Any trial above the bottom may be in the top when another exploits: keep its
             # checkpoint current.
@@ -114,7 +118,7 @@ class PopulationBasedTraining(Scheduler):
         if decision.donor is None and self._should_yield(budget):
             decision = PAUSE
         if decision is not SAVE:
-            self._waiting[trial_id] = budget
+            self._waiting[trial_id] = self._progress[trial_id]
         return decision
 
     def _should_yield(self, budget: float) -> bool:
@@ -169,6 +173,7 @@ class PopulationBasedTraining(Scheduler):
     def choose_trial_to_run(self, candidates: Sequence[Trial], more_coming: bool) -> Trial | None:
         if not candidates or more_coming:
             return None
-        chosen = min(candidates, key=lambda t: (self._progress.get(t.trial_id, 0.0), t.trial_id))
-        self._waiting.pop(chosen.trial_id, None)
-        return chosen
+        return min(candidates, key=lambda t: (self._progress.get(t.trial_id, 0.0), t.trial_id))
+
+    def on_trial_start(self, trial: Trial) -> None:
+        self._waiting.pop(trial.trial_id, None)

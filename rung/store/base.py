@@ -1,11 +1,12 @@
-"""The store contract: an append-only log of experiment events.
+"""The store contract: an append-only log of experiment events (``rung.events``).
 
-A record is a JSON-ready dict with a ``type`` (``created``, ``started``, ``result``,
-``checkpoint``, ``paused``, ``exploited``, ``failed``, ``interrupted``, ``ended``), a
-``trial_id`` and a ``time``. Trials are rebuilt by replaying the records in order
-(``Trial.apply``); the searcher and the scheduler by replaying them too, so resuming needs
-no pickled algorithm state. Beside the log, a store keeps a few named values (``meta``):
-the experiment's settings and progress.
+Trials are rebuilt by replaying the events in order (``rung.replay``); the searcher and the
+scheduler by replaying them too, so resuming needs no pickled algorithm state. Beside the
+log, a store keeps a few named values (``meta``): the experiment's settings and progress.
+
+Appended events and meta values wait in a buffer until ``flush`` commits them together, all
+or nothing: a crash loses the last uncommitted turn, never half of one, and never writes a
+record twice.
 """
 
 from __future__ import annotations
@@ -13,30 +14,36 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from typing import Any
 
+from rung.events import Event
+
 
 class Store(ABC):
     """Where an experiment's events are kept."""
 
     @abstractmethod
-    def append(self, record: dict[str, Any]) -> None:
-        """Add one record to the log."""
+    def append(self, event: Event) -> None:
+        """Add one event to the log (durable at the next commit)."""
 
     @abstractmethod
-    def records(self) -> list[dict[str, Any]]:
-        """Every record, in the order appended."""
+    def records(self, after: int = 0) -> list[Event]:
+        """The events in the order appended, less the first ``after`` (a reader that keeps
+        count pays only for what is new)."""
 
     @abstractmethod
     def set_meta(self, key: str, value: Any) -> None:
-        """Keep a JSON-ready value under ``key``."""
+        """Keep a JSON-ready value under ``key`` (committed with the next events)."""
 
     @abstractmethod
     def get_meta(self, key: str, default: Any = None) -> Any:
         """The value kept under ``key``, or ``default``."""
 
-    def flush(self, force: bool = False) -> None:
-        """Make appended records durable (a no-op for stores that are not on disk); a store
-        may wait to gather more unless ``force``."""
+    @abstractmethod
+    def flush(self, force: bool = False) -> bool:
+        """Commit what was appended; a store may wait to gather more unless ``force``.
+
+        Returns whether everything appended so far is now committed.
+        """
 
     def close(self) -> None:
-        """Flush and release the store."""
-        self.flush()
+        """Commit what is left and release the store."""
+        self.flush(force=True)

@@ -4,24 +4,28 @@ from __future__ import annotations
 
 from typing import Any
 
+from rung.events import Event
 from rung.store.base import Store
 
 
 class MemoryStore(Store):
-    """Keeps every record in memory; gone when the process ends."""
+    """Keeps every event in memory; gone when the process ends."""
 
     def __init__(self) -> None:
-        self._records: list[dict[str, Any]] = []
+        self._events: list[Event] = []
         self._meta: dict[str, Any] = {}
 
-    def append(self, record: dict[str, Any]) -> None:
-        self._records.append(record)
+    def append(self, event: Event) -> None:
+        self._events.append(event)
 
-    def records(self) -> list[dict[str, Any]]:
-        return list(self._records)
+    def records(self, after: int = 0) -> list[Event]:
+        return self._events[after:]
 
     def set_meta(self, key: str, value: Any) -> None:
         self._meta[key] = value
 
     def get_meta(self, key: str, default: Any = None) -> Any:
         return self._meta.get(key, default)
+
+    def flush(self, force: bool = False) -> bool:
+        return True

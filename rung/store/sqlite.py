@@ -1,14 +1,17 @@
 """The SQLite store: an experiment's event log on disk, in ``<dir>/experiment.db``.
 
-WAL mode, so readers (``rung.load``, ``rung status``) never block the driver; records are
-buffered and written in one transaction per turn of the driver's loop. Only the driver
-writes, and it holds an exclusive lock on ``<dir>/.lock`` while it does: a second driver on
-the same directory is refused instead of interleaving its writes. A database written by
-another schema version is refused and left untouched.
+WAL mode while the driver writes, so readers (``rung.load``, ``rung status``) never block
+it; events and meta values are buffered and committed in one transaction at most every
+``commit_interval_s``. Only the driver writes, and it holds an exclusive lock on
+``<dir>/.lock`` while it does: a second driver on the same directory is refused instead of
+interleaving its writes. A database written by another schema version is refused and left
+untouched. When the driver closes the log it leaves WAL mode, so that a finished experiment
+is one file that loads from a read-only location.
 """
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import json
 import math
@@ -16,9 +19,11 @@ import os
 import sqlite3
 import time
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from rung.errors import ConfigError
+from rung.events import Event, LogError, from_record
+from rung.interrupts import critical
 from rung.store.base import Store
 
 SCHEMA_VERSION = 1
@@ -36,6 +41,12 @@ CREATE TABLE IF NOT EXISTS events (
 
 class ExperimentDirError(ConfigError):
     """A directory is not a rung experiment, or one that this rung cannot open."""
+
+
+def _damaged(path: Path, error: Exception) -> ExperimentDirError:
+    return ExperimentDirError(
+        f"{path} cannot be read: {error} (a damaged or foreign database file)"
+    )
 
 
 def _check_version(connection: sqlite3.Connection, path: Path) -> None:
@@ -58,7 +69,7 @@ class SQLiteStore(Store):
     Args:
         directory: the experiment's folder (created if missing).
         create: start a new log; otherwise the log must exist (resume).
-        commit_interval_s: the longest records wait in memory before they are committed; a
+        commit_interval_s: the longest events wait in memory before they are committed; a
             crash loses at most that much (trials restart from the checkpoints on record).
     """
 
@@ -80,18 +91,31 @@ class SQLiteStore(Store):
                 "it, or choose another name"
             )
         self.directory.mkdir(parents=True, exist_ok=True)
-        self._lock = self._acquire_lock()
-        self._connection = sqlite3.connect(self.path, isolation_level=None)
-        if exists:
-            _check_version(self._connection, self.path)
-        self._connection.execute("PRAGMA journal_mode=WAL")
-        self._connection.execute("PRAGMA synchronous=NORMAL")
-        if not exists:
-            self._connection.executescript(_SCHEMA)
-            self.set_meta("schema_version", SCHEMA_VERSION)
+        self._lock: IO[str] | None = self._acquire_lock()
         self._pending: list[tuple[str, str, str]] = []
+        self._pending_meta: dict[str, str] = {}
+        try:
+            self._connection: sqlite3.Connection | None = sqlite3.connect(
+                self.path, isolation_level=None
+            )
+            if exists:
+                _check_version(self._connection, self.path)
+            self._connection.execute("PRAGMA journal_mode=WAL")
+            self._connection.execute("PRAGMA synchronous=NORMAL")
+            if not exists:
+                self._connection.executescript(_SCHEMA)
+                self._connection.execute(
+                    "INSERT INTO meta (key, value) VALUES ('schema_version', ?)",
+                    (json.dumps(SCHEMA_VERSION),),
+                )
+        except sqlite3.DatabaseError as error:
+            self._release()
+            raise _damaged(self.path, error) from None
+        except BaseException:
+            self._release()
+            raise
 
-    def _acquire_lock(self):
+    def _acquire_lock(self) -> IO[str]:
         lock = open(self.directory / ".lock", "w")  # noqa: SIM115 - held for the store's life
         try:
             fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -103,46 +127,85 @@ class SQLiteStore(Store):
             ) from None
         return lock
 
-    def append(self, record: dict[str, Any]) -> None:
-        body = json.dumps(record, default=_to_json)
-        self._pending.append((record["trial_id"], record["type"], body))
+    def append(self, event: Event) -> None:
+        body = json.dumps(event.to_record(), default=_to_json)
+        self._pending.append((event.trial_id, event.kind.value, body))
 
-    def flush(self, force: bool = False) -> None:
-        """Commit the buffered records: at most once per ``commit_interval_s`` (the driver
-        asks every turn of its loop), or now when ``force``."""
+    def flush(self, force: bool = False) -> bool:
+        """Commit the buffered events and meta values together: at most once per
+        ``commit_interval_s`` (the driver asks every turn of its loop), or now when
+        ``force``. The buffer is emptied in the same step a Ctrl-C cannot split, and kept
+        if the commit fails (a full disk, say), so no event is written twice or lost."""
+        if not self._pending and not self._pending_meta:
+            return True
         now = time.monotonic()
-        if not self._pending or (not force and now - self._last_commit < self.commit_interval_s):
-            return
-        self._last_commit = now
-        with self._connection:
-            self._connection.execute("BEGIN")
-            self._connection.executemany(
-                "INSERT INTO events (trial_id, type, body) VALUES (?, ?, ?)", self._pending
-            )
-        self._pending = []
+        if not force and now - self._last_commit < self.commit_interval_s:
+            return False
+        connection = self._open()
+        with critical():
+            events, meta = self._pending, self._pending_meta
+            try:
+                with connection:
+                    connection.execute("BEGIN")
+                    connection.executemany(
+                        "INSERT INTO events (trial_id, type, body) VALUES (?, ?, ?)", events
+                    )
+                    connection.executemany(
+                        "INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", meta.items()
+                    )
+            except sqlite3.Error as error:
+                raise ExperimentDirError(
+                    f"cannot write the event log {self.path}: {error}; nothing since the last "
+                    "commit was recorded (free the disk, then resume)"
+                ) from None
+            self._pending, self._pending_meta = [], {}
+            self._last_commit = now
+        return True
 
-    def records(self) -> list[dict[str, Any]]:
+    def records(self, after: int = 0) -> list[Event]:
         self.flush(force=True)
-        return read_records(self._connection)
+        return read_events(self._open(), self.path, after)
 
     def set_meta(self, key: str, value: Any) -> None:
-        """Store a JSON value under ``key`` (settings, the space, progress)."""
-        self._connection.execute(
-            "INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)",
-            (key, json.dumps(value, default=_to_json)),
-        )
+        """Keep a JSON value under ``key`` (settings, the space, progress); committed with
+        the next flush."""
+        self._pending_meta[key] = json.dumps(value, default=_to_json)
 
     def get_meta(self, key: str, default: Any = None) -> Any:
-        return read_meta(self._connection, key, default)
+        if key in self._pending_meta:
+            return json.loads(self._pending_meta[key])
+        return read_meta(self._open(), key, default)
+
+    def _open(self) -> sqlite3.Connection:
+        if self._connection is None:
+            raise ConfigError(f"the event log {self.path} is closed")
+        return self._connection
 
     def close(self) -> None:
+        """Commit what is left, leave WAL mode (best effort: a reader may hold the file),
+        and release the lock."""
         if self._connection is None:
             return
-        self.flush(force=True)
-        self._connection.close()
-        self._connection = None
-        fcntl.flock(self._lock, fcntl.LOCK_UN)
-        self._lock.close()
+        try:
+            self.flush(force=True)
+            with contextlib.suppress(sqlite3.OperationalError):
+                self._connection.execute("PRAGMA journal_mode=DELETE")
+        finally:
+            self._release()
+
+    def abandon(self) -> None:
+        """Release the log without committing what is buffered: what a crash leaves."""
+        self._pending, self._pending_meta = [], {}
+        self._release()
+
+    def _release(self) -> None:
+        if getattr(self, "_connection", None) is not None:
+            self._connection.close()  # type: ignore[union-attr]
+            self._connection = None
+        if self._lock is not None:
+            fcntl.flock(self._lock, fcntl.LOCK_UN)
+            self._lock.close()
+            self._lock = None
 
 
 def _to_json(value: Any) -> Any:
@@ -157,21 +220,62 @@ def _to_json(value: Any) -> Any:
     return repr(value)
 
 
-def read_records(connection: sqlite3.Connection) -> list[dict[str, Any]]:
-    rows = connection.execute("SELECT body FROM events ORDER BY seq").fetchall()
-    return [json.loads(body) for (body,) in rows]
+def read_events(connection: sqlite3.Connection, path: Path, after: int = 0) -> list[Event]:
+    """The events of a log after the first ``after``; a LogError naming the file and the
+    record when one is missing or unreadable."""
+    try:
+        rows = connection.execute(
+            "SELECT seq, body FROM events WHERE seq > ? ORDER BY seq", (after,)
+        ).fetchall()
+    except sqlite3.DatabaseError as error:
+        raise _damaged(path, error) from None
+    events = []
+    for expected, (seq, body) in enumerate(rows, start=after + 1):
+        where = f"{path}, record {seq}: "
+        if seq != expected:
+            raise LogError(f"{path}: record {expected} is missing (the next is {seq})")
+        try:
+            record = json.loads(body)
+        except json.JSONDecodeError as error:
+            raise LogError(f"{where}not valid JSON ({error})") from None
+        if not isinstance(record, dict):
+            raise LogError(f"{where}not a JSON object")
+        events.append(from_record(record, where))
+    return events
 
 
 def read_meta(connection: sqlite3.Connection, key: str, default: Any = None) -> Any:
-    row = connection.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
-    return json.loads(row[0]) if row else default
+    try:
+        row = connection.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+    except sqlite3.DatabaseError as error:
+        raise ExperimentDirError(f"cannot read {key!r} from the event log: {error}") from None
+    if row is None:
+        return default
+    try:
+        return json.loads(row[0])
+    except json.JSONDecodeError as error:
+        raise LogError(f"the event log's {key!r} value is not valid JSON ({error})") from None
 
 
 def open_readonly(directory: str | os.PathLike) -> sqlite3.Connection:
-    """A read-only connection to an experiment's log; takes no lock, changes nothing."""
-    path = Path(directory) / DB_NAME
+    """A read-only connection to an experiment's log; takes no lock, changes nothing.
+
+    On a read-only location (where SQLite cannot create its lock files) the log is opened
+    as immutable, which is right for a finished experiment nobody writes any more.
+    """
+    path = Path(directory).absolute() / DB_NAME
     if not path.is_file():
         raise ExperimentDirError(f"{directory} is not a rung experiment (no {DB_NAME})")
-    connection = sqlite3.connect(f"{path.as_uri()}?mode=ro", uri=True)
-    _check_version(connection, path)
+    try:
+        connection = sqlite3.connect(f"{path.as_uri()}?mode=ro", uri=True)
+        try:
+            _check_version(connection, path)
+        except ExperimentDirError:
+            connection.close()
+            if os.access(path.parent, os.W_OK):
+                raise
+            connection = sqlite3.connect(f"{path.as_uri()}?mode=ro&immutable=1", uri=True)
+            _check_version(connection, path)
+    except sqlite3.DatabaseError as error:
+        raise _damaged(path, error) from None
     return connection

@@ -9,7 +9,8 @@ from rung.trial import Trial
 
 
 def simulate(scheduler, *, num_trials, workers=4, max_t=27, mode="min", seed=0, **kwargs):
-    """Run the parametric curves on the simulated executor; mode "max" negates the loss."""
+    """Run the parametric curves on the simulated executor, the log in memory; mode "max"
+    negates the loss."""
     curve = make_curve(max_t)
 
     def step(config, iteration):
@@ -30,7 +31,6 @@ def simulate(scheduler, *, num_trials, workers=4, max_t=27, mode="min", seed=0, 
         executor=SimulatedExecutor(workers),
         seed=seed,
         verbose=0,
-        storage_path="/tmp/rung-sim",
         **kwargs,
     )
 

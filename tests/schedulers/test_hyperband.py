@@ -63,8 +63,24 @@ def test_a_rung_waits_for_all_its_trials():
     assert feeder.scheduler.take_stopped() == []
     assert feeder.report("c", 1, 2.0) is Action.STOP, "the last one in decides the rung"
     assert sorted(feeder.scheduler.take_stopped()) == ["a"]
-    chosen = feeder.scheduler.choose_trial_to_run([feeder.trials["b"]], more_coming=False)
-    assert chosen is feeder.trials["b"]
+    for trial_id in "ab":
+        feeder.trials[trial_id].status = TrialStatus.PAUSED
+    waiting = [feeder.trials["a"], feeder.trials["b"]]
+    chosen = feeder.scheduler.choose_trial_to_run(waiting, more_coming=False)
+    assert chosen is feeder.trials["b"], "the promoted one, not the first waiting"
+    feeder.scheduler.on_trial_start(chosen)
+    assert feeder.scheduler.choose_trial_to_run(waiting, more_coming=False) is None
+
+
+def test_a_trial_waiting_for_a_retry_runs_before_promotions():
+    feeder = Feeder(SuccessiveHalvingScheduler(max_t=9, bracket_size=2))
+    for trial_id in "ab":
+        feeder.add(trial_id)
+    assert feeder.report("a", 1, 3.0) is Action.PAUSE
+    feeder.trials["a"].status = TrialStatus.PAUSED
+    feeder.trials["b"].status = TrialStatus.PENDING  # failed before its first rung
+    waiting = [feeder.trials["a"], feeder.trials["b"]]
+    assert feeder.scheduler.choose_trial_to_run(waiting, more_coming=False) is feeder.trials["b"]
 
 
 def test_a_bracket_closes_when_no_more_trials_come():
@@ -73,11 +89,14 @@ def test_a_bracket_closes_when_no_more_trials_come():
         feeder.add(trial_id)
     assert feeder.report("a", 1, 3.0) is Action.PAUSE
     assert feeder.report("b", 1, 1.0) is Action.PAUSE
-    assert feeder.scheduler.choose_trial_to_run([], more_coming=True) is None
-    feeder.trials["b"].status = TrialStatus.PAUSED
-    chosen = feeder.scheduler.choose_trial_to_run([feeder.trials["b"]], more_coming=False)
-    assert chosen is feeder.trials["b"]
+    for trial_id in "ab":
+        feeder.trials[trial_id].status = TrialStatus.PAUSED
+    waiting = [feeder.trials["a"], feeder.trials["b"]]
+    assert feeder.scheduler.choose_trial_to_run(waiting, more_coming=True) is None
+    assert feeder.scheduler.take_stopped() == []
+    feeder.scheduler.on_no_more_trials()
     assert feeder.scheduler.take_stopped() == ["a"]
+    assert feeder.scheduler.choose_trial_to_run(waiting, more_coming=False) is feeder.trials["b"]
 
 
 def test_sha_on_the_simulated_executor_halves_each_rung():

@@ -1,15 +1,32 @@
-"""Every store keeps the same contract; the SQLite one also guards its directory."""
+"""Every store keeps the same contract; the SQLite one also guards its directory and never
+writes an event twice or loses one it committed."""
 
 import math
 import os
+import signal
 import sqlite3
 
 import numpy as np
 import pytest
 
 import rung
+from rung.events import (
+    Action,
+    LogError,
+    ResultReported,
+    TrialCreated,
+    TrialEnded,
+    TrialStatus,
+)
+from rung.interrupts import InterruptGuard
 from rung.store import ExperimentDirError, MemoryStore, SQLiteStore, open_readonly
-from rung.store.sqlite import DB_NAME, read_records
+from rung.store.sqlite import DB_NAME, read_events
+
+EVENTS = [
+    TrialCreated("00000", 0.0, {"lr": 0.1}),
+    ResultReported("00000", 1.5, {"loss": math.inf}, Action.STOP),
+    TrialEnded("00000", 2.0, TrialStatus.STOPPED),
+]
 
 
 @pytest.fixture(params=["memory", "sqlite"])
@@ -19,16 +36,12 @@ def store(request, tmp_path):
     made.close()
 
 
-def test_records_come_back_in_order_with_their_values(store):
-    records = [
-        {"type": "created", "trial_id": "00000", "time": 0.0, "config": {"lr": 0.1}},
-        {"type": "result", "trial_id": "00000", "time": 1.5, "metrics": {"loss": math.inf}},
-        {"type": "ended", "trial_id": "00000", "time": 2.0, "status": "TERMINATED"},
-    ]
-    for record in records:
-        store.append(record)
-    store.flush()
-    assert store.records() == records
+def test_events_come_back_in_order_with_their_values(store):
+    for event in EVENTS:
+        store.append(event)
+    assert store.flush()
+    assert store.records() == EVENTS
+    assert store.records(after=2) == EVENTS[2:], "a reader that keeps count reads what is new"
 
 
 def test_meta_values_round_trip(store):
@@ -39,10 +52,10 @@ def test_meta_values_round_trip(store):
 
 def test_numpy_values_are_written_as_numbers(tmp_path):
     store = SQLiteStore(tmp_path / "exp")
-    store.append({"type": "result", "trial_id": "0", "time": 0, "metrics": {"a": np.float32(2)}})
+    store.append(ResultReported("0", 0, {"a": np.float32(2)}))
     store.close()
-    (record,) = read_records(open_readonly(tmp_path / "exp"))
-    assert record["metrics"]["a"] == 2.0
+    (event,) = read_events(open_readonly(tmp_path / "exp"), tmp_path)
+    assert event.metrics["a"] == 2.0
 
 
 def test_a_second_driver_on_the_same_directory_is_refused(tmp_path):
@@ -91,11 +104,115 @@ def test_a_directory_that_is_not_an_experiment_is_refused(tmp_path):
 def test_commits_are_batched_in_time_and_forced_at_close(tmp_path):
     store = SQLiteStore(tmp_path / "exp", commit_interval_s=3600)
     reader = open_readonly(tmp_path / "exp")
-    store.append({"type": "created", "trial_id": "0", "time": 0, "config": {}})
-    store.flush()
-    assert len(read_records(reader)) == 1, "the first flush commits at once"
-    store.append({"type": "ended", "trial_id": "0", "time": 1, "status": "TERMINATED"})
-    store.flush()
-    assert len(read_records(reader)) == 1, "within the interval, records wait"
+    store.append(EVENTS[0])
+    assert store.flush(), "the first flush commits at once"
+    assert len(read_events(reader, tmp_path)) == 1
+    store.append(EVENTS[1])
+    store.set_meta("elapsed_s", 1.5)
+    assert not store.flush(), "within the interval, events wait"
+    assert len(read_events(reader, tmp_path)) == 1
+    assert store.get_meta("elapsed_s") == 1.5, "a waiting value reads back"
     store.close()
-    assert len(read_records(reader)) == 2, "closing commits what waited"
+    assert len(read_events(reader, tmp_path)) == 2, "closing commits what waited"
+
+
+class _Signalling:
+    """A connection that delivers a Ctrl-C to this process right after inserting a batch,
+    inside the commit: the moment that once wrote a batch twice."""
+
+    def __init__(self, connection):
+        self.connection = connection
+
+    def __enter__(self):
+        return self.connection.__enter__()
+
+    def __exit__(self, *exc):
+        return self.connection.__exit__(*exc)
+
+    def execute(self, *args):
+        return self.connection.execute(*args)
+
+    def executemany(self, sql, rows):
+        cursor = self.connection.executemany(sql, rows)
+        if sql.startswith("INSERT INTO events"):
+            os.kill(os.getpid(), signal.SIGINT)
+        return cursor
+
+    def close(self):
+        self.connection.close()
+
+
+def test_a_ctrl_c_inside_a_commit_writes_the_batch_once(tmp_path):
+    store = SQLiteStore(tmp_path / "exp", commit_interval_s=0)
+    store.append(EVENTS[0])
+    real = store._connection
+    store._connection = _Signalling(real)
+    with InterruptGuard(), pytest.raises(KeyboardInterrupt):
+        store.flush()  # the Ctrl-C is raised once the commit and the clearing are done
+    store._connection = real
+    assert store.flush(), "nothing left to write"
+    store.close()
+    assert rung.store.sqlite.read_events(open_readonly(tmp_path / "exp"), tmp_path) == [EVENTS[0]]
+
+
+class _FullDisk(_Signalling):
+    def executemany(self, sql, rows):
+        raise sqlite3.OperationalError("database or disk is full")
+
+
+def test_a_commit_that_fails_keeps_its_batch_for_the_next(tmp_path):
+    store = SQLiteStore(tmp_path / "exp", commit_interval_s=0)
+    store.append(EVENTS[0])
+    real = store._connection
+    store._connection = _FullDisk(real)
+    with pytest.raises(ExperimentDirError, match="disk is full"):
+        store.flush()
+    store._connection = real
+    store.append(EVENTS[1])
+    store.close()
+    assert read_events(open_readonly(tmp_path / "exp"), tmp_path) == EVENTS[:2]
+
+
+def _write_experiment(path):
+    store = SQLiteStore(path)
+    store.set_meta("settings", {"metric": "loss", "mode": "min"})
+    for event in EVENTS:
+        store.append(event)
+    store.close()
+
+
+@pytest.mark.parametrize(
+    ("damage", "message"),
+    [
+        ("UPDATE events SET body = '{oops' WHERE seq = 2", r"record 2: not valid JSON"),
+        (
+            'UPDATE events SET body = \'{"type": "teleported"}\' WHERE seq = 2',
+            r"record 2: unknown event kind 'teleported'",
+        ),
+        ("DELETE FROM events WHERE seq = 2", r"record 2 is missing \(the next is 3\)"),
+        ("DELETE FROM events WHERE seq = 1", r"record 1 is missing"),
+        (
+            'UPDATE events SET body = \'{"type": "result", "trial_id": "00000"}\' WHERE seq = 2',
+            r"record 2: a 'result' record that cannot be read",
+        ),
+    ],
+)
+def test_a_damaged_log_says_which_file_and_record(tmp_path, damage, message):
+    _write_experiment(tmp_path / "exp")
+    connection = sqlite3.connect(tmp_path / "exp" / DB_NAME)
+    connection.execute(damage)
+    connection.commit()
+    connection.close()
+    with pytest.raises(LogError, match=message) as raised:
+        rung.load(tmp_path / "exp")
+    assert DB_NAME in str(raised.value)
+
+
+def test_a_damaged_database_file_says_so(tmp_path):
+    _write_experiment(tmp_path / "exp")
+    path = tmp_path / "exp" / DB_NAME
+    data = bytearray(path.read_bytes())
+    data[4096:8192] = b"\xff" * 4096  # the second page: garbage
+    path.write_bytes(bytes(data))
+    with pytest.raises(ExperimentDirError, match=f"{DB_NAME}.*disk image is malformed"):
+        rung.load(tmp_path / "exp")

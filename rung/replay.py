@@ -1,0 +1,102 @@
+"""One replay: the event log folded into trials, and into the searcher and scheduler that
+made it. ``rung.load`` replays a log into trials; resuming replays it into the algorithms
+too, calling them in the order the live driver did, so a resumed run decides what an
+uninterrupted one would have.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from rung.events import (
+    Event,
+    LogError,
+    ResultReported,
+    RunStarted,
+    TrialCreated,
+    TrialEnded,
+    TrialStatus,
+)
+from rung.schedulers.base import Scheduler
+from rung.searchers.base import Searcher
+from rung.trial import Trial
+
+
+def no_more_trials(created: int, num_trials: int | None, searcher: Searcher | None) -> bool:
+    """Whether the experiment will create no trial beyond the ``created`` ones."""
+    limit_reached = num_trials is not None and created >= num_trials
+    return limit_reached or (searcher is not None and searcher.is_finished)
+
+
+def complete(trial: Trial, searcher: Searcher | None, scheduler: Scheduler | None) -> None:
+    """Tell the algorithms a trial ended for good."""
+    if searcher is not None:
+        searcher.on_trial_complete(
+            trial.trial_id,
+            trial.last_result,
+            failed=trial.status is TrialStatus.ERROR,
+            stopped_early=trial.status is TrialStatus.STOPPED,
+        )
+    if scheduler is not None:
+        scheduler.on_trial_complete(trial, trial.last_result)
+
+
+def replay(
+    events: Iterable[Event],
+    searcher: Searcher | None = None,
+    scheduler: Scheduler | None = None,
+    num_trials: int | None = None,
+) -> dict[str, Trial]:
+    """Trials rebuilt from a log, the searcher and the scheduler (when given) brought to the
+    state they had after its last event.
+
+    The log holds every decision the scheduler made (with the results that caused it, or as
+    their own events), so what the replayed scheduler says now is not acted on: its
+    ``take_stopped`` list is emptied as the live driver emptied it.
+
+    Args:
+        events: the log, in order.
+        searcher: a searcher set up as the experiment's was.
+        scheduler: a scheduler set up as the experiment's was.
+        num_trials: the experiment's trial budget (the scheduler hears when it is reached).
+    """
+    trials: dict[str, Trial] = {}
+    closed = False
+
+    def drain() -> None:
+        if scheduler is not None:
+            scheduler.take_stopped()
+
+    for index, event in enumerate(events, start=1):
+        if isinstance(event, TrialCreated):
+            if event.trial_id in trials:
+                raise LogError(f"record {index}: trial {event.trial_id} is created twice")
+            trial = trials[event.trial_id] = Trial.created(event)
+            if searcher is not None:
+                searcher.restore(event.trial_id, event.config)
+            if scheduler is not None:
+                scheduler.on_trial_add(trial)
+                if not closed and no_more_trials(len(trials), num_trials, searcher):
+                    closed = True
+                    scheduler.on_no_more_trials()
+                    drain()
+            continue
+        trial = trials.get(event.trial_id)
+        if trial is None:
+            raise LogError(
+                f"record {index} ({event.kind.value}) is about trial {event.trial_id}, which "
+                "the log never created: records are missing"
+            )
+        if isinstance(event, ResultReported):
+            if searcher is not None:
+                searcher.on_trial_result(trial.trial_id, event.metrics)
+            if scheduler is not None:
+                scheduler.on_trial_result(trial, event.metrics)
+                drain()
+        trial.apply(event)
+        if isinstance(event, RunStarted) and scheduler is not None:
+            scheduler.on_trial_start(trial)
+        elif isinstance(event, TrialEnded):
+            complete(trial, searcher, scheduler)
+            drain()
+    return trials
