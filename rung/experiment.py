@@ -294,7 +294,19 @@ class Experiment:
             if self.stop_reason is None and any(map(self._target_reached, trial.results)):
                 self.stop_reason = f"a result reached the target {dict(self.stop.targets)}"
         for trial in list(self._running()):
-            if trial.decision is not None:
+            if trial.decision is Action.PAUSE and trial.checkpoint_iteration < trial.iteration:
+                start = (
+                    f"its checkpoint at iteration {trial.checkpoint_iteration}"
+                    if trial.checkpoint
+                    else "scratch"
+                )
+                self._warn(
+                    f"trial {trial.trial_id} was pausing at iteration {trial.iteration} when "
+                    f"the experiment stopped, before its checkpoint was recorded; it will "
+                    f"resume from {start}"
+                )
+                self._record(TrialPaused(trial.trial_id, self._now()))
+            elif trial.decision is not None:
                 self._leave(trial)
             elif self.stop_reason is not None:
                 self._end(trial, TrialStatus.STOPPED)  # the experiment was ending
