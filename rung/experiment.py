@@ -138,7 +138,7 @@ class Experiment:
         self._warned: set[str] = set()
         self._elapsed_before = 0.0
         self._start_time: float | None = None
-        self._notifying = False
+        self._listeners: list[Callback] = []
         self._closed = False
         self._metric_seen = False
         # Class trainables and lazy checkpoints (report(checkpoint=fn)) save only when asked:
@@ -163,9 +163,8 @@ class Experiment:
             raise
         self._finish()
         results = self.results()
-        if self._notifying:
-            for callback in self.callbacks:
-                callback.on_experiment_end(results)
+        for callback in self._listeners:
+            callback.on_experiment_end(results)
         return results
 
     def _loop(self, resume: bool) -> None:
@@ -175,9 +174,10 @@ class Experiment:
             self.trainable, self, self.slots, self.trial_timeout_s, self._elapsed_before
         )
         self._start_time = self.executor.now() - self._elapsed_before
-        self._notifying = True
         for callback in self.callbacks:
-            callback.on_experiment_start(self)
+            with critical():  # a callback hears the end only if it heard the start
+                callback.on_experiment_start(self)
+                self._listeners.append(callback)
         while self.stop_reason is None:
             self.guard.check()
             self._check_time_budget()
@@ -203,7 +203,7 @@ class Experiment:
         interrupted = self.stop_reason == INTERRUPTED
         for trial in list(self._running()):
             if trial.decision is not None:
-                self._leave(trial)
+                self._leave(trial, cut_short=True)
             elif interrupted:
                 # Not ended: a resume runs it again from its last checkpoint.
                 self._record(RunInterrupted(trial.trial_id, self._now()))
@@ -220,8 +220,7 @@ class Experiment:
     def _flush(self) -> None:
         """End a turn of the loop: commit (at the store's pace), let callbacks write."""
         self._commit()
-        for callback in self.callbacks:
-            callback.on_turn_end()
+        self._notify("on_turn_end")
 
     def _commit(self, force: bool = False) -> None:
         """Commit the buffered events with the time spent, so that a resumed experiment
@@ -272,10 +271,9 @@ class Experiment:
         return "the searcher proposed nothing more"
 
     def _notify(self, hook: str, *args: Any) -> None:
-        """Call a hook of every callback, once they have seen the experiment start."""
-        if self._notifying:
-            for callback in self.callbacks:
-                getattr(callback, hook)(*args)
+        """Call a hook of every callback that has seen the experiment start."""
+        for callback in self._listeners:
+            getattr(callback, hook)(*args)
 
     # resuming ----------------------------------------------------------------------------
 
@@ -294,20 +292,8 @@ class Experiment:
             if self.stop_reason is None and any(map(self._target_reached, trial.results)):
                 self.stop_reason = f"a result reached the target {dict(self.stop.targets)}"
         for trial in list(self._running()):
-            if trial.decision is Action.PAUSE and trial.checkpoint_iteration < trial.iteration:
-                start = (
-                    f"its checkpoint at iteration {trial.checkpoint_iteration}"
-                    if trial.checkpoint
-                    else "scratch"
-                )
-                self._warn(
-                    f"trial {trial.trial_id} was pausing at iteration {trial.iteration} when "
-                    f"the experiment stopped, before its checkpoint was recorded; it will "
-                    f"resume from {start}"
-                )
-                self._record(TrialPaused(trial.trial_id, self._now()))
-            elif trial.decision is not None:
-                self._leave(trial)
+            if trial.decision is not None:
+                self._leave(trial, cut_short=True)
             elif self.stop_reason is not None:
                 self._end(trial, TrialStatus.STOPPED)  # the experiment was ending
             else:
@@ -568,8 +554,9 @@ class Experiment:
         else:
             self._end(trial, TrialStatus.STOPPED)
 
-    def _leave(self, trial: Trial) -> None:
-        """Carry out the decision a trial was given, once it is out of its worker."""
+    def _leave(self, trial: Trial, cut_short: bool = False) -> None:
+        """Carry out the decision a trial was given, once it is out of its worker (or,
+        ``cut_short``, once the experiment stopped before the worker said it was out)."""
         if trial.decision_error is not None:
             self._fail(trial, trial.decision_error, None, retry=False)
         elif trial.exploit is not None:
@@ -585,7 +572,14 @@ class Experiment:
                 )
             )
         elif trial.decision is Action.PAUSE:
-            if trial.checkpoint is None:
+            if cut_short and trial.checkpoint_iteration < trial.iteration:
+                start = f"iteration {trial.checkpoint_iteration}" if trial.checkpoint else "scratch"
+                self._warn(
+                    f"trial {trial.trial_id} was pausing at iteration {trial.iteration} when the "
+                    f"experiment stopped, before its checkpoint was recorded; it will resume "
+                    f"from {start}"
+                )
+            elif trial.checkpoint is None:
                 self._warn(
                     f"trial {trial.trial_id} was paused without a checkpoint and will resume "
                     "from its start; report one (rung.report(..., checkpoint=...)) or give the "

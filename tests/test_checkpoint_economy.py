@@ -60,14 +60,16 @@ def test_pbt_copies_the_donors_checkpoint(tune, executor):
     )
     results = tune(trainables.lazy_checkpoints, X, num_trials=4, scheduler=pbt, executor=executor)
     continued = [
-        (t.results[step["iteration"]], load_checkpoint(step["checkpoint"]))
+        (after[0], step, load_checkpoint(step["checkpoint"]))
         for t in results.trials
         for step in t.lineage[:1]
-        if len(t.results) > step["iteration"]
+        if (after := [r for r in t.results if r["experiment_time_s"] > step["time"]])
     ]
     assert continued, "some trial went on from another trial's checkpoint"
-    for resumed, copied in continued:
+    for resumed, step, copied in continued:
         assert (resumed["epoch"], resumed["origin"]) == (copied["epoch"] + 1, copied["origin"])
+        assert step["iteration"] == copied["epoch"], "the lineage says how old the copy was"
+        assert resumed["training_iteration"] == copied["epoch"] + 1, "and counting goes on"
     for trial in results.trials:
         # A trial that copied a finished donor at its last interval holds the donor's final
         # state without training further.

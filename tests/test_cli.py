@@ -1,11 +1,15 @@
 """The rung command, run as a user runs it."""
 
+import sqlite3
 import subprocess
 import sys
 import textwrap
 
+import pytest
+
 import rung
-from tests.test_resume import MOMENTS, SCRIPT, run_script
+from rung.store.sqlite import DB_NAME
+from tests.resume.test_killed_driver import SCRIPT, run_driver
 
 
 def rung_command(*args, cwd):
@@ -60,12 +64,12 @@ def test_run_status_and_show_from_a_yaml_file(tmp_path):
 def test_resume_continues_a_killed_experiment(tmp_path):
     script = tmp_path / "experiment.py"
     script.write_text(SCRIPT)
-    run_script(script, tmp_path, "new", kill_after=MOMENTS["during a report"])
-    assert len(rung.load(tmp_path / "exp").trials) < 40
+    run_driver(script, tmp_path, resume=False, kill_after=20, with_workers=True)
+    assert len(rung.load(tmp_path / "exp").trials) < 30
     resumed = rung_command("resume", tmp_path / "exp", cwd=tmp_path)
     assert resumed.returncode == 0, resumed.stderr
     after = rung.load(tmp_path / "exp")
-    assert len(after.trials) == 40 and all(t.status.is_finished for t in after.trials)
+    assert len(after.trials) == 30 and all(t.status.is_finished for t in after.trials)
 
 
 def test_a_directory_that_is_not_an_experiment_gets_a_message(tmp_path):
@@ -73,3 +77,35 @@ def test_a_directory_that_is_not_an_experiment_gets_a_message(tmp_path):
     assert result.returncode == 2
     assert "is not a rung experiment" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("damage", "message"),
+    [
+        ("UPDATE events SET body = '{oops' WHERE seq = 3", "record 3: not valid JSON"),
+        ("DELETE FROM events WHERE seq = 2", "record 2 is missing"),
+        ("DROP TABLE events", "no such table: events"),
+    ],
+)
+def test_a_damaged_log_gets_one_line_naming_the_file(tmp_path, damage, message):
+    rung.run(
+        lambda config: {"loss": config["x"]},
+        {"x": rung.uniform(0, 1)},
+        metric="loss",
+        mode="min",
+        num_trials=3,
+        executor="inline",
+        storage_path=tmp_path,
+        name="exp",
+        verbose=0,
+    )
+    connection = sqlite3.connect(tmp_path / "exp" / DB_NAME)
+    connection.execute(damage)
+    connection.commit()
+    connection.close()
+    for command in ("status", "show", "resume"):
+        result = rung_command(command, tmp_path / "exp", cwd=tmp_path)
+        assert result.returncode == 2, result.stderr
+        assert "Traceback" not in result.stderr
+        (line,) = result.stderr.splitlines()
+        assert DB_NAME in line and message in line

@@ -1,0 +1,49 @@
+"""Ctrl-C at hundreds of random moments: each returns the results so far, consistent with
+the log, with no trial left running and no worker alive, and each experiment resumes to a
+valid end (the loop itself is ``tests/resume/ctrl_c_loop.py``)."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+from collections import Counter
+
+import pytest
+
+
+def restore_sigint() -> None:
+    """A driver started from a background job inherits SIGINT ignored; a user's terminal
+    delivers it. Start the loop as from a terminal."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
+@pytest.mark.parametrize(("executor", "count"), [("inline", 200), ("process", 30)])
+def test_ctrl_c_at_random_moments_loses_nothing(tmp_path, executor, count):
+    command = ["-m", "tests.resume.ctrl_c_loop", str(tmp_path), executor, str(count), "7"]
+    loop = subprocess.run(
+        [sys.executable, *command],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=os.getcwd(),
+        preexec_fn=restore_sigint,
+    )
+    assert loop.returncode == 0, loop.stderr[-3000:]
+    reports = [json.loads(line) for line in loop.stdout.splitlines() if line.startswith("{")]
+    runs = reports[:-1]  # the last line sums them up
+    assert len(runs) == count
+    for run in runs:
+        assert run["outcome"] == "returned", f"Ctrl-C escaped rung.run: {run}"
+        assert run["workers_alive"] == 0, f"a worker outlived rung.run: {run}"
+        if "log_agrees" in run:
+            assert run["log_agrees"], f"the returned results are not the log's: {run}"
+            assert run["running_in_log"] == 0, f"a trial left RUNNING: {run}"
+            assert run["resumed_ok"], f"the resume did not end the experiment: {run}"
+    phases = Counter(run.get("phase") for run in runs)
+    assert phases["trials running"] >= count // 10
+    assert phases["shutdown or final table"] >= 1
+    if executor == "inline":
+        assert phases["start-up"] >= 1

@@ -1,0 +1,128 @@
+"""A real driver with real worker processes, killed with SIGKILL at random moments (alone,
+or with its workers) and resumed until the experiment ends: the log is a valid run that
+only ever grew, no result is lost or repeated, the result files agree with it, and every
+checkpoint it keeps is on disk, whole."""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import signal
+import subprocess
+import sys
+import textwrap
+
+import pytest
+
+import rung
+from rung.checkpoint import load_checkpoint
+from rung.events import ResultReported
+from tests.resume.test_exact_resume import read_log
+from tests.resume.validity import check_valid_run
+
+SCRIPT = textwrap.dedent(
+    """
+    import sys, time
+    import rung
+    from rung.schedulers import ASHAScheduler
+
+    def train(config):
+        checkpoint = rung.get_checkpoint()
+        start = checkpoint["epoch"] + 1 if checkpoint else 1
+        for epoch in range(start, 7):
+            time.sleep(0.002)
+            print("REPORT", flush=True)
+            state = {"epoch": epoch, "blob": b"x" * 100_000}
+            rung.report(epoch=epoch, loss=config["x"] / epoch, checkpoint=state)
+
+    if __name__ == "__main__":
+        rung.run(
+            train, {"x": rung.uniform(0, 1)}, metric="loss", mode="min", num_trials=30,
+            scheduler=ASHAScheduler(time_attr="epoch", max_t=6, grace_period=1),
+            max_concurrent=2, storage_path=sys.argv[1], name="exp", seed=0, verbose=0,
+            checkpoint_keep={"last": 1, "best": 1}, resume=sys.argv[2] == "resume",
+        )
+        print("DONE", flush=True)
+    """
+)
+
+
+def session_processes(session: int) -> list[int]:
+    """Every process in a session (the driver and its workers)."""
+    pids = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as stat:
+                    fields = stat.read().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[3]) == session and fields[0] != "Z":
+                pids.append(int(entry))
+    return pids
+
+
+def run_driver(script, storage, resume, kill_after, with_workers):
+    """Run the experiment; SIGKILL it after ``kill_after`` reports (None: let it end)."""
+    driver = subprocess.Popen(
+        [sys.executable, str(script), str(storage), "resume" if resume else "new"],
+        stdout=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+        cwd=os.getcwd(),
+    )
+    reports, lines = 0, []
+    for line in driver.stdout:
+        lines.append(line)
+        reports += line == "REPORT\n"
+        if kill_after is not None and reports >= kill_after:
+            for pid in session_processes(driver.pid) if with_workers else [driver.pid]:
+                os.kill(pid, signal.SIGKILL)
+            break
+    driver.wait(timeout=120)
+    driver.stdout.close()
+    return lines
+
+
+@pytest.mark.parametrize("with_workers", [False, True], ids=["driver", "driver-and-workers"])
+def test_a_driver_killed_again_and_again_loses_and_repeats_nothing(tmp_path, with_workers):
+    script = tmp_path / "experiment.py"
+    script.write_text(SCRIPT)
+    rng = random.Random(int(with_workers))
+    logs = []
+    for _ in range(6):
+        run_driver(script, tmp_path, bool(logs), rng.randint(3, 40), with_workers)
+        if (tmp_path / "exp" / "experiment.db").exists():
+            logs.append(read_log(tmp_path / "exp"))
+    lines = run_driver(script, tmp_path, True, None, with_workers)
+    assert lines[-1] == "DONE\n"
+    final = read_log(tmp_path / "exp")
+    assert sum(len(log) < len(final) for log in logs) >= 4, "the kills cut the run short"
+    for before in logs:
+        assert final[: len(before)] == before, "committed events stay, once and unchanged"
+    check_valid_run(final)
+
+    results = rung.load(tmp_path / "exp")
+    assert len(results.trials) == 30 and all(t.status.is_finished for t in results.trials)
+    for trial in results.trials:
+        epochs = [r["epoch"] for r in trial.results]
+        iterations = [r["training_iteration"] for r in trial.results]
+        assert epochs == iterations, "each run went on from the checkpoint it was given"
+        folder = tmp_path / "exp" / "trials" / trial.trial_id
+        recorded = [
+            e.metrics
+            for e in final
+            if isinstance(e, ResultReported) and e.trial_id == trial.trial_id
+        ]
+        with open(folder / "result.jsonl") as file:
+            rows = [json.loads(line) for line in file]
+        assert rows == json.loads(json.dumps(recorded)), "result.jsonl is the log's, once"
+        with open(folder / "progress.csv") as file:
+            assert len(file.readlines()) == len(recorded) + 1
+        for checkpoint in trial.checkpoints:
+            assert load_checkpoint(checkpoint["path"])["epoch"] == checkpoint["iteration"]
+        assert len(trial.checkpoints) <= 2, "checkpoint_keep held"
+    on_disk = {str(p) for p in tmp_path.glob("exp/trials/*/checkpoints/*")}
+    for trial in results.trials:
+        assert {c["path"] for c in trial.checkpoints} <= on_disk
