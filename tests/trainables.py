@@ -157,3 +157,53 @@ def peaks_early(config):
     """Six epochs, a checkpoint each; the loss is lowest at epoch 2."""
     for epoch in range(1, 7):
         rung.report(epoch=epoch, loss=abs(epoch - 2) + config["x"], checkpoint={"epoch": epoch})
+
+
+def reports_from_threads(config):
+    """Four threads report 25 results each, at once."""
+
+    def report_many(thread):
+        for step in range(25):
+            rung.report(loss=config["x"] + step, thread=thread)
+
+    threads = [threading.Thread(target=report_many, args=(t,)) for t in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+
+def forks_then_dies(config):
+    """Forks a child that holds the worker's pipe open and waits forever, then dies."""
+    rung.report(loss=config["x"])
+    if config["fork"]:
+        child = os.fork()
+        if child == 0:
+            signal.pause()
+            os._exit(0)
+        with open(rung.get_trial_dir() / "child.pid", "w") as file:
+            file.write(str(child))
+        os._exit(3)
+    rung.report(loss=config["x"] / 2)
+
+
+def raises_keyboard_interrupt(config):
+    rung.report(loss=config["x"])
+    if config["x"] > 0.5:
+        raise KeyboardInterrupt("raised by the trainable itself")
+    rung.report(loss=config["x"] / 2)
+
+
+def runs_an_experiment(config):
+    """A trainable that tunes something of its own, then reports the best it found."""
+    inner = rung.run(
+        returns_dict,
+        {"x": rung.uniform(0, 1)},
+        metric="loss",
+        mode="min",
+        num_trials=3,
+        executor=config["inner"],
+        verbose=0,
+        seed=1,
+    )
+    rung.report(loss=inner.best_result["loss"], inner_trials=len(inner.trials))

@@ -4,9 +4,9 @@ Workers start with the ``spawn`` method (safe with CUDA) and keep their slot's G
 (``CUDA_VISIBLE_DEVICES``) for life, since CUDA reads that variable once per process. A
 worker that dies (an exception in C code, a segfault, the OOM killer) or runs past the trial
 timeout is replaced by a fresh one on the same slot. The driver watches each worker process
-itself, not only its pipe, so a death is seen at once even when a child the trainable forked
-still holds the pipe open; each worker leads its own process group, and the group is killed
-with it, so no child outlives its worker.
+itself (a Linux pidfd), not a pipe, so a death is seen at once even when a child the
+trainable forked still holds the worker's pipes open; each worker leads its own process
+group, and the group is killed with it, so no child outlives its worker.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ import math
 import multiprocessing as mp
 import os
 import pickle
+import select
 import selectors
 import signal
 import time
@@ -44,6 +45,7 @@ class _Worker:
     started: float = 0.0
     ready: bool = False
     asked_to_exit: bool = False
+    pidfd: int | None = None
 
     def kill(self) -> None:
         """Kill the worker and every process in its group (what its trials forked)."""
@@ -142,7 +144,9 @@ class ProcessExecutor(Executor):
                 self._workers[index] = worker
         child.close()
         self._selector.register(parent, selectors.EVENT_READ, ("message", worker))
-        self._selector.register(process.sentinel, selectors.EVENT_READ, ("death", worker))
+        worker.pidfd = _open_pidfd(process)
+        if worker.pidfd is not None:
+            self._selector.register(worker.pidfd, selectors.EVENT_READ, ("death", worker))
         return worker
 
     @property
@@ -172,13 +176,20 @@ class ProcessExecutor(Executor):
             if what == "message":
                 self._receive(worker)
             else:
-                # Dead: read what it sent before dying, then take its slot back.
-                while worker in self._workers and worker.conn.poll(0):
-                    self._receive(worker)
-                if worker in self._workers:
-                    self._on_death(worker)
+                self._on_exit_seen(worker)
+        # Without pidfds (not Linux), ask each busy worker's process whether it lives.
+        for worker in [w for w in self._workers if w.pidfd is None and w.trial_id is not None]:
+            if worker in self._workers and worker.process.exitcode is not None:
+                self._on_exit_seen(worker)
         if self.trial_timeout_s is not None:
             self._enforce_timeout()
+
+    def _on_exit_seen(self, worker: _Worker) -> None:
+        """A worker process ended: read what it sent before, then take its slot back."""
+        while worker in self._workers and worker.conn.poll(0):
+            self._receive(worker)
+        if worker in self._workers:
+            self._on_death(worker)
 
     def _on_death(self, worker: _Worker) -> None:
         death = describe_death(self._reap(worker))
@@ -223,18 +234,18 @@ class ProcessExecutor(Executor):
             self.handler.on_exit(body[0])
 
     def _reap(self, worker: _Worker) -> int | None:
-        worker.process.join(timeout=10)
-        exitcode = worker.process.exitcode
-        worker.kill()  # what the trial forked dies with its worker
-        return exitcode
+        """The exit code of a worker that died or closed its pipe, once it is gone, with
+        what its trials forked (which could hold its pipes open)."""
+        worker.kill()  # a dead worker's exit code stays what it was
+        _wait(worker, 10)
+        return worker.process.exitcode
 
     def _replace(self, worker: _Worker, error: str) -> None:
         """Swap a dead or killed worker for a fresh one and fail the trial it held."""
         assert self._selector is not None
         trial_id = worker.trial_id
         self._selector.unregister(worker.conn)
-        self._selector.unregister(worker.process.sentinel)
-        worker.conn.close()
+        _close(worker, self._selector)
         self._spawn(worker.slot, self._workers.index(worker))
         if trial_id is not None:
             self.handler.on_exit(Exit(trial_id, Outcome.FAILED, error=error))
@@ -266,11 +277,39 @@ class ProcessExecutor(Executor):
                     worker.kill()
         deadline = time.monotonic() + 5
         for worker in self._workers:
-            worker.process.join(timeout=max(0.0, deadline - time.monotonic()))
+            _wait(worker, max(0.0, deadline - time.monotonic()))
             worker.kill()
-            worker.process.join()
-            worker.conn.close()
+            _wait(worker, None)
+            _close(worker, None)
         self._workers = []
         if self._selector is not None:
             self._selector.close()
             self._selector = None
+
+
+def _wait(worker: _Worker, timeout: float | None) -> None:
+    """Wait up to ``timeout`` seconds for a worker process to end, watching the process
+    (its pidfd) rather than multiprocessing's sentinel pipe, which a forked child may hold."""
+    if worker.pidfd is not None:
+        select.select([worker.pidfd], [], [], timeout)
+        worker.process.join(0)
+    else:
+        worker.process.join(timeout)
+
+
+def _open_pidfd(process: BaseProcess) -> int | None:
+    """A descriptor that becomes readable when ``process`` exits (Linux 5.3+), or None."""
+    try:
+        return os.pidfd_open(process.pid)  # type: ignore[arg-type]
+    except (AttributeError, OSError):
+        return None
+
+
+def _close(worker: _Worker, selector: selectors.BaseSelector | None) -> None:
+    """Release a worker's pipe and pidfd (unwatched first when ``selector`` is given)."""
+    if worker.pidfd is not None:
+        if selector is not None:
+            selector.unregister(worker.pidfd)
+        os.close(worker.pidfd)
+        worker.pidfd = None
+    worker.conn.close()
