@@ -207,3 +207,23 @@ def runs_an_experiment(config):
         seed=1,
     )
     rung.report(loss=inner.best_result["loss"], inner_trials=len(inner.trials))
+
+
+def resumable(config):
+    """Six epochs from its checkpoint (or from the start), a checkpoint each."""
+    checkpoint = rung.get_checkpoint()
+    start = checkpoint["epoch"] + 1 if checkpoint else 1
+    for epoch in range(start, 7):
+        rung.report(epoch=epoch, loss=config["x"] / epoch, checkpoint={"epoch": epoch})
+
+
+def trains_with_history(config):
+    """Its state is the list of learning rates it was trained with, one per iteration:
+    the truth that population-based training's lineage must reproduce."""
+    checkpoint = rung.get_checkpoint()
+    history = list(checkpoint["history"]) if checkpoint else []
+    while True:
+        history.append(config["lr"])
+        loss = sum((lr - 0.05) ** 2 for lr in history) / len(history)
+        state = {"history": list(history)}
+        rung.report(loss=loss, age=len(history), history=list(history), checkpoint=state)

@@ -7,6 +7,7 @@ import rung
 from rung.pbt_schedule import fit_step_schedule
 from rung.schedulers import PopulationBasedTraining
 from rung.trial import Action, TrialStatus
+from tests import trainables
 from tests.schedulers.helpers import Feeder
 
 MUTATIONS = {"lr": rung.loguniform(1e-4, 1e-1), "batch": [16, 32, 64, 128]}
@@ -135,3 +136,48 @@ def test_fit_step_schedule_gives_milestones_and_factors():
     assert fitted.factors == pytest.approx((0.5, 0.1))
     assert fitted.gamma == pytest.approx((0.5 * 0.1) ** 0.5)
     assert fitted.value_at(15) == pytest.approx(0.05)
+
+
+def test_lineage_follows_the_copied_states_as_they_really_were_trained(tmp_path):
+    """Each trial's state records the learning rate of every iteration it was trained
+    for; the best trial's ``pbt_schedule`` must give back exactly that history, iteration
+    counts must be the state's age after every exploit, and max_iterations must hold."""
+    pbt = PopulationBasedTraining(
+        perturbation_interval=3,
+        hyperparam_mutations={"lr": rung.loguniform(1e-3, 1.0)},
+        resample_probability=0.5,
+    )
+    results = rung.run(
+        trainables.trains_with_history,
+        {"lr": rung.loguniform(1e-3, 1.0)},
+        metric="loss",
+        mode="min",
+        scheduler=pbt,
+        num_trials=6,
+        max_iterations=15,
+        executor="inline",
+        seed=4,
+        verbose=0,
+        storage_path=tmp_path,
+        name="pbt",
+    )
+    assert sum(len(t.lineage) for t in results.trials) >= 3, "states were copied"
+    for trial in results.trials:
+        assert all(r["training_iteration"] == r["age"] for r in trial.results)
+        assert max(r["age"] for r in trial.results) <= 15, "max_iterations holds"
+        assert trial.iterations == trial.last_result["age"]
+    finished = [t for t in results.trials if t.status is TrialStatus.TERMINATED]
+    assert finished and all(t.iterations == 15 for t in finished)
+    for trial in results.trials:
+        history = trial.last_result["history"]
+        schedule = results.pbt_schedule("lr", trial)
+        trained = [
+            next(value for start, value in reversed(schedule) if start < iteration)
+            for iteration in range(1, len(history) + 1)
+        ]
+        assert trained == history, f"trial {trial.trial_id}'s lineage"
+    best = results.best_trial
+    history = best.last_result["history"]
+    changes = [i for i in range(1, len(history)) if history[i] != history[i - 1]]
+    assert fit_step_schedule(results.pbt_schedule("lr")).milestones == tuple(changes)
+    assert rung.load(tmp_path / "pbt").pbt_schedule("lr") == results.pbt_schedule("lr")

@@ -1,0 +1,72 @@
+"""A checkpoint gone from disk when a trial restarts: the warning names the trial and the
+folder, and the trial restarts from its latest earlier checkpoint still there, or from
+scratch, with its iteration count following."""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+
+import rung
+from rung.trial import TrialStatus
+from tests import trainables
+from tests.resume.crash import run_until_crash
+
+
+def tune(tmp_path, resume=False):
+    return rung.run(
+        trainables.resumable,
+        {"x": rung.uniform(0, 1)},
+        metric="loss",
+        mode="min",
+        num_trials=2,
+        executor="inline",
+        storage_path=tmp_path,
+        name="exp",
+        verbose=0,
+        resume=resume,
+    )
+
+
+def crash_with_checkpoints(tmp_path, monkeypatch):
+    """Kill the run once a trial is running with two checkpoints on record."""
+    for crash_at in range(2, 30):
+        shutil.rmtree(tmp_path / "exp", ignore_errors=True)
+        crashed, _ = run_until_crash(monkeypatch, crash_at, lambda: tune(tmp_path))
+        assert crashed
+        running = [t for t in rung.load(tmp_path / "exp").trials if t.status is TrialStatus.RUNNING]
+        if running and len(running[0].checkpoints) >= 2:
+            return running[0]
+    raise AssertionError("no kill left a trial running with two checkpoints")
+
+
+def test_a_missing_checkpoint_falls_back_to_the_earlier_one(tmp_path, monkeypatch):
+    trial = crash_with_checkpoints(tmp_path, monkeypatch)
+    latest, earlier = trial.checkpoints[-1], trial.checkpoints[-2]
+    shutil.rmtree(latest["path"])
+    with pytest.warns(rung.RungWarning) as warned:
+        resumed = tune(tmp_path, resume=True)
+    (message,) = [str(w.message) for w in warned if "missing" in str(w.message)]
+    assert message == (
+        f"trial {trial.trial_id}: its checkpoint {latest['path']} is missing; it restarts "
+        f"from its earlier checkpoint {earlier['path']} (iteration {earlier['iteration']})"
+    )
+    after = resumed.trials[int(trial.trial_id)]
+    epochs = [r["epoch"] for r in after.results]
+    assert epochs[len(trial.results) :][0] == earlier["iteration"] + 1
+    assert [r["training_iteration"] for r in after.results] == epochs
+    assert after.status is TrialStatus.TERMINATED
+
+
+def test_with_no_checkpoint_left_the_trial_restarts_from_scratch(tmp_path, monkeypatch):
+    trial = crash_with_checkpoints(tmp_path, monkeypatch)
+    for checkpoint in trial.checkpoints:
+        shutil.rmtree(checkpoint["path"])
+    with pytest.warns(rung.RungWarning, match="restarts from scratch") as warned:
+        resumed = tune(tmp_path, resume=True)
+    assert any(trial.checkpoints[-1]["path"] in str(w.message) for w in warned)
+    after = resumed.trials[int(trial.trial_id)]
+    assert after.results[len(trial.results)]["epoch"] == 1
+    assert after.results[len(trial.results)]["training_iteration"] == 1
+    assert after.checkpoints and all(c["path"] for c in after.checkpoints)

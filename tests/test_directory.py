@@ -1,0 +1,105 @@
+"""The experiment directory: names stay inside storage_path, a finished experiment loads
+from a read-only location, and a resume cleans up what a crash left behind."""
+
+from __future__ import annotations
+
+import subprocess
+
+import pytest
+
+import rung
+from rung.store.sqlite import DB_NAME
+from tests import trainables
+
+X = {"x": rung.uniform(0, 1)}
+
+
+@pytest.mark.parametrize("name", ["", "  ", ".", "..", "../outside", "a/b", "/tmp/absolute"])
+def test_a_name_that_is_not_one_folder_is_refused_before_anything_is_written(tmp_path, name):
+    storage = tmp_path / "storage"
+    storage.mkdir()
+    with pytest.raises(rung.ConfigError, match="name="):
+        rung.run(
+            trainables.returns_dict,
+            X,
+            metric="loss",
+            mode="min",
+            num_trials=2,
+            storage_path=storage,
+            name=name,
+            executor="inline",
+            verbose=0,
+        )
+    assert list(tmp_path.rglob("*")) == [storage], "nothing written anywhere"
+
+
+@pytest.fixture
+def read_only_copy(tmp_path):
+    """A read-only view of ``tmp_path / "rw"`` (a read-only bind mount), or a skip saying
+    why one cannot be made here."""
+    source, view = tmp_path / "rw", tmp_path / "ro"
+    source.mkdir()
+    view.mkdir()
+    mounted = subprocess.run(["mount", "--bind", str(source), str(view)], capture_output=True)
+    if mounted.returncode != 0:
+        pytest.skip(f"a read-only bind mount needs mount privileges: {mounted.stderr!r}")
+    subprocess.run(["mount", "-o", "remount,bind,ro", str(view)], check=True)
+    yield source, view
+    subprocess.run(["umount", str(view)], check=True)
+
+
+def test_a_finished_experiment_loads_from_a_read_only_location(read_only_copy):
+    source, view = read_only_copy
+    results = rung.run(
+        trainables.quadratic,
+        X,
+        metric="loss",
+        mode="min",
+        num_trials=4,
+        storage_path=source,
+        name="exp",
+        executor="inline",
+        verbose=0,
+    )
+    assert sorted(p.name for p in (source / "exp").glob(f"{DB_NAME}*")) == [DB_NAME], (
+        "a finished log is one file"
+    )
+    with pytest.raises(OSError):
+        (view / "exp" / "probe").write_text("")
+    loaded = rung.load(view / "exp")
+    assert [t.results for t in loaded.trials] == [t.results for t in results.trials]
+    assert loaded.best_config == results.best_config
+
+
+def test_a_resume_removes_the_folders_of_trials_the_log_never_recorded(tmp_path):
+    rung.run(
+        trainables.quadratic,
+        X,
+        metric="loss",
+        mode="min",
+        num_trials=2,
+        storage_path=tmp_path,
+        name="exp",
+        executor="inline",
+        verbose=0,
+    )
+    orphan = tmp_path / "exp" / "trials" / "00002"
+    (orphan / "checkpoints" / "ckpt_000001").mkdir(parents=True)
+    (orphan / "result.jsonl").write_text('{"loss": 99.0}\n')
+    resumed = rung.run(
+        trainables.quadratic,
+        X,
+        metric="loss",
+        mode="min",
+        num_trials=3,
+        storage_path=tmp_path,
+        name="exp",
+        executor="inline",
+        verbose=0,
+        resume=True,
+    )
+    new = resumed.trials[2]
+    assert new.trial_id == "00002"
+    lines = (orphan / "result.jsonl").read_text().splitlines()
+    assert len(lines) == len(new.results) == 5, "the id's files hold its new trial only"
+    assert not (orphan / "checkpoints").exists()
