@@ -31,8 +31,8 @@ from rung.store import MemoryStore, SQLiteStore, Store
 def _check_positive(name: str, value: Any, kind: type = int) -> None:
     if value is None:
         return
-    ok = isinstance(value, kind | int) and not isinstance(value, bool) and value > 0
-    if not ok or (isinstance(value, float) and not math.isfinite(value)):
+    number = isinstance(value, kind | int) and not isinstance(value, bool)
+    if not number or not math.isfinite(float(value)) or not float(value) > 0:
         raise ConfigError(f"{name}={value!r}: must be a positive {kind.__name__} or None")
 
 

@@ -95,7 +95,7 @@ def command_status(directory: Path) -> None:
     print(f"{directory}: {len(results.trials)} trials", counts)
     best = results.best_trial
     if best is not None:
-        value = best.last_result[results.metric]
+        value = (best.last_result or {}).get(results.metric)
         print(f"best {results.metric} ({results.mode}) = {value} in trial {best.trial_id}")
         print(f"  config: {best.config}")
     print(f"stopped because {results.stop_reason}" if results.stop_reason else "not ended")

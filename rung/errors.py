@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from rung.results import Results
+
 
 class RungError(Exception):
     """Base of every error rung raises on purpose."""
@@ -21,7 +26,7 @@ class TrialError(RungError):
     ``results`` holds the experiment's results up to the failure.
     """
 
-    results = None
+    results: Results | None = None
 
 
 class RungWarning(UserWarning):

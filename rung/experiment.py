@@ -18,7 +18,7 @@ from collections import deque
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeGuard
 
 from rung.callbacks.base import Callback
 from rung.checkpoint import CheckpointKeep
@@ -663,7 +663,7 @@ class Experiment:
                 self._by_status[trial.status][trial.trial_id] = trial
 
 
-def _is_number(value: Any) -> bool:
+def _is_number(value: Any) -> TypeGuard[float]:
     return isinstance(value, int | float) and not isinstance(value, bool)
 
 

@@ -34,6 +34,7 @@ def lineage_schedule(
     """
     trial = trials[trial_id]
     exploits = [e for e in trial.lineage if e["time"] <= before]
+    schedule: list[tuple[float, Any]]
     if not exploits:
         schedule = [(0, flatten(trial.initial_config or trial.config)[param])]
     else:

@@ -4,18 +4,18 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from rung.errors import ConfigError
 
 T = TypeVar("T")
 
 
-def resolve(knob: str, spec: Any, registry: Mapping[str, type[T]], base: type[T]) -> T:
+def resolve(knob: str, spec: Any, registry: Mapping[str, type[T]], base: type) -> T:
     """``spec`` itself if it is an instance of ``base``, else a new instance of the class
     registered under the name ``spec``; a ConfigError naming ``knob`` and the choices."""
     if isinstance(spec, base):
-        return spec
+        return cast(T, spec)
     if isinstance(spec, str) and spec in registry:
         return registry[spec]()
     raise ConfigError(

@@ -81,12 +81,12 @@ def replay(
                     scheduler.on_no_more_trials()
                     drain()
             continue
-        trial = trials.get(event.trial_id)
-        if trial is None:
+        if event.trial_id not in trials:
             raise LogError(
                 f"record {index} ({event.kind.value}) is about trial {event.trial_id}, which "
                 "the log never created: records are missing"
             )
+        trial = trials[event.trial_id]
         if isinstance(event, ResultReported):
             if searcher is not None:
                 searcher.on_trial_result(trial.trial_id, event.metrics)

@@ -217,7 +217,7 @@ class Trial:
                 self.results.append(event.metrics)
                 reported = event.metrics.get("training_iteration")
                 if isinstance(reported, numbers.Real) and not isinstance(reported, bool):
-                    self.iteration = int(reported)
+                    self.iteration = int(float(reported))
                 else:
                     self.iteration += 1
                 if event.action.leaves:

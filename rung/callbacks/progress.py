@@ -74,8 +74,9 @@ class ProgressReporter(Callback):
 
     def _print_resume(self, experiment: Experiment) -> None:
         done = sum(t.status.is_finished for t in experiment.trials.values())
-        from_checkpoint = [t.trial_id for t in experiment.interrupted if t.checkpoint]
-        from_scratch = [t.trial_id for t in experiment.interrupted if not t.checkpoint]
+        interrupted = experiment.interrupted or []
+        from_checkpoint = [t.trial_id for t in interrupted if t.checkpoint]
+        from_scratch = [t.trial_id for t in interrupted if not t.checkpoint]
         self.console.print(
             f"resumed: {len(experiment.trials)} trials so far, {done} finished; "
             f"{len(from_checkpoint)} interrupted restart from their last checkpoint "

@@ -31,7 +31,9 @@ class WandbLogger(Callback):
 
     def __init__(self, project: str = "rung", mode: str = "offline", **init_kwargs: Any):
         self.project = project
-        self.mode = mode
+        if mode not in ("online", "offline", "disabled"):
+            raise ConfigError(f"WandbLogger(mode={mode!r}): use 'offline', 'online' or 'disabled'")
+        self.mode: Any = mode
         self.init_kwargs = init_kwargs
 
     def on_experiment_start(self, experiment: Experiment) -> None:

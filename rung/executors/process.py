@@ -117,7 +117,7 @@ class ProcessExecutor(Executor):
         elapsed_s: float = 0.0,
     ) -> None:
         super().start(trainable, handler, slots, trial_timeout_s)
-        self._context = mp.get_context(self.start_method)
+        self._context: Any = mp.get_context(self.start_method)
         self._payload = serialize_trainable(trainable)
         self._selector = selectors.DefaultSelector()
         self._workers = []

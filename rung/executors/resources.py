@@ -103,7 +103,7 @@ def plan_slots(
             )
         if gpu < 1:
             per_gpu = math.floor(1 / gpu + 1e-9)
-            layout = [(g,) for _ in range(per_gpu) for g in gpus]
+            layout: list[tuple[int, ...]] = [(g,) for _ in range(per_gpu) for g in gpus]
         else:
             size = int(gpu)
             layout = [tuple(gpus[i : i + size]) for i in range(0, len(gpus) - size + 1, size)]

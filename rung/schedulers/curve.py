@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import math
 import warnings
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -43,7 +44,11 @@ def _logarithmic(t, a, b):
     return a + b * np.log(t)
 
 
-FAMILIES = {"power": _power, "exponential": _exponential, "log": _logarithmic}
+FAMILIES: dict[str, Callable[..., Any]] = {
+    "power": _power,
+    "exponential": _exponential,
+    "log": _logarithmic,
+}
 
 
 def extrapolate(budgets: np.ndarray, scores: np.ndarray, horizon: float) -> tuple[float, float]:

@@ -123,7 +123,7 @@ class PopulationBasedTraining(Scheduler):
 
     def _should_yield(self, budget: float) -> bool:
         """Whether a trial at ``budget`` should free its worker for one that lags behind."""
-        not_started = self._created < self.num_trials
+        not_started = self._created < (self.num_trials or 0)
         return not_started or any(p < budget for p in self._waiting.values())
 
     def quantiles(self) -> tuple[list[str], list[str]]:
@@ -162,6 +162,7 @@ class PopulationBasedTraining(Scheduler):
                 perturbed = min(max(value * factor, spec.low), spec.high)
                 return round(perturbed) if isinstance(spec, Int) else float(perturbed)
             raise ConfigError(f"cannot perturb a value of {spec}")
+        assert callable(spec)
         if resample or not isinstance(value, int | float) or isinstance(value, bool):
             return spec()
         return type(value)(value * factor)

@@ -89,21 +89,28 @@ class Geometry:
 
     def _bin_index(self, dim: int, u: np.ndarray) -> np.ndarray:
         """Which value's bin each position ``u`` of a discrete coordinate falls in."""
+        edges, centers = self._bins(dim)
+        index = np.searchsorted(edges, u, side="right") - 1
+        return np.clip(index, 0, len(centers) - 1)
+
+    def _bins(self, dim: int) -> tuple[np.ndarray, np.ndarray]:
+        """The bin edges and value centers of a discrete coordinate."""
         spec = self.dims[dim]
-        index = np.searchsorted(spec.edges, u, side="right") - 1
-        return np.clip(index, 0, len(spec.centers) - 1)
+        if spec.edges is None or spec.centers is None:
+            raise ValueError(f"coordinate {dim} is not discrete")
+        return spec.edges, spec.centers
 
     def snap(self, dim: int, u: np.ndarray) -> np.ndarray:
         """Unit positions moved to the canonical position of the value they decode to."""
         u = np.clip(u, 0.0, 1.0)
         if self.dims[dim].kind != "discrete":
             return u
-        return self.dims[dim].centers[self._bin_index(dim, u)]
+        return self._bins(dim)[1][self._bin_index(dim, u)]
 
     def bin_of(self, dim: int, u: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """The lower and upper edges of the bins holding the discrete positions ``u``."""
         index = self._bin_index(dim, u)
-        edges = self.dims[dim].edges
+        edges = self._bins(dim)[0]
         return edges[index], edges[index + 1]
 
     def is_active(self, dim: int, x: np.ndarray) -> np.ndarray:

@@ -24,7 +24,9 @@ from rung.searchers.quasirandom import QuasiRandomSearch
 COMPLETE, STOPPED, FAILED = 0, 1, 2
 
 
-def check_settings(owner: str, counts: dict[str, int], fractions: dict[str, float]) -> None:
+def check_settings(
+    owner: str, counts: dict[str, tuple[int, int]], fractions: dict[str, float]
+) -> None:
     """Refuse counts below their minimum and fractions outside [0, 1], naming the knob.
 
     Args:
@@ -35,15 +37,15 @@ def check_settings(owner: str, counts: dict[str, int], fractions: dict[str, floa
     for name, (value, minimum) in counts.items():
         if not isinstance(value, int) or isinstance(value, bool) or value < minimum:
             raise ConfigError(f"{owner}({name}={value!r}): must be an int >= {minimum}")
-    for name, value in fractions.items():
-        if not isinstance(value, int | float) or not 0.0 <= value <= 1.0:
-            raise ConfigError(f"{owner}({name}={value!r}): must be a number in [0, 1]")
+    for name, fraction in fractions.items():
+        if not isinstance(fraction, int | float) or not 0.0 <= fraction <= 1.0:
+            raise ConfigError(f"{owner}({name}={fraction!r}): must be a number in [0, 1]")
 
 
 def loss_of(result: Mapping[str, Any] | None, metric: str | None, mode: str) -> float:
     """The loss a result stands for: the metric (negated for ``mode="max"``), or +inf
     when it is missing, not a number, or NaN."""
-    value = (result or {}).get(metric)
+    value = (result or {}).get(metric) if metric is not None else None
     if isinstance(value, bool) or not isinstance(value, int | float) or math.isnan(value):
         return math.inf
     return float(-value if mode == "max" else value)

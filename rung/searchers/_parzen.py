@@ -338,7 +338,7 @@ class ParzenEstimator:
         for j in np.nonzero(~self._continuous)[0]:
             rows = ~np.isnan(x[:, j])
             if rows.any():
-                total[rows] += self.log_kernels(j, x[rows, j])
+                total[rows] += self.log_kernels(int(j), x[rows, j])
         return _logsumexp_rows(total)
 
     def log_pdf_1d(self, j: int, u: np.ndarray) -> np.ndarray:
@@ -397,9 +397,9 @@ class ParzenEstimator:
         if len(free):
             x[:, free] = self._draw_numeric(free, components, rng)
         for j in self.geometry.others:
-            active = self.geometry.is_active(j, x)
+            active = self.geometry.is_active(int(j), x)
             if active.any():
-                x[active, j] = self._draw(j, components[active], rng)
+                x[active, j] = self._draw(int(j), components[active], rng)
         return x
 
     def sample_1d(self, j: int, n: int, rng: np.random.Generator) -> np.ndarray:

@@ -100,7 +100,9 @@ class BOHBSearch(ModelSearcher):
         return self._propose()
 
     def _propose(self) -> dict[str, Any]:
-        results = list(self.by_budget[self.model_budget()].values())
+        budget = self.model_budget()
+        assert budget is not None  # _suggest proposes from the model only when there is one
+        results = list(self.by_budget[budget].values())
         x = np.array([r[0] for r in results])
         loss = np.array([r[1] for r in results])
         order = np.argsort(loss, kind="stable")

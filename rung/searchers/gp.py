@@ -168,8 +168,7 @@ class GPSearch(ModelSearcher):
         candidates = geometry.canonical(np.vstack([uniform, local]))
         scores = self._score(model, best, candidates)
         top = np.argsort(-scores)[:3]
-        refined = [self._refine(model, best, candidates[i]) for i in top]
-        refined = np.array(refined)
+        refined = np.array([self._refine(model, best, candidates[i]) for i in top])
         winner = refined[int(np.argmax(self._score(model, best, refined)))]
         return self._discrete_search(model, best, winner)
 
@@ -217,8 +216,9 @@ class GPSearch(ModelSearcher):
                 if dim.kind == "categorical":
                     values = np.arange(dim.size, dtype=float)
                 else:
-                    index = int(np.argmin(np.abs(dim.centers - current[j])))
-                    values = dim.centers[max(index - 2, 0) : index + 3]
+                    centers = geometry._bins(j)[1]
+                    index = int(np.argmin(np.abs(centers - current[j])))
+                    values = centers[max(index - 2, 0) : index + 3]
                 trials = np.repeat(current[None, :], len(values), axis=0)
                 trials[:, j] = values
                 trials = geometry.complete(trials, self.rng)

@@ -79,7 +79,7 @@ class Float(NumericDomain):
 
     def _check_step(self) -> None:
         step = self.step
-        if not _is_number(step) or not math.isfinite(step) or step <= 0:
+        if step is None or not _is_number(step) or not math.isfinite(step) or step <= 0:
             raise self._fail("step must be a positive number", "pass e.g. step=0.1")
         span = _decimal(self.high) - _decimal(self.low)
         if span % _decimal(step) != 0:
@@ -90,6 +90,7 @@ class Float(NumericDomain):
 
     @property
     def _num_steps(self) -> int:
+        assert self.step is not None
         return int((_decimal(self.high) - _decimal(self.low)) / _decimal(self.step)) + 1
 
     def _edges(self) -> tuple[float, float]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import itertools
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
@@ -233,6 +233,7 @@ class Space:
             domain = self.params[node.index].domain
             if isinstance(domain, Grid):
                 return domain.values[int(x[node.index])]
+            assert isinstance(domain, NumericDomain)
             return domain.from_unit(x[node.index])
         if isinstance(node, _Choice):
             return self._build(node.options[int(x[node.index])], x)
@@ -287,6 +288,7 @@ class Space:
             if not domain.contains(value):
                 raise SpaceError(f"{param.name}: {value!r} is not a value of {domain}")
             return domain.to_unit(value)
+        assert isinstance(domain, Grid | Categorical)
         options = domain.values if isinstance(domain, Grid) else domain.options
         for j, option in enumerate(options):
             if same_value(option, value):
@@ -345,7 +347,7 @@ class Space:
     def grid(self) -> Iterator[dict[str, Any]]:
         """Every combination of the ``grid`` parameters' values, as ``{name: value}``."""
         grids = [self.params[i] for i in self._grid_indices]
-        for values in itertools.product(*(p.domain.values for p in grids)):
+        for values in itertools.product(*(cast(Grid, p.domain).values for p in grids)):
             yield {p.name: v for p, v in zip(grids, values, strict=True)}
 
     def _index_of(self, name: str) -> int:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import ast
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -33,7 +33,7 @@ from rung.space._domains import (
 )
 from rung.space._space import Space
 
-CONSTRUCTORS = {
+CONSTRUCTORS: dict[str, Callable[..., Domain]] = {
     f.__name__: f
     for f in (uniform, loguniform, quniform, qloguniform, randint, qrandint, lograndint)
 } | {"choice": choice, "grid": grid}
@@ -57,7 +57,7 @@ def parse_domain(text: str) -> Domain:
         raise SpaceError(f"{text!r}: unknown domain {call.func.id!r}; known: {known}")
     try:
         args = [ast.literal_eval(node) for node in call.args]
-        kwargs = {kw.arg: ast.literal_eval(kw.value) for kw in call.keywords}
+        kwargs = {str(kw.arg): ast.literal_eval(kw.value) for kw in call.keywords}
     except ValueError:
         raise SpaceError(f"{text!r}: arguments must be literal numbers, strings or lists") from None
     try:
