@@ -10,6 +10,7 @@ by the decisions on record. Algorithms never see a clock or a process.
 
 from __future__ import annotations
 
+import contextlib
 import math
 import os
 import shutil
@@ -154,12 +155,18 @@ class Experiment:
             self._loop(resume)
         except KeyboardInterrupt:
             self.stop_reason = INTERRUPTED
-        except TrialError as error:
-            self._finish()
-            error.results = self.results()
-            raise
-        except BaseException:
-            self._finish()
+        except BaseException as error:
+            # Failing fast, a typo in the metric, a full disk: what was recorded stays
+            # recorded, and every callback still ends (its files closed, its threads gone).
+            try:
+                self._finish()
+            finally:
+                results = self.results()
+                for callback in self._listeners:
+                    with contextlib.suppress(Exception):
+                        callback.on_experiment_end(results)
+            if isinstance(error, TrialError):
+                error.results = results
             raise
         self._finish()
         results = self.results()
@@ -196,22 +203,22 @@ class Experiment:
         """Stop the workers and write the last records; further Ctrl-Cs only hurry this."""
         self.guard.quiet()
         try:
-            with self.guard.interruptible():
-                self.executor.shutdown()
-        except KeyboardInterrupt:
-            self.executor.shutdown(wait=False)
-        interrupted = self.stop_reason == INTERRUPTED
-        for trial in list(self._running()):
-            if trial.decision is not None:
-                self._leave(trial, cut_short=True)
-            elif interrupted:
-                # Not ended: a resume runs it again from its last checkpoint.
-                self._record(RunInterrupted(trial.trial_id, self._now()))
-            else:
-                self._end(trial, TrialStatus.STOPPED)
-        if self.stop_reason is not None:
-            self.store.set_meta("stop_reason", self.stop_reason)
-        try:
+            try:
+                with self.guard.interruptible():
+                    self.executor.shutdown()
+            except KeyboardInterrupt:
+                self.executor.shutdown(wait=False)
+            interrupted = self.stop_reason == INTERRUPTED
+            for trial in list(self._running()):
+                if trial.decision is not None:
+                    self._leave(trial, cut_short=True)
+                elif interrupted:
+                    # Not ended: a resume runs it again from its last checkpoint.
+                    self._record(RunInterrupted(trial.trial_id, self._now()))
+                else:
+                    self._end(trial, TrialStatus.STOPPED)
+            if self.stop_reason is not None:
+                self.store.set_meta("stop_reason", self.stop_reason)
             self._commit(force=True)
         finally:
             self.store.close()

@@ -291,7 +291,9 @@ def _wait(worker: _Worker, timeout: float | None) -> None:
     """Wait up to ``timeout`` seconds for a worker process to end, watching the process
     (its pidfd) rather than multiprocessing's sentinel pipe, which a forked child may hold."""
     if worker.pidfd is not None:
-        select.select([worker.pidfd], [], [], timeout)
+        watch = select.poll()  # not select(): descriptors past 1023 are fine
+        watch.register(worker.pidfd, select.POLLIN)
+        watch.poll(None if timeout is None else int(timeout * 1000))
         worker.process.join(0)
     else:
         worker.process.join(timeout)

@@ -95,8 +95,10 @@ class SQLiteStore(Store):
         self._pending: list[tuple[str, str, str]] = []
         self._pending_meta: dict[str, str] = {}
         try:
+            # One thread at a time writes (the driver, or an inline trial's thread while it
+            # reports: reports are serialized), but not always the one that opened the log.
             self._connection: sqlite3.Connection | None = sqlite3.connect(
-                self.path, isolation_level=None
+                self.path, isolation_level=None, check_same_thread=False
             )
             if exists:
                 _check_version(self._connection, self.path)

@@ -147,8 +147,13 @@ def test_a_ctrl_c_inside_a_commit_writes_the_batch_once(tmp_path):
     store.append(EVENTS[0])
     real = store._connection
     store._connection = _Signalling(real)
-    with InterruptGuard(), pytest.raises(KeyboardInterrupt):
-        store.flush()  # the Ctrl-C is raised once the commit and the clearing are done
+    # As from a terminal, even when the tests run as a background job (SIGINT ignored).
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        with InterruptGuard(), pytest.raises(KeyboardInterrupt):
+            store.flush()  # the Ctrl-C is raised once the commit and the clearing are done
+    finally:
+        signal.signal(signal.SIGINT, previous)
     store._connection = real
     assert store.flush(), "nothing left to write"
     store.close()
