@@ -14,22 +14,27 @@ from tests import trainables
 X = {"x": rung.uniform(0, 1)}
 
 
+def tune(storage, name="exp", num_trials=4, **kwargs):
+    return rung.run(
+        trainables.quadratic,
+        X,
+        metric="loss",
+        mode="min",
+        num_trials=num_trials,
+        storage_path=storage,
+        name=name,
+        executor="inline",
+        verbose=0,
+        **kwargs,
+    )
+
+
 @pytest.mark.parametrize("name", ["", "  ", ".", "..", "../outside", "a/b", "/tmp/absolute"])
 def test_a_name_that_is_not_one_folder_is_refused_before_anything_is_written(tmp_path, name):
     storage = tmp_path / "storage"
     storage.mkdir()
     with pytest.raises(rung.ConfigError, match="name="):
-        rung.run(
-            trainables.returns_dict,
-            X,
-            metric="loss",
-            mode="min",
-            num_trials=2,
-            storage_path=storage,
-            name=name,
-            executor="inline",
-            verbose=0,
-        )
+        tune(storage, name)
     assert list(tmp_path.rglob("*")) == [storage], "nothing written anywhere"
 
 
@@ -50,17 +55,7 @@ def read_only_copy(tmp_path):
 
 def test_a_finished_experiment_loads_from_a_read_only_location(read_only_copy):
     source, view = read_only_copy
-    results = rung.run(
-        trainables.quadratic,
-        X,
-        metric="loss",
-        mode="min",
-        num_trials=4,
-        storage_path=source,
-        name="exp",
-        executor="inline",
-        verbose=0,
-    )
+    results = tune(source)
     assert sorted(p.name for p in (source / "exp").glob(f"{DB_NAME}*")) == [DB_NAME], (
         "a finished log is one file"
     )
@@ -72,32 +67,11 @@ def test_a_finished_experiment_loads_from_a_read_only_location(read_only_copy):
 
 
 def test_a_resume_removes_the_folders_of_trials_the_log_never_recorded(tmp_path):
-    rung.run(
-        trainables.quadratic,
-        X,
-        metric="loss",
-        mode="min",
-        num_trials=2,
-        storage_path=tmp_path,
-        name="exp",
-        executor="inline",
-        verbose=0,
-    )
+    tune(tmp_path, num_trials=2)
     orphan = tmp_path / "exp" / "trials" / "00002"
     (orphan / "checkpoints" / "ckpt_000001").mkdir(parents=True)
     (orphan / "result.jsonl").write_text('{"loss": 99.0}\n')
-    resumed = rung.run(
-        trainables.quadratic,
-        X,
-        metric="loss",
-        mode="min",
-        num_trials=3,
-        storage_path=tmp_path,
-        name="exp",
-        executor="inline",
-        verbose=0,
-        resume=True,
-    )
+    resumed = tune(tmp_path, num_trials=3, resume=True)
     new = resumed.trials[2]
     assert new.trial_id == "00002"
     lines = (orphan / "result.jsonl").read_text().splitlines()

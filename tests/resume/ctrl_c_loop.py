@@ -25,6 +25,7 @@ import rung
 from rung.schedulers import ASHAScheduler
 from rung.store import open_readonly
 from rung.store.sqlite import read_events
+from tests.resume.processes import command_line, live_processes
 from tests.resume.validity import check_valid_run
 
 
@@ -59,22 +60,14 @@ def snapshot(results: rung.Results) -> list:
 
 
 def children_alive() -> list[int]:
-    """Processes whose parent is this one, zombies and multiprocessing's resource tracker
-    (one per process, kept for its life) aside."""
-    me, alive = os.getpid(), []
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                with open(f"/proc/{entry}/stat") as stat:
-                    fields = stat.read().rsplit(")", 1)[1].split()
-            except OSError:
-                continue
-            if int(fields[1]) != me or fields[0] == "Z":
-                continue
-            with open(f"/proc/{entry}/cmdline", "rb") as cmdline:
-                if b"resource_tracker" not in cmdline.read():
-                    alive.append(int(entry))
-    return alive
+    """Processes whose parent is this one, but multiprocessing's resource tracker (one per
+    process, kept for its life)."""
+    me = os.getpid()
+    return [
+        pid
+        for pid, (parent, _) in live_processes().items()
+        if parent == me and b"resource_tracker" not in command_line(pid)
+    ]
 
 
 def one(

@@ -19,6 +19,7 @@ import pytest
 import rung
 from rung.checkpoint import load_checkpoint
 from rung.events import ResultReported
+from tests.resume.processes import live_processes
 from tests.resume.test_exact_resume import read_log
 from tests.resume.validity import check_valid_run
 
@@ -51,17 +52,7 @@ SCRIPT = textwrap.dedent(
 
 def session_processes(session: int) -> list[int]:
     """Every process in a session (the driver and its workers)."""
-    pids = []
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                with open(f"/proc/{entry}/stat") as stat:
-                    fields = stat.read().rsplit(")", 1)[1].split()
-            except OSError:
-                continue
-            if int(fields[3]) == session and fields[0] != "Z":
-                pids.append(int(entry))
-    return pids
+    return [pid for pid, (_, sid) in live_processes().items() if sid == session]
 
 
 def run_driver(script, storage, resume, kill_after, with_workers):
