@@ -131,7 +131,7 @@ class ProcessExecutor(Executor):
         parent, child = self._context.Pipe()
         process = self._context.Process(
             target=worker_main,
-            args=(child, self._payload, slot.environment()),
+            args=(child, self._payload, slot.environment(), os.getpid()),
             daemon=True,
             name="rung-worker",
         )

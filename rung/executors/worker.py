@@ -40,7 +40,7 @@ def dumps(message: Any) -> bytes:
         return cloudpickle.dumps(message, _PROTOCOL)
 
 
-def worker_main(conn: Connection, payload: bytes, environment: dict[str, str]) -> None:
+def worker_main(conn: Connection, payload: bytes, environment: dict[str, str], driver: int) -> None:
     """Entry point of a worker process.
 
     Args:
@@ -49,13 +49,23 @@ def worker_main(conn: Connection, payload: bytes, environment: dict[str, str]) -
             notebooks and closures travel by value).
         environment: variables of this worker's slot (``CUDA_VISIBLE_DEVICES``, thread
             counts), set before the trainable (and so torch) is loaded.
+        driver: the driver's process id; a worker whose driver is gone exits quietly.
     """
     os.environ.update(environment)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     # A group of its own: the driver kills the worker with whatever its trials forked.
     os.setpgrp()
     _die_with_parent()
+    if os.getppid() != driver:  # the driver died before the line above took effect
+        return
+    try:
+        _serve(conn, payload)
+    except (EOFError, OSError):
+        return  # the driver is gone (killed, or it killed this worker's pipe)
 
+
+def _serve(conn: Connection, payload: bytes) -> None:
+    """Load the trainable, then run the trials the driver sends until it says stop."""
     import cloudpickle
 
     from rung.trainable import TrialRunner
