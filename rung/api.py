@@ -204,7 +204,9 @@ def run(
     scheduler.setup(metric, mode, rng=np.random.default_rng(scheduler_seed), num_trials=num_trials)
     with InterruptGuard() as guard:
         try:
+            guard.arm()
             path, store = _open_store(root, name, trainable, resume, meta)
+            guard.quiet()  # until the experiment's own loop arms it again
         except KeyboardInterrupt:
             return Results([], metric, mode, INTERRUPTED, None)
         experiment = Experiment(

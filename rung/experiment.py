@@ -175,6 +175,7 @@ class Experiment:
         return results
 
     def _loop(self, resume: bool) -> None:
+        self.guard.arm()
         if resume:
             self._restore()
         self.executor.start(

@@ -1,12 +1,14 @@
 """Ctrl-C without losing anything: SIGINT becomes KeyboardInterrupt only where that is safe.
 
 While an experiment runs, ``InterruptGuard`` owns SIGINT (in the main thread, where Python
-delivers signals). A Ctrl-C raises KeyboardInterrupt at once, so a trainable running inline
-stops mid-epoch, except inside a ``critical()`` block (a commit and the clearing of its
-buffer, an event appended and applied, a worker started and registered), where it is held
-until the block ends. Once the driver is cleaning up, further Ctrl-Cs only hurry it: they
-raise inside ``interruptible()`` blocks (waiting for workers to exit) and are counted
-elsewhere, so the log is always written and the results always returned.
+delivers signals). Armed (``arm``, only ever inside a ``try`` that handles the interrupt), a
+Ctrl-C raises KeyboardInterrupt at once, so a trainable running inline stops mid-epoch,
+except inside a ``critical()`` block (a commit and the clearing of its buffer, an event
+appended and applied, a worker started and registered), where it is held until the block
+ends. Unarmed (before the driver's ``try``, and once it is cleaning up), a Ctrl-C is only
+counted: it raises inside ``interruptible()`` blocks (waiting for workers to exit), so it can
+hurry the shutdown but never escape it, and the log is always written and the results
+always returned.
 """
 
 from __future__ import annotations
@@ -62,7 +64,7 @@ class InterruptGuard:
     def __init__(self) -> None:
         self.count = 0
         self.pending = False
-        self.raising = True
+        self.raising = False
         self._installed = False
         self._previous: Any = None
         self._outer: InterruptGuard | None = None
@@ -94,6 +96,12 @@ class InterruptGuard:
         self.pending = False
         self.raising = False
         raise KeyboardInterrupt
+
+    def arm(self) -> None:
+        """From now on a Ctrl-C raises; one counted before raises at once. Call it inside
+        the ``try`` that handles KeyboardInterrupt, and ``quiet`` before leaving it."""
+        self.raising = True
+        self.check()
 
     def check(self) -> None:
         """Raise a Ctrl-C that was held back, if raising is allowed now."""

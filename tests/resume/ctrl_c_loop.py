@@ -138,10 +138,10 @@ def main() -> None:
     tally: Counter = Counter()
     for index in range(count):
         # Uniform over a whole run, so every phase of it gets its share of Ctrl-Cs, and more
-        # near its end, where shutdown and the final table are brief.
+        # near its start and its end, where start-up, shutdown and the final table are brief.
         duration = sorted(durations[-9:])[len(durations[-9:]) // 2]
-        low = 0.85 if rng.random() < 0.3 else 0.0
-        delay = rng.uniform(low * duration, duration)
+        low, high = rng.choice([(0.0, 1.0), (0.0, 1.0), (0.0, 0.15), (0.85, 1.0)])
+        delay = rng.uniform(low * duration, high * duration)
         second = rng.uniform(0, 0.01) if rng.random() < 0.3 else None
         report = one(root, index, executor, delay, second, late)
         if report.get("stop") and report["stop"] != "interrupted (Ctrl-C)":

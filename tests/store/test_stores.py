@@ -150,7 +150,8 @@ def test_a_ctrl_c_inside_a_commit_writes_the_batch_once(tmp_path):
     # As from a terminal, even when the tests run as a background job (SIGINT ignored).
     previous = signal.signal(signal.SIGINT, signal.default_int_handler)
     try:
-        with InterruptGuard(), pytest.raises(KeyboardInterrupt):
+        with InterruptGuard() as guard, pytest.raises(KeyboardInterrupt):
+            guard.arm()
             store.flush()  # the Ctrl-C is raised once the commit and the clearing are done
     finally:
         signal.signal(signal.SIGINT, previous)
