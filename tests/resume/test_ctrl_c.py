@@ -42,8 +42,10 @@ def test_ctrl_c_at_random_moments_loses_nothing(tmp_path, executor, count):
             assert run["log_agrees"], f"the returned results are not the log's: {run}"
             assert run["running_in_log"] == 0, f"a trial left RUNNING: {run}"
             assert run["resumed_ok"], f"the resume did not end the experiment: {run}"
+    # Where the Ctrl-Cs landed (a few thousand runs put 30%, 15% and 45% of an inline
+    # loop's in these phases, and 75% of a process loop's while trials ran).
     phases = Counter(run.get("phase") for run in runs)
-    assert phases["trials running"] >= count // 10
-    assert phases["shutdown or final table"] >= 1
+    assert phases["trials running"] >= 5, phases
     if executor == "inline":
-        assert phases["start-up"] >= 1
+        assert phases["start-up"] >= 5, phases
+        assert phases["shutdown or final table"] >= 5, phases
