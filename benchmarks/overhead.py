@@ -172,6 +172,9 @@ def main() -> None:
     # Experiment folders go where users keep them, under the working directory (on this
     # machine /tmp is several times slower at creating files).
     with tempfile.TemporaryDirectory(dir=".") as storage:
+        # Warm up first (imports, caches), so that no row pays for them.
+        time_rung("inline", 100, 1, None)
+        time_optuna(100)
         figures["rung_inline"] = time_rung("inline", args.trials, 1, None)
         figures["rung_process"] = time_rung("process", args.trials, 2, None)
         figures["rung_inline_sqlite"] = time_rung("inline", args.trials, 1, storage, False)

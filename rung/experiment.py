@@ -140,6 +140,7 @@ class Experiment:
         self._elapsed_before = 0.0
         self._start_time: float | None = None
         self._listeners: list[Callback] = []
+        self._hooks: dict[str, list[Any]] = {}
         self._closed = False
         self._metric_seen = False
         # Class trainables and lazy checkpoints (report(checkpoint=fn)) save only when asked:
@@ -186,6 +187,7 @@ class Experiment:
             with critical():  # a callback hears the end only if it heard the start
                 callback.on_experiment_start(self)
                 self._listeners.append(callback)
+                self._hooks.clear()
         while self.stop_reason is None:
             self.guard.check()
             self._check_time_budget()
@@ -234,8 +236,10 @@ class Experiment:
         """Commit the buffered events with the time spent, so that a resumed experiment
         keeps to its time budget and clock; then delete the checkpoints that the committed
         events let go, and hand those events to the callbacks that write files."""
+        if not (force or self.store.due()):
+            return
         self.store.set_meta("elapsed_s", self._now())
-        if not self.store.flush(force):
+        if not self.store.flush(force=True):
             return
         committed, self._uncommitted = self._uncommitted, []
         for path in self._doomed:
@@ -279,9 +283,17 @@ class Experiment:
         return "the searcher proposed nothing more"
 
     def _notify(self, hook: str, *args: Any) -> None:
-        """Call a hook of every callback that has seen the experiment start."""
-        for callback in self._listeners:
-            getattr(callback, hook)(*args)
+        """Call a hook of every callback that has seen the experiment start (skipping those
+        that leave it as it is: hooks run for every result)."""
+        methods = self._hooks.get(hook)
+        if methods is None:
+            methods = self._hooks[hook] = [
+                getattr(callback, hook)
+                for callback in self._listeners
+                if getattr(type(callback), hook) is not getattr(Callback, hook)
+            ]
+        for method in methods:
+            method(*args)
 
     # resuming ----------------------------------------------------------------------------
 

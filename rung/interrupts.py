@@ -13,6 +13,7 @@ always returned.
 
 from __future__ import annotations
 
+import os
 import signal
 import threading
 from collections.abc import Iterator
@@ -22,36 +23,48 @@ from typing import Any
 
 _guard: InterruptGuard | None = None
 _depth = 0
+_main_thread = threading.main_thread().ident
 
 
 def _in_main_thread() -> bool:
-    return threading.current_thread() is threading.main_thread()
+    return threading.get_ident() == _main_thread
+
+
+def _forked() -> None:
+    global _main_thread, _depth, _guard
+    _main_thread, _depth, _guard = threading.get_ident(), 0, None
+
+
+os.register_at_fork(after_in_child=_forked)
 
 
 class _Critical:
     """A block a Ctrl-C must not split; one that arrives inside is raised when it ends.
-    (A class, not a generator: it wraps every record the driver writes.)"""
+    One shared, allocation-free object: it wraps every record the driver writes. Only the
+    main thread counts, since only it ever receives the KeyboardInterrupt."""
 
-    __slots__ = ("_counted",)
+    __slots__ = ()
 
     def __enter__(self) -> None:
         global _depth
-        self._counted = _in_main_thread()
-        if self._counted:
+        if threading.get_ident() == _main_thread:
             _depth += 1
 
     def __exit__(self, exc_type: object, *rest: object) -> None:
         global _depth
-        if not self._counted:
+        if threading.get_ident() != _main_thread:
             return
         _depth -= 1
         if _depth == 0 and exc_type is None and _guard is not None:
             _guard.check()
 
 
+_CRITICAL = _Critical()
+
+
 def critical() -> _Critical:
     """A block a Ctrl-C must not split: one that arrives inside is raised when it ends."""
-    return _Critical()
+    return _CRITICAL
 
 
 class InterruptGuard:

@@ -37,6 +37,10 @@ class Store(ABC):
     def get_meta(self, key: str, default: Any = None) -> Any:
         """The value kept under ``key``, or ``default``."""
 
+    def due(self) -> bool:
+        """Whether ``flush`` would commit now (something waits, and it is time)."""
+        return True
+
     @abstractmethod
     def flush(self, force: bool = False) -> bool:
         """Commit what was appended; a store may wait to gather more unless ``force``.

@@ -133,6 +133,10 @@ class SQLiteStore(Store):
         body = json.dumps(event.to_record(), default=_to_json)
         self._pending.append((event.trial_id, event.kind.value, body))
 
+    def due(self) -> bool:
+        waiting = bool(self._pending or self._pending_meta)
+        return waiting and time.monotonic() - self._last_commit >= self.commit_interval_s
+
     def flush(self, force: bool = False) -> bool:
         """Commit the buffered events and meta values together: at most once per
         ``commit_interval_s`` (the driver asks every turn of its loop), or now when
