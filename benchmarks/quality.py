@@ -38,6 +38,7 @@ from benchmarks.parallel import run_jobs  # noqa: E402
 from benchmarks.problems.sklearn_cv import PROBLEMS as SKLEARN  # noqa: E402
 from benchmarks.problems.synthetic import PROBLEMS as SYNTHETIC  # noqa: E402
 from benchmarks.problems.synthetic import Problem  # noqa: E402
+from rung.objective import Objective  # noqa: E402
 from rung.searchers import make_searcher  # noqa: E402
 from rung.searchers.auto import choose  # noqa: E402
 from rung.space._domains import Categorical, Float, Int  # noqa: E402
@@ -53,7 +54,7 @@ SEARCHERS = RUNG + PEERS
 
 def run_rung(name: str, problem, evals: int, seed: int) -> list[float]:
     searcher = make_searcher(name.removeprefix("rung-"))
-    searcher.setup(problem.space, "loss", "min", np.random.default_rng(seed), num_trials=evals)
+    searcher.setup(problem.space, Objective("loss"), np.random.default_rng(seed), num_trials=evals)
     losses = []
     for i in range(evals):
         config = searcher.suggest(str(i))
@@ -199,7 +200,7 @@ def suggest_cost(sizes=(100, 500, 1000), repeats: int = 20) -> dict:
         configs = [space.sample(rng) for _ in range(n)]
         losses = [problem.loss(c) for c in configs]
         for name in ["tpe", "gp"]:
-            searcher = make_searcher(name).setup(space, "loss", "min", np.random.default_rng(0))
+            searcher = make_searcher(name).setup(space, Objective("loss"), np.random.default_rng(0))
             for i, (config, loss) in enumerate(zip(configs, losses, strict=True)):
                 searcher.pending[str(i)] = config
                 searcher.on_trial_complete(str(i), {"loss": loss, "training_iteration": 1})

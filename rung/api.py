@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-import math
+import dataclasses
+import inspect
 import os
 import tempfile
 import time
+import warnings
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -16,24 +18,18 @@ from rung.callbacks.base import Callback
 from rung.callbacks.files import FileLogger
 from rung.callbacks.progress import ProgressReporter
 from rung.checkpoint import CheckpointKeep
-from rung.errors import ConfigError
+from rung.errors import ConfigError, RungWarning, SpaceError
 from rung.executors import make_executor
 from rung.experiment import INTERRUPTED, Experiment, FailurePolicy, StopConditions
 from rung.interrupts import InterruptGuard, critical
 from rung.results import Results
 from rung.schedulers import Scheduler, make_scheduler
-from rung.searchers import GridSearch, Searcher, default_searcher, make_searcher
+from rung.searchers import BOHBSearch, GridSearch, Searcher, default_searcher, make_searcher
+from rung.settings import Settings, unknown_knobs
 from rung.space import Space
-from rung.storage import settings_meta
+from rung.storage import check_resume, settings_meta
 from rung.store import MemoryStore, SQLiteStore, Store
-
-
-def _check_positive(name: str, value: Any, kind: type = int) -> None:
-    if value is None:
-        return
-    number = isinstance(value, kind | int) and not isinstance(value, bool)
-    if not number or not math.isfinite(float(value)) or not float(value) > 0:
-        raise ConfigError(f"{name}={value!r}: must be a positive {kind.__name__} or None")
+from rung.trainable import Trainable
 
 
 def _check_name(name: Any) -> None:
@@ -83,6 +79,7 @@ def run(
     resume: bool = False,
     checkpoint_keep: int | Mapping[str, int] | None = None,
     result_files: bool = True,
+    **unknown: Any,
 ) -> Results:
     """Tune ``trainable`` over ``space`` and return the results.
 
@@ -93,9 +90,11 @@ def run(
         metric: the reported key to optimize.
         mode: ``"min"`` or ``"max"``.
         searcher: which configurations to try: a name (``"random"``, ``"tpe"``, ``"gp"``,
-            ...) or an instance. None: random search, or grid search when the space has
+            ...), a name with settings (``{"name": "tpe", "n_startup": 20}``) or an
+            instance. None: random search, or grid search when the space has
             ``grid`` parameters (repeated to fill ``num_trials``, once without it).
-        scheduler: how long each trial runs: a name (``"fifo"``) or an instance.
+        scheduler: how long each trial runs: a name (``"asha"``), a name with settings
+            (``{"name": "asha", "max_t": 27}``) or an instance.
         num_trials: trials to run in all; required unless the search is a grid (then its
             size), or a time budget or a target in ``stop`` ends the run.
         max_concurrent: trials at once; defaults to what ``resources_per_trial`` fits.
@@ -103,7 +102,8 @@ def run(
             trials onto each GPU.
         time_budget_s: end the experiment after this many seconds.
         stop: ``{key: target}`` ends the experiment when any result reaches a target.
-        max_iterations: reports per trial after which it ends as finished.
+        max_iterations: training iterations per trial, after which it ends as finished (a
+            result with ``done: True`` also ends its trial as finished).
         max_failures: retries of a failed trial, from its last checkpoint.
         fail_fast: raise ``TrialError`` at the first failed trial instead of going on.
         trial_timeout_s: kill a trial that runs longer (process executor).
@@ -120,71 +120,60 @@ def run(
             ``progress.csv`` in its folder (the event log has them either way).
         resume: continue the experiment ``storage_path/name`` where it stopped: finished
             trials are kept, running ones restart from their last checkpoint, and the run
-            ends at the totals it was first given.
+            ends at the totals it was first given. A different metric, mode, space,
+            trainable or strategy is refused; a new ``num_trials`` or ``time_budget_s`` is
+            taken, and recorded.
         callbacks: extra ``rung.Callback`` objects.
         verbose: 0 silent, 1 progress and a final table, 2 a line per trial.
     """
-    executor = make_executor(executor)
+    if unknown:
+        raise ConfigError(f"rung.run: {unknown_knobs(sorted(unknown), Settings.knobs())}")
+    arguments = locals()
+    settings = Settings(**{knob: arguments[knob] for knob in Settings.knobs()})
+    return run_settings(trainable, space, settings)
+
+
+def run_settings(trainable: Any, space: Space | Mapping[str, Any], settings: Settings) -> Results:
+    """``rung.run`` with its knobs as one ``Settings`` value (what ``rung run FILE`` and
+    ``rung resume DIR`` call)."""
+    executor = make_executor(settings.executor)
     executor.check_trainable(trainable)
     space = Space.of(space)
-    if not isinstance(metric, str) or not metric:
-        raise ConfigError(f"metric={metric!r}: name the reported key to optimize")
-    if mode not in ("min", "max"):
-        raise ConfigError(f"mode={mode!r}: use 'min' or 'max'")
-    for knob, value, kind in [
-        ("num_trials", num_trials, int),
-        ("max_concurrent", max_concurrent, int),
-        ("max_iterations", max_iterations, int),
-        ("time_budget_s", time_budget_s, float),
-        ("trial_timeout_s", trial_timeout_s, float),
-    ]:
-        _check_positive(knob, value, kind)
-    if not isinstance(max_failures, int) or max_failures < 0:
-        raise ConfigError(f"max_failures={max_failures!r}: must be an int >= 0")
-    keep = CheckpointKeep.of(checkpoint_keep)
-    targets = dict(stop or {})
-    for key, target in targets.items():
-        if not isinstance(target, int | float) or isinstance(target, bool):
-            raise ConfigError(f"stop={{{key!r}: {target!r}}}: targets must be numbers")
-    searcher = default_searcher(space, num_trials) if searcher is None else make_searcher(searcher)
-    scheduler = make_scheduler(scheduler)
-    if num_trials is None and not (
-        isinstance(searcher, GridSearch) or time_budget_s is not None or targets
-    ):
-        raise ConfigError(
-            "say when to stop: pass num_trials=N (or time_budget_s, or stop={metric: target})"
+    if not space.definition:
+        raise SpaceError(
+            "the space is empty: give at least one parameter, e.g. {'lr': rung.loguniform(1e-4, "
+            "1e-1)}, or constants to run one fixed configuration"
         )
-    if trial_timeout_s is not None and not executor.supports_timeout:
+    searcher = (
+        default_searcher(space, settings.num_trials)
+        if settings.searcher is None
+        else make_searcher(settings.searcher)
+    )
+    scheduler = make_scheduler(settings.scheduler)
+    _check_can_stop(settings, searcher)
+    _check_can_end_trials(trainable, scheduler, settings)
+    if settings.trial_timeout_s is not None and not executor.supports_timeout:
         raise ConfigError(
             f"trial_timeout_s needs an executor that can kill a trial; "
             f"{type(executor).__name__} cannot: use executor='process'"
         )
-    slots = executor.plan_slots(resources_per_trial or {"cpu": 1, "gpu": 0}, max_concurrent)
-
-    root = None if storage_path is None else Path(storage_path).expanduser().absolute()
+    slots = executor.plan_slots(
+        settings.resources_per_trial or {"cpu": 1, "gpu": 0}, settings.max_concurrent
+    )
+    _warn_about_peer_habits(settings, searcher, scheduler)
+    storage = settings.storage_path
+    root = None if storage is None else Path(storage).expanduser().absolute()
+    name = settings.name
     if name is None:
-        if resume:
+        if settings.resume:
             raise ConfigError("resume=True needs the name of the experiment to continue")
         name = _fresh_name(trainable, root)
     _check_name(name)
-    if root is None and resume:
+    if root is None and settings.resume:
         raise ConfigError("resume=True needs the storage_path and name of the experiment")
-    file_loggers = [FileLogger()] if root is not None and result_files else []
-    settings: dict[str, Any] = {
-        "metric": metric,
-        "mode": mode,
-        "num_trials": num_trials,
-        "max_concurrent": max_concurrent,
-        "resources_per_trial": resources_per_trial,
-        "time_budget_s": time_budget_s,
-        "stop": targets,
-        "max_iterations": max_iterations,
-        "max_failures": max_failures,
-        "fail_fast": fail_fast,
-        "trial_timeout_s": trial_timeout_s,
-        "seed": seed,
-        "name": name,
-    }
+    settings = dataclasses.replace(
+        settings, name=name, storage_path=None if root is None else str(root)
+    )
     objects = {
         "trainable": trainable,
         "space": space,
@@ -192,28 +181,23 @@ def run(
         "scheduler": scheduler,
         "executor": executor,
     }
-    meta = {} if resume else settings_meta(settings, objects)
-    searcher_seed, scheduler_seed = np.random.SeedSequence(seed).spawn(2)
-    searcher.setup(
-        space,
-        metric=metric,
-        mode=mode,
-        rng=np.random.default_rng(searcher_seed),
-        num_trials=num_trials,
-    )
-    scheduler.setup(metric, mode, rng=np.random.default_rng(scheduler_seed), num_trials=num_trials)
+    meta = settings_meta(settings, objects)
+    objective = settings.objective
+    searcher_seed, scheduler_seed = np.random.SeedSequence(settings.seed).spawn(2)
+    searcher.setup(space, objective, np.random.default_rng(searcher_seed), settings.num_trials)
+    scheduler.setup(objective, np.random.default_rng(scheduler_seed), settings.num_trials)
+    file_loggers = [FileLogger()] if root is not None and settings.result_files else []
     with InterruptGuard() as guard:
         try:
             guard.arm()
-            path, store = _open_store(root, name, trainable, resume, meta)
+            path, store = _open_store(root, name, trainable, settings.resume, meta)
             guard.quiet()  # until the experiment's own loop arms it again
         except KeyboardInterrupt:
-            return Results([], metric, mode, INTERRUPTED, None)
+            return Results([], objective, INTERRUPTED, None)
         experiment = Experiment(
             trainable,
             space,
-            metric=metric,
-            mode=mode,
+            objective=objective,
             searcher=searcher,
             scheduler=scheduler,
             executor=executor,
@@ -221,14 +205,70 @@ def run(
             store=store,
             path=str(path),
             name=name,
-            stop=StopConditions(num_trials, time_budget_s, targets, max_iterations),
-            failures=FailurePolicy(max_failures, fail_fast),
-            trial_timeout_s=trial_timeout_s,
-            checkpoint_keep=keep,
-            callbacks=[ProgressReporter(verbose), *file_loggers, *callbacks],
+            stop=StopConditions(
+                settings.num_trials,
+                settings.time_budget_s,
+                dict(settings.stop or {}),
+                settings.max_iterations,
+            ),
+            failures=FailurePolicy(settings.max_failures, settings.fail_fast),
+            trial_timeout_s=settings.trial_timeout_s,
+            checkpoint_keep=CheckpointKeep.of(settings.checkpoint_keep),
+            callbacks=[ProgressReporter(settings.verbose), *file_loggers, *settings.callbacks],
             guard=guard,
         )
-        return experiment.run(resume=resume)
+        return experiment.run(resume=settings.resume)
+
+
+def _check_can_stop(settings: Settings, searcher: Searcher) -> None:
+    ends = (
+        settings.num_trials is not None
+        or isinstance(searcher, GridSearch)
+        or settings.time_budget_s is not None
+        or settings.stop
+    )
+    if not ends:
+        raise ConfigError(
+            "say when to stop: pass num_trials=N (or time_budget_s, or stop={metric: target})"
+        )
+
+
+def _check_can_end_trials(trainable: Any, scheduler: Scheduler, settings: Settings) -> None:
+    """Refuse a class trainable that nothing would ever end: it steps forever."""
+    if not (inspect.isclass(trainable) and issubclass(trainable, Trainable)):
+        return
+    if settings.max_iterations is not None or getattr(scheduler, "max_t", None) is not None:
+        return
+    try:
+        source = inspect.getsource(trainable.step)
+    except (OSError, TypeError):
+        return  # no source to read (built at run time): trust it
+    if "done" in source:
+        return
+    raise ConfigError(
+        f"{trainable.__name__} is a Trainable class and nothing would end its trials: its "
+        f"step() never returns {{'done': True}} and {type(scheduler).__name__} has no max_t; "
+        "pass max_iterations=N, a scheduler with max_t (e.g. scheduler={'name': 'asha', "
+        "'max_t': 50}), or return {..., 'done': True} from step() when a trial is complete"
+    )
+
+
+def _warn_about_peer_habits(settings: Settings, searcher: Searcher, scheduler: Scheduler) -> None:
+    """Settings that mean something else in rung than in Ray Tune, said before any trial."""
+    if "training_iteration" in (settings.stop or {}):
+        warnings.warn(
+            "stop={'training_iteration': ...} ends the whole experiment once any trial gets "
+            "there; to end each trial after N iterations, pass max_iterations=N",
+            RungWarning,
+            stacklevel=3,
+        )
+    if isinstance(searcher, BOHBSearch) and not getattr(scheduler, "max_t", None):
+        warnings.warn(
+            f"BOHB models results at several budgets, but {type(scheduler).__name__} runs "
+            "every trial to the end: pair it with scheduler='hyperband' or 'asha'",
+            RungWarning,
+            stacklevel=3,
+        )
 
 
 def _open_store(
@@ -246,10 +286,13 @@ def _open_store(
             else:
                 path = root / name
                 store = SQLiteStore(path, create=not resume)
-            for key, value in meta.items():
-                store.set_meta(key, value)
+            if resume:
+                check_resume(store, meta, path)
+            else:
+                for key, value in meta.items():
+                    store.set_meta(key, value)
             store.flush(force=True)
-    except KeyboardInterrupt:
+    except BaseException:
         if store is not None:
             store.close()
         raise

@@ -1,90 +1,165 @@
-"""The ``rung`` command: run an experiment from a YAML file, resume one, look at one.
-
-rung run experiment.yaml       # trainable, space and settings in a file
-rung resume DIR                # continue a stopped or crashed experiment
-rung status DIR                # how far it got
-rung show DIR [--top N]        # its best trials
-"""
+"""The ``rung`` command: run an experiment from a YAML file, resume one, look at one."""
 
 from __future__ import annotations
 
 import argparse
 import importlib
-import os
+import importlib.util
 import sqlite3
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 import yaml
 
 from rung.errors import RungError
+from rung.settings import Settings, unknown_knobs
 
-_RUN_KEYS = (
-    "metric", "mode", "searcher", "scheduler", "num_trials", "max_concurrent",
-    "resources_per_trial", "time_budget_s", "stop", "max_iterations", "max_failures",
-    "fail_fast", "trial_timeout_s", "executor", "seed", "name", "storage_path",
-    "checkpoint_keep", "verbose",
-)  # fmt: skip
+EXAMPLE = """\
+an experiment file (YAML); every keyword of rung.run may be given:
+
+  trainable: my_model:train          # module:function, or path/to/file.py:function
+  space:
+    lr: loguniform(1e-5, 1e-1)
+    batch_size: lograndint(16, 512)
+    optimizer:
+      choice:
+        - {name: sgd, momentum: "uniform(0, 0.99)"}
+        - {name: adam}
+  metric: val_loss
+  mode: min
+  num_trials: 50
+  searcher: tpe                      # or {name: tpe, n_startup: 20}
+  scheduler: {name: asha, max_t: 20, grace_period: 1}
+  storage_path: rung_results         # the default
+  name: mlp
+
+then: rung status rung_results/mlp, rung show rung_results/mlp --top 5,
+      rung resume rung_results/mlp [--num-trials 100]
+"""
 
 
-def import_object(reference: str) -> Any:
-    """``"package.module:attribute"`` imported, with the current directory importable."""
-    module_name, _, attribute = reference.partition(":")
+def import_object(reference: str, base: Path | None = None) -> Any:
+    """``"package.module:attribute"`` or ``"path/to/file.py:attribute"``, imported with the
+    current directory (and ``base``, the experiment file's folder) importable. A file's
+    module travels to workers by value, so they need not find it."""
+    module_name, _, attribute = reference.rpartition(":")
     if not module_name or not attribute:
         raise RungError(f"{reference!r}: write the trainable as 'module:function'")
-    sys.path.insert(0, os.getcwd())
-    try:
-        module = importlib.import_module(module_name)
-    except ImportError as error:
-        raise RungError(f"cannot import {module_name!r} for {reference!r}: {error}") from None
+    folders = [Path.cwd(), *([base] if base else [])]
+    for folder in reversed(folders):
+        if str(folder) not in sys.path:
+            sys.path.insert(0, str(folder))
+    if module_name.endswith(".py"):
+        module = _import_file(module_name, folders, reference)
+    else:
+        try:
+            module = importlib.import_module(module_name)
+        except ImportError as error:
+            raise RungError(f"cannot import {module_name!r} for {reference!r}: {error}") from None
     try:
         return getattr(module, attribute)
     except AttributeError:
         raise RungError(f"{module_name!r} has no {attribute!r}") from None
 
 
-def command_run(path: Path) -> None:
-    """Run the experiment a YAML file describes."""
-    from rung.api import run
+def _import_file(path_text: str, folders: list[Path], reference: str) -> Any:
+    import cloudpickle
+
+    candidates = [Path(path_text).expanduser()]
+    candidates += [folder / path_text for folder in folders]
+    path = next((p.resolve() for p in candidates if p.is_file()), None)
+    if path is None:
+        raise RungError(f"{reference!r}: no file {path_text} (looked in {folders[0]})")
+    spec = importlib.util.spec_from_file_location(path.stem, path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[path.stem] = module
+    sys.path.insert(0, str(path.parent))
+    spec.loader.exec_module(module)
+    cloudpickle.register_pickle_by_value(module)
+    return module
+
+
+def read_experiment_file(path: Path) -> dict[str, Any]:
+    """The mapping an experiment file holds; a RungError naming the file (and the line) for
+    a missing file, a YAML mistake or a tag."""
+    try:
+        text = path.read_text()
+    except OSError as error:
+        raise RungError(f"{path}: {error.strerror or error}") from None
+    try:
+        spec = yaml.safe_load(text)
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        where = f"{path}:{mark.line + 1}" if mark is not None else str(path)
+        problem = getattr(error, "problem", None) or str(error).splitlines()[0]
+        raise RungError(f"{where}: {problem}") from None
+    if not isinstance(spec, Mapping):
+        raise RungError(f"{path}: an experiment file is a mapping of settings; see rung run -h")
+    return dict(spec)
+
+
+def command_run(path: Path) -> int:
+    """Run the experiment a YAML file describes; 1 if every trial failed."""
+    from rung.api import run_settings
     from rung.space import from_text
 
-    with open(path) as file:
-        spec = yaml.safe_load(file) or {}
+    spec = read_experiment_file(path)
     missing = {"trainable", "space", "metric", "mode"} - set(spec)
     if missing:
-        raise RungError(f"{path} lacks {sorted(missing)}; see `rung run --help`")
-    unknown = set(spec) - {"trainable", "space", *_RUN_KEYS}
+        raise RungError(f"{path} lacks {sorted(missing)}; see rung run -h")
+    known = ["trainable", "space", *Settings.knobs(in_file=True)]
+    unknown = sorted(set(spec) - set(known))
     if unknown:
-        raise RungError(f"{path} has unknown keys {sorted(unknown)}; known: {_RUN_KEYS}")
-    trainable = import_object(spec.pop("trainable"))
+        raise RungError(f"{path}: {unknown_knobs(unknown, known)}")
+    trainable = import_object(spec.pop("trainable"), path.parent.resolve())
     space = from_text(spec.pop("space"))
+    for knob in ("searcher", "scheduler"):
+        if isinstance(spec.get(knob), Mapping):
+            spec[knob] = from_text(spec[knob])  # e.g. PBT's mutations, written as domains
     spec.setdefault("storage_path", "rung_results")
-    run(trainable, space, **spec)
+    results = run_settings(trainable, space, Settings.from_mapping(spec, str(path)))
+    if results.trials and not results.ranked() and all(t.error for t in results.trials):
+        first = results.trials[0]
+        print(
+            f"rung run: every trial failed ({len(results.trials)}); trial {first.trial_id}: "
+            f"{first.error}",
+            file=sys.stderr,
+        )
+        return 1
+    return 0
 
 
-def command_resume(directory: Path) -> None:
-    """Continue the experiment in ``directory`` with the settings it was started with."""
-    from rung.api import run
+def command_resume(
+    directory: Path, num_trials: int | None = None, time_budget_s: float | None = None
+) -> int:
+    """Continue the experiment in ``directory`` with the settings it was started with (and
+    a new budget when asked for)."""
+    from rung.api import run_settings
     from rung.storage import load_payload
 
-    settings, objects = load_payload(directory)
-    kwargs = {key: settings[key] for key in _RUN_KEYS if key in settings}
-    kwargs["stop"] = settings.get("stop") or None
-    directory = directory.resolve()
-    kwargs.update(storage_path=directory.parent, name=directory.name, resume=True)
-    run(
-        objects["trainable"],
-        objects["space"],
+    directory = directory.expanduser().absolute()
+    stored, objects = load_payload(directory)
+    values = {k: stored[k] for k in Settings.knobs(saved=True) if k in stored}
+    values.update(
         searcher=objects["searcher"],
         scheduler=objects["scheduler"],
         executor=objects["executor"],
-        **kwargs,
+        storage_path=str(directory.parent),
+        name=directory.name,
+        resume=True,
     )
+    if num_trials is not None:
+        values["num_trials"] = num_trials
+    if time_budget_s is not None:
+        values["time_budget_s"] = time_budget_s
+    run_settings(objects["trainable"], objects["space"], Settings.from_mapping(values))
+    return 0
 
 
-def command_status(directory: Path) -> None:
+def command_status(directory: Path) -> int:
     """Counts by status, the best result so far, and why the experiment stopped."""
     from rung.storage import load
 
@@ -96,39 +171,46 @@ def command_status(directory: Path) -> None:
     best = results.best_trial
     if best is not None:
         value = (best.last_result or {}).get(results.metric)
-        print(f"best {results.metric} ({results.mode}) = {value} in trial {best.trial_id}")
+        print(f"best {results.metric} ({results.mode}) = {value:.6g} in trial {best.trial_id}")
         print(f"  config: {best.config}")
     print(f"stopped because {results.stop_reason}" if results.stop_reason else "not ended")
+    return 0
 
 
-def command_show(directory: Path, top: int) -> None:
+def command_show(directory: Path, top: int) -> int:
     """The best trials as a table."""
     from rich.console import Console
-    from rich.table import Table
 
+    from rung.callbacks.progress import best_table
     from rung.storage import load
 
     results = load(directory)
-    frame = results.dataframe().dropna(subset=[results.metric])
-    frame = frame.sort_values(results.metric, ascending=results.mode == "min").head(top)
-    table = Table(title=f"{directory}: best {len(frame)} of {len(results.trials)} trials")
-    for column in frame.columns:
-        if column != "error":
-            table.add_column(column.removeprefix("config/"))
-    for _, row in frame.iterrows():
-        table.add_row(*(str(row[c]) for c in frame.columns if c != "error"))
-    Console(width=200).print(table)
+    title = f"{directory}: best {min(top, len(results.ranked()))} of {len(results)} trials"
+    Console(width=200).print(best_table(results, top, title))
+    return 0
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="rung", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        prog="rung", description="rung: tune hyperparameters; run, resume and look at experiments"
+    )
     commands = parser.add_subparsers(dest="command", required=True)
-    run_parser = commands.add_parser("run", help="run the experiment a YAML file describes")
+    run_parser = commands.add_parser(
+        "run",
+        help="run the experiment a YAML file describes",
+        description="Run the experiment a YAML file describes.",
+        epilog=EXAMPLE,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     run_parser.add_argument("file", type=Path)
     run_parser.set_defaults(handler=lambda args: command_run(args.file))
     resume = commands.add_parser("resume", help="continue a stopped or crashed experiment")
     resume.add_argument("directory", type=Path)
-    resume.set_defaults(handler=lambda args: command_resume(args.directory))
+    resume.add_argument("--num-trials", type=int, help="a new total number of trials")
+    resume.add_argument("--time-budget-s", type=float, help="a new total time budget")
+    resume.set_defaults(
+        handler=lambda args: command_resume(args.directory, args.num_trials, args.time_budget_s)
+    )
     status = commands.add_parser("status", help="how far an experiment got")
     status.add_argument("directory", type=Path)
     status.set_defaults(handler=lambda args: command_status(args.directory))
@@ -138,7 +220,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     show.set_defaults(handler=lambda args: command_show(args.directory, args.top))
     args = parser.parse_args(argv)
     try:
-        args.handler(args)
+        return int(args.handler(args))
     except RungError as error:
         print(f"rung {args.command}: {error}", file=sys.stderr)
         return 2
@@ -148,7 +230,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print(f"rung {args.command}: interrupted", file=sys.stderr)
         return 130
-    return 0
 
 
 if __name__ == "__main__":

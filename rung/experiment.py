@@ -19,7 +19,7 @@ from collections import deque
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TypeGuard
+from typing import Any
 
 from rung.callbacks.base import Callback
 from rung.checkpoint import CheckpointKeep
@@ -44,6 +44,7 @@ from rung.events import (
 from rung.executors.base import Executor
 from rung.executors.resources import Slot
 from rung.interrupts import InterruptGuard, critical
+from rung.objective import Objective, as_number, is_number
 from rung.replay import complete, no_more_trials, replay
 from rung.results import Results
 from rung.schedulers.base import Scheduler
@@ -94,8 +95,7 @@ class Experiment:
         trainable: Any,
         space: Space,
         *,
-        metric: str,
-        mode: str,
+        objective: Objective,
         searcher: Searcher,
         scheduler: Scheduler,
         executor: Executor,
@@ -112,8 +112,7 @@ class Experiment:
     ) -> None:
         self.trainable = trainable
         self.space = space
-        self.metric = metric
-        self.mode = mode
+        self.objective = objective
         self.searcher = searcher
         self.scheduler = scheduler
         self.executor = executor
@@ -250,9 +249,7 @@ class Experiment:
 
     def results(self) -> Results:
         """The results so far."""
-        return Results(
-            list(self.trials.values()), self.metric, self.mode, self.stop_reason, self.path
-        )
+        return Results(list(self.trials.values()), self.objective, self.stop_reason, self.path)
 
     def _now(self) -> float:
         """Experiment time: seconds since it first started, across resumes."""
@@ -382,7 +379,7 @@ class Experiment:
             RunStarted(trial.trial_id, now, trial.config, checkpoint, iteration, trial.runs + 1)
         )
         total = (trial.last_result or {}).get("time_total_s", 0.0)
-        self._marks[trial.trial_id] = (total if _is_number(total) else 0.0, now)
+        self._marks[trial.trial_id] = (total if is_number(total) else 0.0, now)
         self.scheduler.on_trial_start(trial)
         self.executor.launch(
             Launch(
@@ -450,7 +447,8 @@ class Experiment:
         """The result as recorded: the metric as a float, the training iteration, and the
         trial's time (summed step by step, so a resumed run adds up as an unbroken one)."""
         result = dict(metrics)
-        result[self.metric] = _as_number(result[self.metric])
+        metric = self.objective.metric
+        result[metric] = as_number(result[metric])
         result.setdefault("training_iteration", trial.iteration + 1)
         now = self._now()
         total, since = self._marks.get(trial.trial_id, (0.0, now))
@@ -463,18 +461,19 @@ class Experiment:
     def _check_metric(self, trial: Trial, metrics: Mapping[str, Any]) -> str | None:
         """Why a report is unusable, or None. A first report without the metric is a typo
         in ``metric`` far more often than a broken trial, so it ends the experiment."""
-        if self.metric not in metrics:
+        metric = self.objective.metric
+        if metric not in metrics:
             message = (
                 f"trial {trial.trial_id} reported {sorted(metrics)} without the metric "
-                f"{self.metric!r}; report it (rung.report({self.metric}=...)) or fix metric="
+                f"{metric!r}; report it (rung.report({metric}=...)) or fix metric="
             )
             if not self._metric_seen:
                 raise ConfigError(message)
             return message
-        value = metrics[self.metric]
-        if _as_number(value) is None:
+        value = metrics[metric]
+        if as_number(value) is None:
             return (
-                f"trial {trial.trial_id} reported {self.metric}={value!r} "
+                f"trial {trial.trial_id} reported {metric}={value!r} "
                 f"({type(value).__name__}); the metric must be a number"
             )
         self._metric_seen = True
@@ -494,7 +493,7 @@ class Experiment:
         cap = self.stop.max_iterations
         if cap is not None and action is not Action.STOP:
             iteration = result["training_iteration"]
-            if _is_number(iteration) and iteration >= cap:
+            if is_number(iteration) and iteration >= cap:
                 return Action.FINISH, None
         if not action.leaves:
             return (Action.SAVE if self._save_for_retry else action), None
@@ -517,9 +516,9 @@ class Experiment:
     def _target_reached(self, result: Mapping[str, Any]) -> bool:
         for key, target in self.stop.targets.items():
             value = result.get(key)
-            if not _is_number(value) or math.isnan(value):
+            if not is_number(value) or math.isnan(value):
                 continue
-            if key == self.metric and self.mode == "min":
+            if key == self.objective.metric and self.objective.mode == "min":
                 if value <= target:
                     return True
             elif value >= target:
@@ -536,10 +535,9 @@ class Experiment:
         """Record a checkpoint (scored by the result it follows) and let go of what the
         retention policy no longer keeps: recorded now, deleted once committed. A
         checkpoint any trial would resume from, or copy, stays."""
-        value = (trial.last_result or {}).get(self.metric)
-        score = None
-        if _is_number(value) and not math.isnan(value):
-            score = value if self.mode == "min" else -value
+        score: float | None = self.objective.score(trial.last_result)
+        if score == math.inf:
+            score = None
         now = self._now()
         self._record(CheckpointSaved(trial.trial_id, now, path, trial.iteration, score))
         if self.checkpoint_keep.keeps_all:
@@ -681,18 +679,3 @@ class Experiment:
             if trial.status is not before:
                 del self._by_status[before][trial.trial_id]
                 self._by_status[trial.status][trial.trial_id] = trial
-
-
-def _is_number(value: Any) -> TypeGuard[float]:
-    return isinstance(value, int | float) and not isinstance(value, bool)
-
-
-def _as_number(value: Any) -> float | None:
-    """A reported metric as a float (numpy and torch scalars included), or None if it is
-    not a number."""
-    if isinstance(value, bool | str | bytes) or not hasattr(value, "__float__"):
-        return None
-    try:
-        return float(value)
-    except (TypeError, ValueError):
-        return None

@@ -1,8 +1,12 @@
-"""Name-to-class registries: how ``searcher="tpe"``, ``scheduler="asha"`` and
-``executor="process"`` find their class, without an if/elif chain."""
+"""Name-to-class registries: how ``searcher="tpe"``, ``scheduler={"name": "asha", "max_t":
+27}`` and ``executor="process"`` find their class, without an if/elif chain; and the way
+back, from an instance to the spec that builds it again (what the store saves)."""
 
 from __future__ import annotations
 
+import difflib
+import inspect
+import json
 from collections.abc import Mapping
 from typing import Any, TypeVar, cast
 
@@ -11,14 +15,77 @@ from rung.errors import ConfigError
 T = TypeVar("T")
 
 
+def did_you_mean(word: str, choices: Any) -> str:
+    """`` (did you mean 'x'?)`` when a choice is close to ``word``, else ``""``."""
+    close = difflib.get_close_matches(word, [str(c) for c in choices], n=1, cutoff=0.6)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
 def resolve(knob: str, spec: Any, registry: Mapping[str, type[T]], base: type) -> T:
-    """``spec`` itself if it is an instance of ``base``, else a new instance of the class
-    registered under the name ``spec``; a ConfigError naming ``knob`` and the choices."""
+    """The object ``spec`` stands for: ``spec`` itself if it is an instance of ``base``; a
+    new instance of the class registered under the name ``spec``; or, for a mapping
+    ``{"name": ..., **settings}``, of that class built with those settings. A ConfigError
+    names ``knob`` and the choices or the accepted settings."""
     if isinstance(spec, base):
         return cast(T, spec)
-    if isinstance(spec, str) and spec in registry:
-        return registry[spec]()
+    settings: dict[str, Any] = {}
+    name = spec
+    if isinstance(spec, Mapping):
+        settings = dict(spec)
+        name = settings.pop("name", None)
+    if isinstance(name, str) and name in registry:
+        cls = registry[name]
+        accepted = _parameters(cls)
+        unknown = sorted(set(settings) - set(accepted))
+        if unknown:
+            hints = "".join(did_you_mean(key, accepted) for key in unknown)
+            raise ConfigError(
+                f"{knob}={dict(spec)!r}: {name!r} has no setting {', '.join(unknown)}{hints}; "
+                f"its settings are {accepted}"
+            )
+        try:
+            return cls(**settings)
+        except TypeError as error:
+            raise ConfigError(f"{knob}={dict(spec)!r}: {error}") from None
+    hint = did_you_mean(name, registry) if isinstance(name, str) else ""
     raise ConfigError(
-        f"{knob}={spec!r} is not a known {knob}; pass one of {sorted(registry)}, or an instance of "
-        f"a {base.__module__.rsplit('.', 1)[0]}.{base.__name__} subclass with its settings"
+        f"{knob}={spec!r} is not a known {knob}{hint}; pass one of {sorted(registry)} (with "
+        f'settings: {{"name": ..., ...}}), or an instance of a '
+        f"{base.__module__.rsplit('.', 1)[0]}.{base.__name__} subclass"
     )
+
+
+def spec_of(obj: Any, registry: Mapping[str, type]) -> dict[str, Any] | None:
+    """``{"name": ..., **settings}`` that ``resolve`` turns back into ``obj``, when its class
+    is registered and its settings (read back from the attributes its constructor stores,
+    as every rung strategy does) are plain JSON values; else None."""
+    names = [name for name, cls in registry.items() if type(obj) is cls]
+    if not names:
+        return None
+    spec: dict[str, Any] = {"name": names[0]}
+    for parameter in _parameters(type(obj)):
+        if not hasattr(obj, parameter):
+            return None
+        spec[parameter] = _plain(getattr(obj, parameter))
+    try:
+        if json.loads(json.dumps(spec)) != spec:
+            return None
+    except (TypeError, ValueError):
+        return None
+    return spec
+
+
+def _plain(value: Any) -> Any:
+    """Tuples as lists, as JSON keeps them."""
+    if isinstance(value, tuple | list):
+        return [_plain(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    return value
+
+
+def _parameters(cls: type) -> list[str]:
+    """The keyword settings a class's constructor takes."""
+    signature = inspect.signature(cls)
+    kinds = (inspect.Parameter.POSITIONAL_OR_KEYWORD, inspect.Parameter.KEYWORD_ONLY)
+    return [p.name for p in signature.parameters.values() if p.name != "self" and p.kind in kinds]

@@ -6,6 +6,7 @@ import math
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
+from rung.objective import Objective
 from rung.trial import Trial, TrialStatus
 
 if TYPE_CHECKING:
@@ -24,12 +25,21 @@ def flatten(config: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
     return flat
 
 
-def _is_finite_number(value: Any) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+def trial_score(trial: Trial, objective: Objective, scope: str = "last") -> float:
+    """How a trial ranks, lower is better: by its last result (``scope="last"``) or its best
+    one (``"all"``); +inf for a trial that ended in error or has nothing to rank by. The one
+    rule behind ``best_trial``, the final table and the progress line's "new best"."""
+    if trial.status is TrialStatus.ERROR:
+        return math.inf
+    if scope == "last":
+        return objective.score(trial.last_result)
+    if scope == "all":
+        return min(map(objective.score, trial.results), default=math.inf)
+    raise ValueError(f"scope={scope!r}: use 'last' or 'all'")
 
 
 class Results:
-    """The trials of one experiment, ranked by its metric.
+    """The trials of one experiment, ranked by its objective.
 
     Non-finite metric values (NaN, inf) are kept in the tables but never ranked best; trials
     that ended in error are not candidates for best.
@@ -38,25 +48,24 @@ class Results:
     def __init__(
         self,
         trials: Sequence[Trial],
-        metric: str,
-        mode: str,
+        objective: Objective,
         stop_reason: str | None = None,
         path: str | None = None,
     ) -> None:
         self.trials = list(trials)
-        self.metric = metric
-        self.mode = mode
+        self.objective = objective
         self.stop_reason = stop_reason
         self.path = path
 
-    def _score(self, trial: Trial, metric: str, mode: str, scope: str) -> float | None:
-        if scope == "last":
-            last = trial.last_result or {}
-            value = last.get(metric)
-            return value if _is_finite_number(value) else None
-        if scope == "all":
-            return trial.best_value(metric, mode)
-        raise ValueError(f"scope={scope!r}: use 'last' or 'all'")
+    @property
+    def metric(self) -> str:
+        """The metric the experiment optimized."""
+        return self.objective.metric
+
+    @property
+    def mode(self) -> str:
+        """``"min"`` or ``"max"``."""
+        return self.objective.mode
 
     def get_best_trial(
         self, metric: str | None = None, mode: str | None = None, scope: str = "last"
@@ -68,18 +77,18 @@ class Results:
             mode: ``"min"`` or ``"max"``, defaults to the experiment's.
             scope: ``"last"`` compares each trial's last report; ``"all"`` its best report.
         """
-        metric = metric or self.metric
-        mode = mode or self.mode
-        scored = [
-            (score, trial)
-            for trial in self.trials
-            if trial.status is not TrialStatus.ERROR
-            and (score := self._score(trial, metric, mode, scope)) is not None
-        ]
-        if not scored:
+        objective = Objective(metric or self.metric, mode or self.mode)
+        scored = [(trial_score(trial, objective, scope), trial) for trial in self.trials]
+        ranked = [pair for pair in scored if pair[0] != math.inf]
+        if not ranked:
             return None
-        pick = min if mode == "min" else max
-        return pick(scored, key=lambda pair: pair[0])[1]
+        return min(ranked, key=lambda pair: pair[0])[1]
+
+    def ranked(self) -> list[Trial]:
+        """The trials that can be ranked (not in error, with a finite metric), best first,
+        by their last result: ``ranked()[0]`` is ``best_trial``."""
+        scored = [(trial_score(t, self.objective), i, t) for i, t in enumerate(self.trials)]
+        return [t for score, _, t in sorted(scored, key=lambda s: s[:2]) if score != math.inf]
 
     @property
     def best_trial(self) -> Trial | None:
@@ -127,7 +136,7 @@ class Results:
                     "status": trial.status.value,
                     "iterations": trial.iterations,
                     self.metric: last.get(self.metric),
-                    f"best_{self.metric}": trial.best_value(self.metric, self.mode),
+                    f"best_{self.metric}": trial.best_value(self.objective),
                     "time_total_s": last.get("time_total_s"),
                     "error": trial.error,
                     **{f"config/{k}": v for k, v in flatten(trial.config).items()},

@@ -1,16 +1,20 @@
 """The experiment directory: what is saved beside the event log, and reading it back.
 
 ``<storage_path>/<name>/`` holds ``experiment.db`` (the event log and the settings, see
-``rung.store.sqlite``) and ``trials/<id>/`` (each trial's folder and checkpoints). The
-settings include the trainable, the space and the strategy objects pickled *before* the run
-(their settings, never their state: that is rebuilt from the log), so that ``rung resume DIR``
-needs nothing but the directory.
+``rung.store.sqlite``) and ``trials/<id>/`` (each trial's folder and checkpoints). Beside the
+settings (``rung.settings``, as JSON, strategies as ``{name: ..., ...}`` specs) it keeps the
+trainable, the space and the strategy objects pickled *before* the run (their settings,
+never their state: that is rebuilt from the log), and where the run was started from, so
+that ``rung resume DIR`` needs nothing but the directory, from any working directory.
 """
 
 from __future__ import annotations
 
 import base64
 import os
+import sys
+import time
+from collections.abc import Mapping
 from contextlib import closing
 from pathlib import Path
 from typing import Any
@@ -19,23 +23,56 @@ import cloudpickle
 
 from rung.errors import ConfigError
 from rung.events import LogError
+from rung.executors import EXECUTORS
+from rung.objective import Objective
+from rung.registry import spec_of
 from rung.replay import replay
 from rung.results import Results
+from rung.schedulers import SCHEDULERS
+from rung.searchers import SEARCHERS
+from rung.settings import Settings
 from rung.space import Space, to_text
+from rung.store.base import Store
 from rung.store.sqlite import DB_NAME, read_events, read_meta
 from rung.store.sqlite import open_readonly as _open_readonly
 
+# What a resume may not change (the experiment would not be the same one), and the budgets
+# it may change, which are recorded.
+IDENTITY = ("metric", "mode", "searcher", "scheduler", "seed", "max_iterations", "stop")
+BUDGETS = ("num_trials", "time_budget_s")
+_REGISTRIES: dict[str, Mapping[str, type]] = {
+    "searcher": SEARCHERS,
+    "scheduler": SCHEDULERS,
+    "executor": EXECUTORS,
+}
 
-def settings_meta(settings: dict[str, Any], objects: dict[str, Any]) -> dict[str, Any]:
-    """The run's settings (JSON) and, when they pickle, the objects it needs to resume, as
-    meta values to keep; taken before the searcher and scheduler are set up, so that what
-    is kept is their settings, never their state."""
-    space: Space = objects["space"]
-    meta: dict[str, Any] = {"settings": settings}
-    try:
-        meta["space"] = to_text(space)
-    except ValueError:
-        meta["space"] = repr(space)
+
+def reference(trainable: Any) -> str:
+    """``module:qualname`` of a trainable, to recognize it on resume."""
+    module = getattr(trainable, "__module__", None) or "?"
+    return f"{module}:{getattr(trainable, '__qualname__', type(trainable).__qualname__)}"
+
+
+def settings_meta(settings: Settings, objects: dict[str, Any]) -> dict[str, Any]:
+    """The meta values an experiment keeps: its settings (JSON: strategy objects as the
+    specs that build them again), the space's text, the trainable's reference, where it was
+    started from, and, when they pickle, the objects it needs to resume. Taken before the
+    searcher and scheduler are set up, so that what is kept is their settings, never their
+    state."""
+    saved = settings.saved()
+    for knob, registry in _REGISTRIES.items():
+        obj = objects[knob]
+        saved[knob] = spec_of(obj, registry) or {"name": type(obj).__name__, "pickled": True}
+    saved["stop"] = dict(settings.stop or {})
+    saved["resources_per_trial"] = (
+        None if settings.resources_per_trial is None else dict(settings.resources_per_trial)
+    )
+    meta: dict[str, Any] = {
+        "settings": saved,
+        "space": _space_text(objects["space"]),
+        "trainable": reference(objects["trainable"]),
+        "origin": {"cwd": os.getcwd(), "import_root": _import_root()},
+    }
     try:
         meta["payload"] = base64.b64encode(cloudpickle.dumps(objects)).decode("ascii")
     except Exception as error:  # a trainable holding a lock, say: resume from the script
@@ -43,17 +80,61 @@ def settings_meta(settings: dict[str, Any], objects: dict[str, Any]) -> dict[str
     return meta
 
 
+def _space_text(space: Space) -> str:
+    try:
+        return to_text(space)
+    except ValueError:
+        return repr(space)
+
+
+def _import_root() -> str:
+    """The folder the main script's imports are found from (``sys.path[0]``)."""
+    return os.path.abspath(sys.path[0] or os.getcwd())
+
+
+def check_resume(store: Store, meta: dict[str, Any], where: str | os.PathLike) -> None:
+    """Refuse to resume the experiment in ``store`` with settings that would make it
+    another one (each difference listed); take new budgets, recording the change."""
+    stored = store.get_meta("settings") or {}
+    given = meta["settings"]
+    differences = [
+        f"{knob}: the experiment has {stored[knob]!r}, this run {given[knob]!r}"
+        for knob in IDENTITY
+        if knob in stored and stored[knob] != given[knob]
+    ]
+    for key in ("space", "trainable"):
+        kept = store.get_meta(key)
+        if kept is not None and kept != meta[key]:
+            differences.append(f"{key}: the experiment has {kept!r}, this run {meta[key]!r}")
+    if differences:
+        listed = "".join(f"\n  - {line}" for line in differences)
+        raise ConfigError(
+            f"cannot resume {where} with other settings:{listed}\nResume it as it was "
+            "started (rung resume DIR does), or give this run another name"
+        )
+    changed = {k: [stored.get(k), given[k]] for k in BUDGETS if stored.get(k) != given[k]}
+    if changed:
+        changes = store.get_meta("changes", [])
+        store.set_meta("changes", [*changes, {"time": time.time(), **changed}])
+    store.set_meta("settings", {**stored, **{k: given[k] for k in given if k not in IDENTITY}})
+
+
 def load_payload(directory: str | os.PathLike) -> tuple[dict[str, Any], dict[str, Any]]:
-    """The settings and the pickled objects of the experiment in ``directory``."""
+    """The settings and the pickled objects of the experiment in ``directory``, imported
+    from where the experiment was started (its working directory and import root)."""
     with closing(_open_readonly(directory)) as connection:
         settings = read_meta(connection, "settings")
         payload = read_meta(connection, "payload")
         error = read_meta(connection, "payload_error")
+        origin = read_meta(connection, "origin") or {}
     if payload is None:
         raise ConfigError(
             f"{directory} did not save its trainable ({error}); resume it from your script "
             "with rung.run(..., resume=True)"
         )
+    for folder in (origin.get("import_root"), origin.get("cwd")):
+        if folder and folder not in sys.path:
+            sys.path.insert(0, folder)
     try:
         return settings, cloudpickle.loads(base64.b64decode(payload))
     except Exception as error:
@@ -65,10 +146,12 @@ def load_payload(directory: str | os.PathLike) -> tuple[dict[str, Any], dict[str
 
 
 def load(directory: str | os.PathLike) -> Results:
-    """The results of the experiment in ``directory``, read-only: works while it runs (no
-    lock is taken, nothing is written) and after it ended or crashed."""
+    """The results of the experiment in ``directory`` (relative, absolute or with ``~``),
+    read-only: works while it runs (no lock is taken, nothing is written) and after it
+    ended or crashed."""
+    directory = Path(directory).expanduser()
     with closing(_open_readonly(directory)) as connection:
-        path = Path(directory) / DB_NAME
+        path = directory / DB_NAME
         events = read_events(connection, path)
         settings = read_meta(connection, "settings") or {}
         stop_reason = read_meta(connection, "stop_reason")
@@ -78,10 +161,5 @@ def load(directory: str | os.PathLike) -> Results:
         trials = replay(events)
     except LogError as error:
         raise LogError(f"{path}: {error}") from None
-    return Results(
-        list(trials.values()),
-        settings["metric"],
-        settings["mode"],
-        stop_reason,
-        str(Path(directory)),
-    )
+    objective = Objective(settings["metric"], settings["mode"])
+    return Results(list(trials.values()), objective, stop_reason, str(directory.absolute()))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 import numbers
 from dataclasses import dataclass, field
 from enum import Enum
@@ -26,6 +25,7 @@ from rung.events import (
     TrialPaused,
     TrialStatus,
 )
+from rung.objective import Objective
 
 __all__ = [
     "CONTINUE",
@@ -186,12 +186,10 @@ class Trial:
         """The metric's value in each report that has it."""
         return [r[metric] for r in self.results if metric in r]
 
-    def best_value(self, metric: str, mode: str) -> float | None:
-        """The best finite value of ``metric`` this trial reported, or None."""
-        values = [v for v in self.metric_values(metric) if math.isfinite(v)]
-        if not values:
-            return None
-        return min(values) if mode == "min" else max(values)
+    def best_value(self, objective: Objective) -> float | None:
+        """The best finite value of the objective's metric this trial reported, or None."""
+        best = min(self.results, key=objective.score, default=None)
+        return objective.value(best)
 
     def live_checkpoints(self) -> list[dict[str, Any]]:
         """Checkpoints of the trial's current state (not of one an exploit replaced),

@@ -50,8 +50,8 @@ class MLflowLogger(Callback):
         self._experiment_id = found.experiment_id if found else self._client.create_experiment(name)
         self._parent = self._client.create_run(self._experiment_id, run_name=experiment.name)
         settings = {
-            "metric": experiment.metric,
-            "mode": experiment.mode,
+            "metric": experiment.objective.metric,
+            "mode": experiment.objective.mode,
             "searcher": type(experiment.searcher).__name__,
             "scheduler": type(experiment.scheduler).__name__,
         }

@@ -8,11 +8,12 @@ import time
 from typing import TYPE_CHECKING, Any
 
 from rung.callbacks.base import Callback
-from rung.results import flatten
+from rung.results import flatten, trial_score
 from rung.trial import TrialStatus
 
 if TYPE_CHECKING:
     from rich.console import Console
+    from rich.table import Table
 
     from rung.experiment import Experiment
     from rung.results import Results
@@ -63,7 +64,7 @@ class ProgressReporter(Callback):
         self._experiment = experiment
         if self.verbose:
             self.console.print(
-                f"[bold]rung[/bold] {experiment.name}: {experiment.mode} {experiment.metric!r} "
+                f"[bold]rung[/bold] {experiment.name}: {experiment.objective.describe()} "
                 f"with {experiment.searcher.describe()} + "
                 f"{type(experiment.scheduler).__name__} on {len(experiment.slots)} "
                 f"{'slot' if len(experiment.slots) == 1 else 'slots'} "
@@ -96,16 +97,12 @@ class ProgressReporter(Callback):
             self.console.print(f"[red]trial {trial.trial_id} failed:[/red] {error}{note}")
 
     def _is_new_best(self, trial: Trial) -> bool:
-        experiment = self._experiment
-        value = trial.best_value(experiment.metric, experiment.mode)
-        if value is None:
+        """Whether the trial now ranks best, by the rule ``results.best_trial`` uses."""
+        score = trial_score(trial, self._experiment.objective)
+        if score == math.inf or (self._best is not None and score >= self._best):
             return False
-        better = self._best is None or (
-            value < self._best if experiment.mode == "min" else value > self._best
-        )
-        if better:
-            self._best = value
-        return better
+        self._best = score
+        return True
 
     def on_trial_end(self, trial: Trial) -> None:
         if trial.status is TrialStatus.PAUSED:
@@ -116,7 +113,7 @@ class ProgressReporter(Callback):
         due = now - self._last_line >= self.min_interval_s
         if self.verbose >= 2 or (self.verbose == 1 and (due or new_best)):
             self._last_line = now
-            metric = self._experiment.metric
+            metric = self._experiment.objective.metric
             last = (trial.last_result or {}).get(metric)
             config = ", ".join(f"{k}={_short(v)}" for k, v in flatten(trial.config).items())
             mark = " [green]new best[/green]" if new_best else ""
@@ -136,18 +133,28 @@ class ProgressReporter(Callback):
             f"[bold]done[/bold]: {len(results.trials)} trials ({summary}); "
             f"stopped because {results.stop_reason}"
         )
-        frame = results.dataframe()
-        if frame.empty or frame[results.metric].isna().all():
-            return
-        frame = frame.sort_values(results.metric, ascending=results.mode == "min")
-        frame = frame.dropna(subset=[results.metric]).head(self.top)
-        from rich.table import Table
+        if results.ranked():
+            self.console.print(best_table(results, self.top))
 
-        columns = ["trial_id", results.metric, "iterations", "status"]
-        columns += [c for c in frame.columns if c.startswith("config/")]
-        table = Table(title=f"best {len(frame)} trials by {results.metric}")
-        for column in columns:
-            table.add_column(column.removeprefix("config/"))
-        for _, row in frame.iterrows():
-            table.add_row(*(_short(row[c]) for c in columns))
-        self.console.print(table)
+
+def best_table(results: Results, top: int, title: str | None = None) -> Table:
+    """The ``top`` trials, best first by the rule of ``results.best_trial``, with their
+    metric, iterations, status and configuration; numbers to four significant digits."""
+    from rich.table import Table
+
+    ranked = results.ranked()[:top]
+    metric = results.metric
+    keys = list(dict.fromkeys(k for t in ranked for k in flatten(t.config)))
+    table = Table(title=title or f"best {len(ranked)} trials by {metric}")
+    for column in ["trial_id", metric, "iterations", "status", *keys]:
+        table.add_column(column)
+    for trial in ranked:
+        config = flatten(trial.config)
+        table.add_row(
+            trial.trial_id,
+            _short((trial.last_result or {}).get(metric)),
+            str(trial.iterations),
+            trial.status.value,
+            *(_short(config.get(key, "")) for key in keys),
+        )
+    return table

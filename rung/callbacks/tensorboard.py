@@ -62,7 +62,7 @@ class TensorBoardLogger(Callback):
         self._writer_class = SummaryWriter
         self._hparams = hparams
         self._root = self.logdir or os.path.join(experiment.path, "tensorboard")
-        self._metric = experiment.metric
+        self._metric = experiment.objective.metric
         self._writers: dict[str, Any] = {}
 
     def _writer(self, trial: Trial):

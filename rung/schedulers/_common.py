@@ -1,8 +1,7 @@
-"""Helpers the schedulers share: reading the budget and the score out of a result."""
+"""Helpers the schedulers share: reading the budget out of a result, checking settings."""
 
 from __future__ import annotations
 
-import math
 import numbers
 from typing import Any
 
@@ -21,14 +20,6 @@ def budget_of(result: dict[str, Any], time_attr: str) -> float:
     if not isinstance(value, numbers.Real) or isinstance(value, bool):
         raise ConfigError(f"time_attr {time_attr!r} must be a number, got {value!r}")
     return float(value)
-
-
-def score_of(result: dict[str, Any], metric: str, mode: str) -> float:
-    """The metric as a score where lower is better; NaN and missing values score worst."""
-    value = result.get(metric)
-    if value is None or not isinstance(value, numbers.Real) or math.isnan(value):
-        return math.inf
-    return float(value) if mode == "min" else -float(value)
 
 
 def check_positive(owner: str, **values: float) -> None:

@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 
 from rung.errors import ConfigError
-from rung.schedulers._common import budget_of, check_budgets, geometric_rungs, score_of
+from rung.schedulers._common import budget_of, check_budgets, geometric_rungs
 from rung.schedulers.base import Scheduler
 from rung.trial import CONTINUE, FINISH, STOP, Decision, Trial
 
@@ -97,7 +97,7 @@ class ASHAScheduler(Scheduler):
         budget = budget_of(result, self.time_attr)
         if budget >= self.max_t:
             return FINISH
-        score = score_of(result, self.metric, self.mode)
+        score = self.objective.score(result)
         trial_id = trial.trial_id
         for rung in self._brackets[self._bracket_of.setdefault(trial_id, 0)]:
             if budget < rung.milestone:

@@ -8,39 +8,37 @@ from typing import Any
 
 import numpy as np
 
+from rung.objective import Objective
 from rung.trial import Decision, Trial
 
 
 class Scheduler(ABC):
     """Decides how much budget running trials get; reads only reported results.
 
-    Constructors only store settings; the experiment calls ``setup`` with the metric, the
-    mode and a seeded generator before the first trial.
+    Constructors only store settings; the experiment calls ``setup`` with the objective and
+    a seeded generator before the first trial.
     """
 
     def setup(
         self,
-        metric: str,
-        mode: str,
+        objective: Objective,
         rng: np.random.Generator | None = None,
         num_trials: int | None = None,
     ) -> None:
-        """Bind the scheduler to the metric it compares trials by.
+        """Bind the scheduler to the objective it compares trials by.
 
         Args:
-            metric: the reported key trials are ranked by.
-            mode: "min" or "max".
+            objective: the metric and mode; ``objective.score(result)`` ranks results.
             rng: the scheduler's randomness.
             num_trials: how many trials the experiment will create, if known.
         """
-        self.metric = metric
-        self.mode = mode
+        self.objective = objective
         self.rng = rng if rng is not None else np.random.default_rng()
         self.num_trials = num_trials
         self._setup()
 
     def _setup(self) -> None:
-        """Prepare per-experiment state once the metric and mode are known."""
+        """Prepare per-experiment state once the objective is known."""
 
     def on_trial_add(self, trial: Trial) -> None:
         """A new trial was created."""

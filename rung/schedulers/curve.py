@@ -27,7 +27,7 @@ from typing import Any
 import numpy as np
 
 from rung.errors import ConfigError
-from rung.schedulers._common import budget_of, check_positive, score_of
+from rung.schedulers._common import budget_of, check_positive
 from rung.schedulers.base import Scheduler
 from rung.trial import CONTINUE, FINISH, STOP, Decision, Trial
 
@@ -122,7 +122,7 @@ class CurveStoppingRule(Scheduler):
 
     def on_trial_result(self, trial: Trial, result: dict[str, Any]) -> Decision:
         budget = budget_of(result, self.time_attr)
-        score = score_of(result, self.metric, self.mode)
+        score = self.objective.score(result)
         budgets, scores = self._curves.setdefault(trial.trial_id, ([], []))
         if math.isfinite(score):
             budgets.append(budget)

@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from rung.errors import ConfigError
-from rung.schedulers._common import budget_of, check_budgets, geometric_rungs, score_of
+from rung.schedulers._common import budget_of, check_budgets, geometric_rungs
 from rung.schedulers.base import Scheduler
 from rung.trial import CONTINUE, FINISH, PAUSE, STOP, Decision, Trial, TrialStatus
 
@@ -158,7 +158,7 @@ class HyperBandScheduler(Scheduler):
     def on_trial_result(self, trial: Trial, result: dict[str, Any]) -> Decision:
         bracket = self._bracket_of[trial.trial_id]
         budget = budget_of(result, self.time_attr)
-        return bracket.on_result(trial.trial_id, budget, score_of(result, self.metric, self.mode))
+        return bracket.on_result(trial.trial_id, budget, self.objective.score(result))
 
     def on_trial_complete(self, trial: Trial, result: dict[str, Any] | None) -> None:
         self._bracket_of[trial.trial_id].on_end(trial.trial_id)

@@ -14,7 +14,7 @@ import math
 from typing import Any
 
 from rung.errors import ConfigError
-from rung.schedulers._common import budget_of, check_positive, score_of
+from rung.schedulers._common import budget_of, check_positive
 from rung.schedulers.base import Scheduler
 from rung.trial import CONTINUE, STOP, Decision, Trial
 
@@ -50,7 +50,7 @@ class MedianStoppingRule(Scheduler):
 
     def on_trial_result(self, trial: Trial, result: dict[str, Any]) -> Decision:
         step = budget_of(result, self.time_attr)
-        score = score_of(result, self.metric, self.mode)
+        score = self.objective.score(result)
         total, count, best = self._sums.get(trial.trial_id, (0.0, 0, math.inf))
         total, count, best = total + score, count + 1, min(best, score)
         self._sums[trial.trial_id] = (total, count, best)

@@ -21,7 +21,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from rung.errors import ConfigError
-from rung.schedulers._common import budget_of, check_positive, score_of
+from rung.schedulers._common import budget_of, check_positive
 from rung.schedulers.base import Scheduler
 from rung.space import Categorical, Domain, Float, Grid, Int, Space
 from rung.trial import CONTINUE, PAUSE, SAVE, Decision, Trial
@@ -97,7 +97,7 @@ class PopulationBasedTraining(Scheduler):
     def on_trial_result(self, trial: Trial, result: dict[str, Any]) -> Decision:
         trial_id = trial.trial_id
         budget = budget_of(result, self.time_attr)
-        self._score[trial_id] = score_of(result, self.metric, self.mode)
+        self._score[trial_id] = self.objective.score(result)
         self._progress[trial_id] = budget
         self._configs[trial_id] = trial.config
         if budget - self._last_perturbation.get(trial_id, 0.0) < self.perturbation_interval:

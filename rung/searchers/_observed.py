@@ -42,15 +42,6 @@ def check_settings(
             raise ConfigError(f"{owner}({name}={fraction!r}): must be a number in [0, 1]")
 
 
-def loss_of(result: Mapping[str, Any] | None, metric: str | None, mode: str) -> float:
-    """The loss a result stands for: the metric (negated for ``mode="max"``), or +inf
-    when it is missing, not a number, or NaN."""
-    value = (result or {}).get(metric) if metric is not None else None
-    if isinstance(value, bool) or not isinstance(value, int | float) or math.isnan(value):
-        return math.inf
-    return float(-value if mode == "max" else value)
-
-
 class Observations:
     """Encoded configurations, losses, budgets and tiers, in arrays that grow by doubling."""
 
@@ -155,7 +146,7 @@ class ModelSearcher(Searcher):
     ) -> None:
         if config is None:
             return
-        loss = loss_of(result, self.metric, self.mode)
+        loss = self.objective.score(result)
         tier = FAILED if failed or math.isinf(loss) else STOPPED if stopped_early else COMPLETE
         budget = float((result or {}).get("training_iteration", 0) or 0)
         self.observed.add(self.space.encode(config), loss, budget, tier)

@@ -49,7 +49,7 @@ class AutoSearch(Searcher):
 
         self.choice, self.reason = choose(self.space, self.num_trials)
         self.chosen = make_searcher(self.choice)
-        self.chosen.setup(self.space, self.metric, self.mode, self.rng, self.num_trials)
+        self.chosen.setup(self.space, self.objective, self.rng, self.num_trials)
         self.pending = self.chosen.pending
 
     def describe(self) -> str:

@@ -8,13 +8,14 @@ from typing import Any
 
 import numpy as np
 
+from rung.objective import Objective
 from rung.space import Space
 
 
 class Searcher(ABC):
     """Proposes configurations (``suggest``) and learns from finished trials.
 
-    Constructors only store settings; ``setup`` binds the space, the metric and the random
+    Constructors only store settings; ``setup`` binds the space, the objective and the random
     generator, so one searcher object describes a strategy independent of any experiment.
     Trials suggested but not completed are in ``pending``, so that a searcher proposing for
     several parallel workers can spread its proposals out.
@@ -30,18 +31,17 @@ class Searcher(ABC):
     def setup(
         self,
         space: Space | Mapping[str, Any],
-        metric: str | None = None,
-        mode: str = "min",
+        objective: Objective | None = None,
         rng: np.random.Generator | None = None,
         num_trials: int | None = None,
     ) -> Searcher:
-        """Bind the searcher to a space, the metric it optimizes and its randomness.
+        """Bind the searcher to a space, the objective it optimizes and its randomness.
 
-        ``num_trials`` is the experiment's trial budget when it has one (searchers that
-        adapt to the budget read it; ``"auto"`` picks with it)."""
+        ``objective`` scores results (``objective.score``); searchers that learn need it
+        (default: minimize ``"loss"``). ``num_trials`` is the experiment's trial budget when
+        it has one (searchers that adapt to the budget read it; ``"auto"`` picks with it)."""
         self.space = Space.of(space)
-        self.metric = metric
-        self.mode = mode
+        self.objective = objective if objective is not None else Objective("loss")
         self.num_trials = num_trials
         if self.seed is not None or rng is None:
             rng = np.random.default_rng(self.seed)

@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from rung.searchers._observed import ModelSearcher, check_settings, loss_of
+from rung.searchers._observed import ModelSearcher, check_settings
 from rung.searchers._parzen import ParzenEstimator
 
 # BOHB's densities have no prior component; a vanishing one keeps them positive everywhere.
@@ -72,14 +72,14 @@ class BOHBSearch(ModelSearcher):
         budget = result.get(self.time_attr)
         if config is None or not isinstance(budget, int | float):
             return
-        loss = loss_of(result, self.metric, self.mode)
+        loss = self.objective.score(result)
         self.by_budget[float(budget)][trial_id] = (self._encode(trial_id, config), loss)
 
     def _observe(self, trial_id, config, result, failed, stopped_early) -> None:
         # The model reads only by_budget, not the flat observations other searchers keep.
         if config is None:
             return
-        if failed or loss_of(result, self.metric, self.mode) == np.inf:
+        if failed or self.objective.score(result) == np.inf:
             # A failure is bad at the budget it reached (the smallest, if it reached none).
             budget = (result or {}).get(self.time_attr)
             if not isinstance(budget, int | float):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import rung
 from benchmarks.problems.curves import SPACE, make_curve
 from rung.executors import SimulatedExecutor
+from rung.objective import Objective
 from rung.trial import Trial
 
 
@@ -42,7 +43,7 @@ class Feeder:
         import numpy as np
 
         self.scheduler = scheduler
-        scheduler.setup("loss", mode, np.random.default_rng(seed), num_trials)
+        scheduler.setup(Objective("loss", mode), np.random.default_rng(seed), num_trials)
         self.trials: dict[str, Trial] = {}
 
     def add(self, trial_id, config=None):

@@ -5,6 +5,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from rung.objective import Objective
 from rung.schedulers import MedianStoppingRule
 from rung.trial import Action, TrialStatus
 from tests.schedulers.helpers import Feeder, simulate
@@ -79,5 +80,6 @@ def test_on_the_simulated_executor_it_stops_most_and_keeps_the_best(mode):
     assert all(t.iterations >= 3 for t in stopped)
     best = results.get_best_trial(scope="all")
     sign = 1 if mode == "min" else -1
-    best_possible = min(sign * t.best_value("loss", mode) for t in results.trials)
-    assert math.isclose(sign * best.best_value("loss", mode), best_possible)
+    objective = Objective("loss", mode)
+    best_possible = min(sign * t.best_value(objective) for t in results.trials)
+    assert math.isclose(sign * best.best_value(objective), best_possible)

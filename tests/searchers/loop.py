@@ -5,6 +5,7 @@ import math
 import numpy as np
 
 import rung
+from rung.objective import Objective
 
 MIXED_CONDITIONAL = {
     "lr": rung.loguniform(1e-5, 1e-1),
@@ -36,7 +37,7 @@ def stepped_sphere(config: dict) -> None:
 
 def minimize(searcher, space, loss, trials, seed=0, mode="min"):
     """Run ``trials`` sequential trials; return the configs and losses in order."""
-    searcher.setup(space, metric="loss", mode=mode, rng=np.random.default_rng(seed))
+    searcher.setup(space, objective=Objective("loss", mode), rng=np.random.default_rng(seed))
     configs, losses = [], []
     for i in range(trials):
         config = searcher.suggest(f"t{i}")

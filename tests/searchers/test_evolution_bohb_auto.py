@@ -5,6 +5,7 @@ import pytest
 
 import rung
 from rung.errors import ConfigError
+from rung.objective import Objective
 from rung.searchers import (
     SEARCHERS,
     AutoSearch,
@@ -57,7 +58,7 @@ def test_bad_searcher_settings_are_refused_naming_the_knob(make, knob):
 
 def report_curves(searcher, trials, budgets=(1, 3, 9), seed=0):
     """Trials report at each budget; the loss at budget b is sphere + 1/b."""
-    searcher.setup(SPHERE_SPACE, "loss", "min", np.random.default_rng(seed))
+    searcher.setup(SPHERE_SPACE, Objective("loss"), np.random.default_rng(seed))
     for i in range(trials):
         config = searcher.suggest(f"t{i}")
         for b in budgets[: 1 + i % len(budgets)]:
@@ -86,7 +87,7 @@ def test_bohb_proposals_concentrate_near_the_optimum():
 
 
 def test_bohb_counts_a_failed_trial_as_bad_at_its_budget():
-    searcher = BOHBSearch().setup(SPHERE_SPACE, "loss", "min", np.random.default_rng(0))
+    searcher = BOHBSearch().setup(SPHERE_SPACE, Objective("loss"), np.random.default_rng(0))
     config = searcher.suggest("a")
     searcher.on_trial_result("a", {"loss": 0.5, "training_iteration": 1})
     searcher.on_trial_complete("a", {"loss": math.nan, "training_iteration": 2}, failed=True)
@@ -127,9 +128,9 @@ def test_auto_picks_by_space_and_budget(space, trials, picked):
 
 
 def test_auto_says_what_it_picked_and_proposes_as_it():
-    auto = AutoSearch().setup(SPHERE_SPACE, "loss", "min", np.random.default_rng(3), 200)
+    auto = AutoSearch().setup(SPHERE_SPACE, Objective("loss"), np.random.default_rng(3), 200)
     assert auto.describe().startswith("auto: GPSearch (")
-    tpe = AutoSearch().setup(MIXED_CONDITIONAL, "loss", "min", np.random.default_rng(3), 200)
+    tpe = AutoSearch().setup(MIXED_CONDITIONAL, Objective("loss"), np.random.default_rng(3), 200)
     assert "TPESearch" in tpe.describe() and "conditional" in tpe.describe()
 
 

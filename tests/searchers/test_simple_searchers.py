@@ -6,13 +6,14 @@ import pytest
 from scipy.stats import qmc
 
 import rung
+from rung.objective import Objective
 from rung.searchers import GridSearch, QuasiRandomSearch, RandomSearch, make_searcher
 
 CONTINUOUS = {"a": rung.uniform(0, 1), "b": rung.uniform(-5, 5), "c": rung.loguniform(1e-3, 1)}
 
 
 def suggestions(searcher, space, count, seed=0):
-    searcher.setup(space, metric="loss", mode="min", rng=np.random.default_rng(seed))
+    searcher.setup(space, objective=Objective("loss"), rng=np.random.default_rng(seed))
     return [searcher.suggest(f"t{i}") for i in range(count)]
 
 

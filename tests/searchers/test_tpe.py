@@ -6,6 +6,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import rung
+from rung.objective import Objective
 from rung.searchers import RandomSearch, TPESearch, make_searcher
 from rung.searchers._observed import Observations
 from rung.searchers._parzen import ParzenEstimator, _argsort_unit_rows
@@ -48,7 +49,7 @@ def test_tpe_proposes_valid_mixed_conditional_configurations(multivariate):
 
 def observe_left_failing(searcher, report_failures):
     """40 trials on x: left of 0.5 they diverge (NaN) or crash; to the right lower is better."""
-    searcher.setup(SPHERE_SPACE, "loss", "min", np.random.default_rng(0))
+    searcher.setup(SPHERE_SPACE, Objective("loss"), np.random.default_rng(0))
     rng = np.random.default_rng(0)
     for i in range(40):
         x = float(rng.random())
@@ -166,7 +167,7 @@ def test_tpe_in_a_run_uses_early_stopped_trials():
 @pytest.mark.parametrize("bandwidth", ["neighbours", "scott"])
 def test_estimators_set_up_together_equal_those_set_up_alone(sizes, bandwidth):
     space = rung.Space(MIXED_CONDITIONAL)
-    searcher = TPESearch().setup(space, "loss", "min", np.random.default_rng(0))
+    searcher = TPESearch().setup(space, Objective("loss"), np.random.default_rng(0))
     rng = np.random.default_rng(1)
     sets = []
     for size in sizes:

@@ -1,0 +1,78 @@
+"""The objective: which reported metric to optimize, in which direction, and the one rule
+that scores a result.
+
+Every part that ranks results (searchers, schedulers, results, checkpoint retention, the
+progress line, loggers) asks the objective, so "best" means the same everywhere: the lowest
+score, where the score is the metric (negated to maximize) and a missing, non-numeric, NaN
+or infinite value is worst.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, TypeGuard
+
+from rung.errors import ConfigError
+
+MODES = ("min", "max")
+
+
+def is_number(value: Any) -> TypeGuard[float]:
+    """A real number (numpy scalars included), not a bool."""
+    return isinstance(value, numbers.Real) and not isinstance(value, bool)
+
+
+def as_number(value: Any) -> float | None:
+    """A reported value as a float (numpy and torch scalars included), or None if it is not
+    a number (a bool, a string, an array)."""
+    if isinstance(value, bool | str | bytes) or not hasattr(value, "__float__"):
+        return None
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return None
+
+
+@dataclass(frozen=True)
+class Objective:
+    """The metric an experiment optimizes, and whether lower or higher is better.
+
+    Attributes:
+        metric: the reported key to optimize.
+        mode: ``"min"`` or ``"max"``.
+    """
+
+    metric: str
+    mode: str = "min"
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.metric, str) or not self.metric:
+            raise ConfigError(f"metric={self.metric!r}: name the reported key to optimize")
+        if self.mode not in MODES:
+            raise ConfigError(f"mode={self.mode!r}: use 'min' or 'max'")
+
+    def value(self, result: Mapping[str, Any] | None) -> float | None:
+        """The metric in ``result`` as a finite float, or None when it cannot be ranked."""
+        number = as_number((result or {}).get(self.metric))
+        return number if number is not None and math.isfinite(number) else None
+
+    def score(self, result: Mapping[str, Any] | None) -> float:
+        """The result's score, lower is better: the metric (negated for ``"max"``), or +inf
+        when it cannot be ranked."""
+        value = self.value(result)
+        if value is None:
+            return math.inf
+        return value if self.mode == "min" else -value
+
+    def is_better(self, value: float, than: float | None) -> bool:
+        """Whether metric ``value`` beats ``than`` (None: nothing yet)."""
+        if than is None:
+            return True
+        return value < than if self.mode == "min" else value > than
+
+    def describe(self) -> str:
+        """``"min 'loss'"``, for progress output."""
+        return f"{self.mode} {self.metric!r}"
