@@ -6,7 +6,10 @@ worker that dies (an exception in C code, a segfault, the OOM killer) or runs pa
 timeout is replaced by a fresh one on the same slot. The driver watches each worker process
 itself (a Linux pidfd), not a pipe, so a death is seen at once even when a child the
 trainable forked still holds the worker's pipes open; each worker leads its own process
-group, and the group is killed with it, so no child outlives its worker.
+group, and the group is killed with it, so no child outlives its worker. Workers never
+import the user's main module (the trainable and each trial's configuration travel by
+value), so a script needs no ``if __name__ == "__main__"`` guard, and code from stdin,
+``python -c`` or a notebook runs.
 """
 
 from __future__ import annotations
@@ -14,13 +17,14 @@ from __future__ import annotations
 import contextlib
 import math
 import multiprocessing as mp
+import multiprocessing.spawn as mp_spawn
 import os
 import pickle
 import select
 import selectors
 import signal
 import time
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
@@ -135,7 +139,7 @@ class ProcessExecutor(Executor):
             daemon=True,
             name="rung-worker",
         )
-        with critical():
+        with critical(), _without_main_module():
             process.start()
             worker = _Worker(slot, process, parent)
             if index is None:
@@ -157,7 +161,9 @@ class ProcessExecutor(Executor):
         worker = next(w for w in self._workers if w.trial_id is None)
         worker.trial_id = launch.trial_id
         worker.started = time.monotonic() if worker.ready else math.inf
-        worker.conn.send_bytes(dumps(launch))
+        # By value: a configuration may hold objects of the main module, which workers
+        # never import.
+        worker.conn.send_bytes(cloudpickle.dumps(launch))
 
     def now(self) -> float:
         return time.monotonic()
@@ -195,10 +201,8 @@ class ProcessExecutor(Executor):
         death = describe_death(self._reap(worker))
         if not worker.ready:
             raise ConfigError(
-                f"a worker process could not start ({death}). If the script that calls "
-                "rung.run does so at import time, put that call under "
-                "`if __name__ == '__main__':`; worker processes import the main module "
-                "again and must not start an experiment of their own."
+                f"a worker process could not start ({death}); its error output, above, "
+                "says why"
             )
         self._replace(worker, death)
 
@@ -285,6 +289,25 @@ class ProcessExecutor(Executor):
         if self._selector is not None:
             self._selector.close()
             self._selector = None
+
+
+@contextlib.contextmanager
+def _without_main_module() -> Iterator[None]:
+    """Start processes without re-running the main module in them, as ``spawn`` would:
+    a worker needs only the trainable, which travels by value."""
+    original = mp_spawn.get_preparation_data
+
+    def preparation(name: str) -> dict[str, Any]:
+        data = original(name)
+        data.pop("init_main_from_path", None)
+        data.pop("init_main_from_name", None)
+        return data
+
+    mp_spawn.get_preparation_data = preparation
+    try:
+        yield
+    finally:
+        mp_spawn.get_preparation_data = original
 
 
 def _wait(worker: _Worker, timeout: float | None) -> None:

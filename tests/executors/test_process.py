@@ -150,25 +150,3 @@ def test_a_trainable_workers_cannot_load_ends_the_experiment_with_the_reason(tun
     finally:
         sys.path.remove(str(tmp_path))
         sys.modules.pop("vanishing_module", None)
-
-
-def test_a_script_without_a_main_guard_is_told_how_to_fix_it(tmp_path):
-    script = tmp_path / "unguarded.py"
-    script.write_text(
-        textwrap.dedent(
-            """
-        import rung
-
-        def train(config):
-            rung.report(loss=config["x"])
-
-        rung.run(train, {"x": rung.uniform(0, 1)}, metric="loss", mode="min", num_trials=2,
-                 verbose=0)
-        """
-        )
-    )
-    ran = subprocess.run(
-        [sys.executable, str(script)], capture_output=True, text=True, timeout=120, cwd=os.getcwd()
-    )
-    assert ran.returncode != 0
-    assert "if __name__ == '__main__':" in ran.stderr
