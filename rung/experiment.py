@@ -45,6 +45,7 @@ from rung.executors.base import Executor
 from rung.executors.resources import Slot
 from rung.interrupts import InterruptGuard, critical
 from rung.objective import Objective, as_number, is_number
+from rung.registry import did_you_mean
 from rung.replay import complete, no_more_trials, replay
 from rung.results import Results
 from rung.schedulers.base import Scheduler
@@ -142,6 +143,7 @@ class Experiment:
         self._hooks: dict[str, list[Any]] = {}
         self._closed = False
         self._metric_seen = False
+        self._stop_keys_checked = False
         # Class trainables and lazy checkpoints (report(checkpoint=fn)) save only when asked:
         # ask after every step when a retry may need to resume from there.
         self._save_for_retry = failures.max_failures > 0
@@ -489,6 +491,8 @@ class Experiment:
             self.stop_reason = f"a result reached the target {dict(self.stop.targets)}"
         if self.stop_reason is not None:
             return Action.STOP, None
+        if result.get("done") is True:  # the trial says it is complete, as in Ray Tune
+            return Action.FINISH, None
         action = decision.action
         cap = self.stop.max_iterations
         if cap is not None and action is not Action.STOP:
@@ -623,6 +627,21 @@ class Experiment:
         complete(trial, self.searcher, self.scheduler)
         self._notify("on_trial_end", trial)
         self._end_stopped_by_scheduler()
+        self._check_stop_keys()
+
+    def _check_stop_keys(self) -> None:
+        """Once a trial has ended, warn about ``stop`` targets no result ever had: a typo
+        that would never end the experiment."""
+        if self._stop_keys_checked or not self.stop.targets:
+            return
+        self._stop_keys_checked = True
+        seen = {key for trial in self.trials.values() for r in trial.results for key in r}
+        for key in self.stop.targets:
+            if key not in seen:
+                self._warn(
+                    f"stop={{{key!r}: ...}}: no result has reported {key!r}"
+                    f"{did_you_mean(key, seen)}, so this target will never end the experiment"
+                )
 
     def _end_stopped_by_scheduler(self) -> None:
         for trial_id in self.scheduler.take_stopped():

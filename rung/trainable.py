@@ -32,8 +32,11 @@ class Trainable:
 
     Subclasses implement ``step`` and, to be paused, resumed or retried, ``save`` and
     ``load``. ``reset`` lets a worker reuse the object (and the data it loaded) for a new
-    configuration: return True when done in place.
+    configuration: return True when done in place. ``self.config`` holds the trial's
+    configuration. A step that returns ``{..., "done": True}`` ends its trial as finished.
     """
+
+    config: dict[str, Any]
 
     def setup(self, config: dict[str, Any]) -> None:
         """Build the model and load data for ``config``."""
@@ -272,9 +275,12 @@ class TrialRunner:
 
     def _run_class(self, context: TrialContext, config: dict[str, Any]) -> Exit:
         instance = self._instance
+        if instance is not None:
+            instance.config = config
         if instance is None or not instance.reset(config):
             self._discard_instance()
             instance = self.trainable()
+            instance.config = config
             instance.setup(config)
             self._instance = instance
         if context.checkpoint:

@@ -67,7 +67,9 @@ def test_an_experiment_file_may_set_every_setting_but_the_objects(tmp_path):
     assert set(every) == set(Settings.knobs(in_file=True))
     lines = "\n".join(f"{key}: {value!r}" for key, value in every.items())
     lines = lines.replace("None", "null").replace("False", "false").replace("True", "true")
-    (tmp_path / "exp.yaml").write_text(f"trainable: model:train\nspace:\n  x: uniform(0, 1)\n{lines}\n")
+    (tmp_path / "exp.yaml").write_text(
+        f"trainable: model:train\nspace:\n  x: uniform(0, 1)\n{lines}\n"
+    )
     ran = subprocess.run(
         [sys.executable, "-m", "rung.cli", "run", "exp.yaml"],
         capture_output=True,
@@ -148,4 +150,6 @@ def test_checkpoint_keep_travels_to_rung_resume(tmp_path):
     results = rung.load(tmp_path / "exp")
     assert len(results.trials) == 3
     for trial in results.trials:
-        assert len(list((tmp_path / "exp" / "trials" / trial.trial_id / "checkpoints").iterdir())) == 1
+        assert (
+            len(list((tmp_path / "exp" / "trials" / trial.trial_id / "checkpoints").iterdir())) == 1
+        )

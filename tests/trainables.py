@@ -227,3 +227,30 @@ def trains_with_history(config):
         loss = sum((lr - 0.05) ** 2 for lr in history) / len(history)
         state = {"history": list(history)}
         rung.report(loss=loss, age=len(history), history=list(history), checkpoint=state)
+
+
+class DoneAtFive(rung.Trainable):
+    """Says it is done at its fifth step; remembers the configs it was given."""
+
+    def setup(self, config):
+        self.steps = 0
+        self.seen = [self.config["x"]]
+
+    def reset(self, config):
+        self.steps = 0
+        self.seen.append(self.config["x"])
+        return True
+
+    def step(self):
+        self.steps += 1
+        return {"loss": self.config["x"], "seen": list(self.seen), "done": self.steps == 5}
+
+
+class NeverEnds(rung.Trainable):
+    def step(self):
+        return {"loss": 1.0}
+
+
+def reports_done(config):
+    for epoch in range(1, 100):
+        rung.report(loss=config["x"], epoch=epoch, done=epoch == 3)

@@ -201,8 +201,7 @@ class ProcessExecutor(Executor):
         death = describe_death(self._reap(worker))
         if not worker.ready:
             raise ConfigError(
-                f"a worker process could not start ({death}); its error output, above, "
-                "says why"
+                f"a worker process could not start ({death}); its error output, above, says why"
             )
         self._replace(worker, death)
 

@@ -88,6 +88,11 @@ def plan_slots(
         )
     cpus = detect_cpus() if cpus is None else cpus
     gpus = detect_gpus() if gpus is None else gpus
+    if cpu > cpus:
+        raise ConfigError(
+            f"resources_per_trial asks for {cpu:g} CPUs per trial but this machine has {cpus}; "
+            f"ask for at most {cpus} (or fewer, to run trials side by side)"
+        )
     limit = max_concurrent if max_concurrent is not None else math.inf
     if cpu > 0:
         limit = min(limit, max(1, math.floor(cpus / cpu + 1e-9)))

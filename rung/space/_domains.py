@@ -15,6 +15,7 @@ from decimal import Decimal
 from typing import Any
 
 from rung.errors import SpaceError
+from rung.objective import is_number
 
 
 class Domain(ABC):
@@ -40,10 +41,6 @@ class NumericDomain(Domain):
         """Whether ``value`` is a value of this domain."""
 
 
-def _is_number(x: Any) -> bool:
-    return isinstance(x, numbers.Real) and not isinstance(x, bool)
-
-
 def _is_integer(x: Any) -> bool:
     return isinstance(x, numbers.Integral) and not isinstance(x, bool)
 
@@ -62,7 +59,7 @@ class Float(NumericDomain):
     step: float | None = None
 
     def __post_init__(self) -> None:
-        if not (_is_number(self.low) and _is_number(self.high)):
+        if not (is_number(self.low) and is_number(self.high)):
             raise self._fail("bounds must be numbers", "pass numbers such as 0.0 and 1.0")
         if not (math.isfinite(self.low) and math.isfinite(self.high)):
             raise self._fail("bounds must be finite", "use finite low and high")
@@ -79,7 +76,7 @@ class Float(NumericDomain):
 
     def _check_step(self) -> None:
         step = self.step
-        if step is None or not _is_number(step) or not math.isfinite(step) or step <= 0:
+        if step is None or not is_number(step) or not math.isfinite(step) or step <= 0:
             raise self._fail("step must be a positive number", "pass e.g. step=0.1")
         span = _decimal(self.high) - _decimal(self.low)
         if span % _decimal(step) != 0:
@@ -119,7 +116,7 @@ class Float(NumericDomain):
         return float(_decimal(self.low) + k * _decimal(self.step))
 
     def contains(self, value: Any) -> bool:
-        if not _is_number(value) or not self.low <= value <= self.high:
+        if not is_number(value) or not self.low <= value <= self.high:
             return False
         if self.step is None:
             return True
@@ -313,3 +310,18 @@ def grid(values: Sequence[Any]) -> Grid:
 def sample_from(fn: Callable[[dict[str, Any]], Any]) -> SampleFrom:
     """A value computed from the configuration, e.g. ``sample_from(lambda c: 2 * c["width"])``."""
     return SampleFrom(fn)
+
+
+# The functions that make domains: passed uncalled, they are a mistake, not a constant.
+DOMAIN_FUNCTIONS = (
+    uniform,
+    loguniform,
+    quniform,
+    qloguniform,
+    randint,
+    qrandint,
+    lograndint,
+    choice,
+    grid,
+    sample_from,
+)

@@ -15,7 +15,14 @@ from typing import Any, cast
 import numpy as np
 
 from rung.errors import SpaceError
-from rung.space._domains import Categorical, Domain, Grid, NumericDomain, SampleFrom
+from rung.space._domains import (
+    DOMAIN_FUNCTIONS,
+    Categorical,
+    Domain,
+    Grid,
+    NumericDomain,
+    SampleFrom,
+)
 
 
 @dataclass(frozen=True)
@@ -107,6 +114,25 @@ def _has_domain(value: Any) -> bool:
     return False
 
 
+def _refuse_domain_functions(value: Any, where: str) -> None:
+    """A domain function passed uncalled (``{"lr": rung.loguniform}``) is a mistake, not a
+    constant."""
+    if any(value is f for f in DOMAIN_FUNCTIONS):
+        raise SpaceError(
+            f"{where or '<space>'}: rung.{value.__name__} is the function, not a domain; call "
+            f"it, e.g. rung.{value.__name__}(...) with its bounds or options"
+        )
+    if isinstance(value, Mapping):
+        for key, item in value.items():
+            _refuse_domain_functions(item, f"{where}/{key}" if where else str(key))
+    elif isinstance(value, list | tuple):
+        for i, item in enumerate(value):
+            _refuse_domain_functions(item, f"{where}/{i}")
+    elif isinstance(value, Categorical | Grid):
+        for i, option in enumerate(value.values if isinstance(value, Grid) else value.options):
+            _refuse_domain_functions(option, f"{where}[{i}]")
+
+
 class Space:
     """A compiled search space.
 
@@ -121,6 +147,7 @@ class Space:
                 f"a search space is a dict of parameter names to domains, got "
                 f"{type(definition).__name__}: e.g. {{'lr': rung.loguniform(1e-4, 1e-1)}}"
             )
+        _refuse_domain_functions(definition, "")
         self.definition = definition
         self._params: list[Param] = []
         self._has_derived = False

@@ -1,6 +1,7 @@
 import pytest
 
 import rung
+from rung.errors import ConfigError
 from rung.executors.resources import Slot, detect_gpus, plan_slots
 
 
@@ -23,7 +24,8 @@ def test_cpus_and_max_concurrent_bound_the_slots():
     assert len(plan_slots({"cpu": 2}, None, cpus=4, gpus=[])) == 2
     assert len(plan_slots({"cpu": 1}, 3, cpus=8, gpus=[])) == 3
     assert len(plan_slots({"cpu": 1, "gpu": 0.5}, None, cpus=2, gpus=[0, 1])) == 2
-    assert len(plan_slots({"cpu": 8}, None, cpus=2, gpus=[])) == 1
+    with pytest.raises(ConfigError, match="asks for 8 CPUs per trial but this machine has 2"):
+        plan_slots({"cpu": 8}, None, cpus=2, gpus=[])
 
 
 def test_a_slot_without_gpus_hides_them_and_sets_threads():

@@ -1,0 +1,81 @@
+"""Habits from Ray Tune and Optuna: what they mean there is what they do here, or rung says
+why not before the first trial."""
+
+from __future__ import annotations
+
+import pytest
+
+import rung
+from rung.executors import detect_cpus
+from rung.trial import TrialStatus
+from tests import trainables
+
+X = {"x": rung.uniform(0, 1)}
+
+
+@pytest.mark.parametrize("trainable", [trainables.DoneAtFive, trainables.reports_done])
+def test_done_in_a_result_ends_its_trial_as_finished(tune, executor, trainable):
+    results = tune(trainable, X, num_trials=3, executor=executor, max_concurrent=1)
+    expected = 5 if trainable is trainables.DoneAtFive else 3
+    for trial in results.trials:
+        assert trial.status is TrialStatus.TERMINATED
+        assert trial.iterations == expected
+
+
+def test_a_class_trainable_sees_its_config_and_its_new_config_after_reset(tune, executor):
+    results = tune(trainables.DoneAtFive, X, num_trials=3, executor=executor, max_concurrent=1)
+    last = results.trials[-1]
+    assert last.last_result["seen"][-1] == last.config["x"]
+    if executor == "inline":
+        assert last.last_result["seen"] == [t.config["x"] for t in results.trials]
+
+
+def test_a_class_trainable_nothing_would_end_is_refused_with_the_fix(tune):
+    with pytest.raises(rung.ConfigError, match="nothing would end its trials.*max_iterations=N"):
+        tune(trainables.NeverEnds, X, num_trials=2)
+    ended = tune(trainables.NeverEnds, X, num_trials=2, max_iterations=3, executor="inline")
+    assert all(t.iterations == 3 for t in ended.trials)
+    asha = {"name": "asha", "max_t": 4}
+    by_scheduler = tune(trainables.NeverEnds, X, num_trials=2, scheduler=asha, executor="inline")
+    assert all(t.status.is_finished for t in by_scheduler.trials)
+
+
+def test_a_stop_key_no_result_has_is_warned_about_once(tune):
+    with pytest.warns(rung.RungWarning, match=r"'accurracy'.*did you mean 'accuracy'") as warned:
+        tune(
+            lambda config: {"loss": config["x"], "accuracy": 1 - config["x"]},
+            X,
+            num_trials=4,
+            stop={"accurracy": 0.99},
+            executor="inline",
+        )
+    assert sum("accurracy" in str(w.message) for w in warned) == 1
+
+
+def test_stop_on_training_iteration_says_it_ends_the_experiment(tune):
+    with pytest.warns(rung.RungWarning, match="ends the whole experiment.*max_iterations=N"):
+        tune(trainables.quadratic, X, num_trials=2, stop={"training_iteration": 3})
+
+
+def test_bohb_without_a_multi_fidelity_scheduler_is_warned_about(tune):
+    with pytest.warns(rung.RungWarning, match="BOHB.*scheduler='hyperband' or 'asha'"):
+        tune(trainables.returns_dict, X, num_trials=2, searcher="bohb", executor="inline")
+
+
+@pytest.mark.parametrize(
+    ("space", "message"),
+    [
+        ({"x": rung.uniform}, "x: rung.uniform is the function, not a domain; call it"),
+        ({"a": {"b": rung.choice}}, "a/b: rung.choice is the function"),
+        ({}, "the space is empty"),
+    ],
+)
+def test_spaces_that_are_surely_mistakes_are_refused(tune, space, message):
+    with pytest.raises(rung.SpaceError, match=message):
+        tune(trainables.returns_dict, space, num_trials=2)
+
+
+def test_resources_beyond_the_machine_are_refused(tune):
+    cpus = detect_cpus()
+    with pytest.raises(rung.ConfigError, match=f"asks for {cpus + 98} CPUs per trial"):
+        tune(trainables.returns_dict, X, num_trials=2, resources_per_trial={"cpu": cpus + 98})
