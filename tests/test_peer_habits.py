@@ -31,7 +31,7 @@ def test_a_class_trainable_sees_its_config_and_its_new_config_after_reset(tune, 
 
 
 def test_a_class_trainable_nothing_would_end_is_refused_with_the_fix(tune):
-    with pytest.raises(rung.ConfigError, match="nothing would end its trials.*max_iterations=N"):
+    with pytest.raises(rung.ConfigError, match=r"nothing would end its trials.*max_iterations=N"):
         tune(trainables.NeverEnds, X, num_trials=2)
     ended = tune(trainables.NeverEnds, X, num_trials=2, max_iterations=3, executor="inline")
     assert all(t.iterations == 3 for t in ended.trials)
@@ -53,12 +53,12 @@ def test_a_stop_key_no_result_has_is_warned_about_once(tune):
 
 
 def test_stop_on_training_iteration_says_it_ends_the_experiment(tune):
-    with pytest.warns(rung.RungWarning, match="ends the whole experiment.*max_iterations=N"):
+    with pytest.warns(rung.RungWarning, match=r"ends the whole experiment.*max_iterations=N"):
         tune(trainables.quadratic, X, num_trials=2, stop={"training_iteration": 3})
 
 
 def test_bohb_without_a_multi_fidelity_scheduler_is_warned_about(tune):
-    with pytest.warns(rung.RungWarning, match="BOHB.*scheduler='hyperband' or 'asha'"):
+    with pytest.warns(rung.RungWarning, match=r"BOHB.*scheduler=.hyperband. or .asha."):
         tune(trainables.returns_dict, X, num_trials=2, searcher="bohb", executor="inline")
 
 
