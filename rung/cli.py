@@ -13,7 +13,7 @@ from typing import Any
 
 import yaml
 
-from rung.errors import RungError
+from rung.errors import RungError, SpaceError
 from rung.settings import Settings, unknown_knobs
 
 EXAMPLE = """\
@@ -115,10 +115,13 @@ def command_run(path: Path) -> int:
     if unknown:
         raise RungError(f"{path}: {unknown_knobs(unknown, known)}")
     trainable = import_object(spec.pop("trainable"), path.parent.resolve())
-    space = from_text(spec.pop("space"))
-    for knob in ("searcher", "scheduler"):
-        if isinstance(spec.get(knob), Mapping):
-            spec[knob] = from_text(spec[knob])  # e.g. PBT's mutations, written as domains
+    try:
+        space = from_text(spec.pop("space"))
+        for knob in ("searcher", "scheduler"):
+            if isinstance(spec.get(knob), Mapping):
+                spec[knob] = from_text(spec[knob])  # e.g. PBT's mutations, as domains
+    except SpaceError as error:
+        raise RungError(f"{path}: {error}") from None
     spec.setdefault("storage_path", "rung_results")
     results = run_settings(trainable, space, Settings.from_mapping(spec, str(path)))
     if results.trials and not results.ranked() and all(t.error for t in results.trials):

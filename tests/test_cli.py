@@ -109,3 +109,66 @@ def test_a_damaged_log_gets_one_line_naming_the_file(tmp_path, damage, message):
         assert "Traceback" not in result.stderr
         (line,) = result.stderr.splitlines()
         assert DB_NAME in line and message in line
+
+
+def write(folder, name, text):
+    (folder / name).write_text(textwrap.dedent(text))
+
+
+MODEL = "def train(config):\n    return {'loss': config['x']}\n"
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        (
+            "trainable: model:train\nspace:\n  x: unifrom(0, 1)\nmetric: loss\nmode: min\n",
+            "exp.yaml: x: 'unifrom(0, 1)' names no domain (did you mean 'uniform'?)",
+        ),
+        (
+            "trainable: model:train\nspace:\n  x: log_uniform(1e-3, 1)\nmetric: loss\nmode: min\n",
+            "did you mean 'loguniform'?",
+        ),
+        ("trainable: model:train\nspace: [x\nmetric: loss\n", "exp.yaml:3: "),
+        ("trainable: !!python/object/apply:os.system [ls]\n", "exp.yaml:1: "),
+        ("- just\n- a list\n", "exp.yaml: an experiment file is a mapping"),
+        (
+            "trainable: model:train\nspace: {x: 'uniform(0, 1)'}\nmetric: loss\nmode: min\n"
+            "num_samples: 3\n",
+            "num_samples is not a setting (rung calls it num_trials)",
+        ),
+    ],
+)
+def test_mistakes_in_an_experiment_file_get_one_line_naming_file_and_line(tmp_path, text, message):
+    write(tmp_path, "model.py", MODEL)
+    write(tmp_path, "exp.yaml", text)
+    ran = rung_command("run", "exp.yaml", cwd=tmp_path)
+    assert ran.returncode == 2
+    (line,) = ran.stderr.splitlines()
+    assert message in line
+
+
+def test_a_missing_file_gets_one_line(tmp_path):
+    ran = rung_command("run", "nowhere.yaml", cwd=tmp_path)
+    assert ran.returncode == 2
+    assert ran.stderr.strip() == "rung run: nowhere.yaml: No such file or directory"
+
+
+def test_help_shows_a_complete_example_file(tmp_path):
+    shown = rung_command("run", "--help", cwd=tmp_path)
+    assert "trainable: my_model:train" in shown.stdout
+    assert "scheduler: {name: asha, max_t: 20, grace_period: 1}" in shown.stdout
+    assert "``" not in shown.stdout
+
+
+def test_rung_run_fails_when_every_trial_failed(tmp_path):
+    write(tmp_path, "model.py", "def train(config):\n    raise ValueError('broken')\n")
+    write(
+        tmp_path,
+        "exp.yaml",
+        "trainable: model:train\nspace: {x: 'uniform(0, 1)'}\nmetric: loss\nmode: min\n"
+        "num_trials: 2\nverbose: 0\nexecutor: inline\n",
+    )
+    ran = rung_command("run", "exp.yaml", cwd=tmp_path)
+    assert ran.returncode == 1
+    assert "every trial failed (2); trial 00000: ValueError: broken" in ran.stderr

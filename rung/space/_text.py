@@ -8,6 +8,7 @@ are sub-spaces is written as a mapping ``{choice: [...]}`` (and a grid as ``{gri
 from __future__ import annotations
 
 import ast
+import difflib
 import re
 from collections.abc import Callable, Mapping
 from pathlib import Path
@@ -39,6 +40,7 @@ CONSTRUCTORS: dict[str, Callable[..., Domain]] = {
 } | {"choice": choice, "grid": grid}
 
 _CALL = re.compile(r"^\s*(" + "|".join(CONSTRUCTORS) + r")\s*\(")
+_ANY_CALL = re.compile(r"^\s*([A-Za-z_][A-Za-z0-9_]*)\s*\(.*\)\s*$", re.DOTALL)
 _WRAPPERS = ("choice", "grid")
 
 
@@ -71,6 +73,8 @@ def from_text(definition: Any, name: str = "") -> Any:
     try:
         if isinstance(definition, str) and _CALL.match(definition):
             return parse_domain(definition)
+        if isinstance(definition, str):
+            _refuse_misspelt_domain(definition)
         if isinstance(definition, Mapping):
             if len(definition) == 1 and next(iter(definition)) in _WRAPPERS:
                 ((kind, options),) = definition.items()
@@ -86,6 +90,20 @@ def from_text(definition: Any, name: str = "") -> Any:
             raise SpaceError(f"{name}: {exc}") from None
         raise
     return definition
+
+
+def _refuse_misspelt_domain(text: str) -> None:
+    """A string written like a call to something close to a domain's name (``unifrom(0, 1)``,
+    ``log_uniform(...)``) is a typo, not a string constant every trial would get."""
+    call = _ANY_CALL.match(text)
+    if call is None:
+        return
+    close = difflib.get_close_matches(call.group(1).lower(), CONSTRUCTORS, n=1, cutoff=0.75)
+    if close:
+        raise SpaceError(
+            f"{text!r} names no domain (did you mean {close[0]!r}?); the domains are "
+            f"{', '.join(CONSTRUCTORS)}"
+        )
 
 
 def to_text(definition: Any) -> Any:
