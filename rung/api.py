@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import inspect
 import os
+import shutil
 import tempfile
 import time
 import warnings
@@ -216,8 +217,20 @@ def run_settings(trainable: Any, space: Space | Mapping[str, Any], settings: Set
             checkpoint_keep=CheckpointKeep.of(settings.checkpoint_keep),
             callbacks=[ProgressReporter(settings.verbose), *file_loggers, *settings.callbacks],
             guard=guard,
+            capture_output=root is not None,
         )
-        return experiment.run(resume=settings.resume)
+        try:
+            return experiment.run(resume=settings.resume)
+        finally:
+            if root is None:
+                _remove_if_empty(path)
+
+
+def _remove_if_empty(folder: Path) -> None:
+    """Remove the temporary folder of an in-memory run unless a trial left a file in it (a
+    checkpoint the results point to, say)."""
+    if folder.is_dir() and not any(p.is_file() for p in folder.rglob("*")):
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def _check_can_stop(settings: Settings, searcher: Searcher) -> None:

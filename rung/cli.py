@@ -14,6 +14,7 @@ from typing import Any
 import yaml
 
 from rung.errors import RungError, SpaceError
+from rung.executors.sources import BY_VALUE_MODULES
 from rung.settings import Settings, unknown_knobs
 
 EXAMPLE = """\
@@ -79,6 +80,7 @@ def _import_file(path_text: str, folders: list[Path], reference: str) -> Any:
     sys.path.insert(0, str(path.parent))
     spec.loader.exec_module(module)
     cloudpickle.register_pickle_by_value(module)
+    BY_VALUE_MODULES.add(module.__name__)
     return module
 
 

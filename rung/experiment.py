@@ -110,6 +110,7 @@ class Experiment:
         checkpoint_keep: CheckpointKeep | None = None,
         callbacks: Sequence[Callback] = (),
         guard: InterruptGuard | None = None,
+        capture_output: bool = False,
     ) -> None:
         self.trainable = trainable
         self.space = space
@@ -127,6 +128,7 @@ class Experiment:
         self.checkpoint_keep = checkpoint_keep or CheckpointKeep()
         self.callbacks = list(callbacks)
         self.guard = guard or InterruptGuard()
+        self.capture_output = capture_output
         self.trials: dict[str, Trial] = {}
         self.interrupted: list[Trial] | None = None
         self.stop_reason: str | None = None
@@ -391,6 +393,7 @@ class Experiment:
                 self.trial_dir(trial.trial_id),
                 iteration,
                 trial.runs,
+                capture_output=self.capture_output,
             )
         )
         self._notify("on_trial_start", trial)
@@ -528,6 +531,13 @@ class Experiment:
             elif value >= target:
                 return True
         return False
+
+    def on_run_begun(self, trial_id: str) -> None:
+        """Count a run's time from when its code started, not from its launch (a first
+        trial waits for its worker to start)."""
+        if trial_id in self._marks:
+            total, _ = self._marks[trial_id]
+            self._marks[trial_id] = (total, self._now())
 
     def on_checkpoint(self, trial_id: str, path: str) -> None:
         """Record a checkpoint a trial saved when asked to (SAVE)."""

@@ -7,12 +7,14 @@ that message travels (a direct call, a pipe, a Ray actor).
 
 from __future__ import annotations
 
+import contextlib
 import inspect
 import os
 import shutil
+import sys
 import threading
 import traceback
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -194,6 +196,29 @@ def check_trainable(trainable: Any) -> None:
         pass
 
 
+@contextlib.contextmanager
+def _output_to(folder: Path) -> Iterator[None]:
+    """Send this process's standard output and error (its file descriptors, so that C
+    libraries and child processes follow) to ``stdout.log`` and ``stderr.log`` in
+    ``folder``, appended to across the trial's runs."""
+    sys.stdout.flush()
+    sys.stderr.flush()
+    saved = [os.dup(1), os.dup(2)]
+    files = [open(folder / name, "ab") for name in ("stdout.log", "stderr.log")]  # noqa: SIM115
+    try:
+        for fd, file in zip((1, 2), files, strict=True):
+            os.dup2(file.fileno(), fd)
+        yield
+    finally:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        for fd, copy in zip((1, 2), saved, strict=True):
+            os.dup2(copy, fd)
+            os.close(copy)
+        for file in files:
+            file.close()
+
+
 class TrialRunner:
     """Runs trials of one trainable in this process, keeping a class trainable for reuse.
 
@@ -240,12 +265,14 @@ class TrialRunner:
         failures: tuple[type[BaseException], ...] = (Exception, SystemExit)
         if self.interrupt_fails_trial:
             failures = (*failures, KeyboardInterrupt)
+        capture = launch.capture_output and self.chdir
         try:
             if previous_dir is not None:
                 os.chdir(context.ensure_dir())
-            if inspect.isclass(self.trainable):
-                return self._run_class(context, config)
-            return self._run_function(context, config)
+            with _output_to(context.ensure_dir()) if capture else contextlib.nullcontext():
+                if inspect.isclass(self.trainable):
+                    return self._run_class(context, config)
+                return self._run_function(context, config)
         except StopTrial:
             return Exit(trial_id, Outcome.STOPPED, checkpoint=context.last_checkpoint)
         except failures as exc:

@@ -85,6 +85,8 @@ class Launch:
             first report is iteration + 1.
         run: the trial's run number; with the iteration it names checkpoint folders, so
             that no run overwrites another's.
+        capture_output: a worker process writes the trial's standard output and error to
+            ``stdout.log`` and ``stderr.log`` in its folder.
     """
 
     trial_id: str
@@ -93,6 +95,7 @@ class Launch:
     trial_dir: str
     iteration: int = 0
     run: int = 1
+    capture_output: bool = False
 
 
 @dataclass(frozen=True)

@@ -254,3 +254,12 @@ class NeverEnds(rung.Trainable):
 def reports_done(config):
     for epoch in range(1, 100):
         rung.report(loss=config["x"], epoch=epoch, done=epoch == 3)
+
+
+def prints(config):
+    """Writes to standard output and error, from Python and below it."""
+    print("hello from", rung.get_trial_id(), flush=True)
+    os.write(2, f"low-level error line {rung.get_trial_id()}\n".encode())
+    if config["x"] > 0.5:
+        raise RuntimeError("it broke")
+    rung.report(loss=config["x"])

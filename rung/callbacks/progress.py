@@ -5,10 +5,12 @@ from __future__ import annotations
 import math
 import sys
 import time
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from rung.callbacks.base import Callback
 from rung.results import flatten, trial_score
+from rung.store import MemoryStore
 from rung.trial import TrialStatus
 
 if TYPE_CHECKING:
@@ -62,13 +64,15 @@ class ProgressReporter(Callback):
 
     def on_experiment_start(self, experiment: Experiment) -> None:
         self._experiment = experiment
+        persistent = not isinstance(experiment.store, MemoryStore)
+        where = f"results in {experiment.path}" if persistent else "results in memory"
         if self.verbose:
             self.console.print(
                 f"[bold]rung[/bold] {experiment.name}: {experiment.objective.describe()} "
                 f"with {experiment.searcher.describe()} + "
                 f"{type(experiment.scheduler).__name__} on {len(experiment.slots)} "
                 f"{'slot' if len(experiment.slots) == 1 else 'slots'} "
-                f"({type(experiment.executor).__name__}), results in {experiment.path}"
+                f"({type(experiment.executor).__name__}), {where}"
             )
             if experiment.interrupted is not None:
                 self._print_resume(experiment)
@@ -91,10 +95,23 @@ class ProgressReporter(Callback):
         first = self._seen_errors.setdefault(error, trial.trial_id)
         if first == trial.trial_id and traceback:
             self.console.print(f"[red]trial {trial.trial_id} failed:[/red]")
+            self._print_output(trial, "stderr.log")
             self.console.print(traceback.rstrip(), markup=False)
         else:
             note = f" (traceback shown for trial {first})" if first != trial.trial_id else ""
             self.console.print(f"[red]trial {trial.trial_id} failed:[/red] {error}{note}")
+
+    def _print_output(self, trial: Trial, name: str, lines: int = 20) -> None:
+        """The last lines a trial wrote to its ``stdout.log`` or ``stderr.log``."""
+        path = Path(self._experiment.trial_dir(trial.trial_id)) / name
+        try:
+            text = path.read_text(errors="replace").rstrip()
+        except OSError:
+            return
+        if text:
+            tail = "\n".join(text.splitlines()[-lines:])
+            self.console.print(f"[dim]{path} (last {lines} lines at most):[/dim]")
+            self.console.print(tail, markup=False, highlight=False)
 
     def _is_new_best(self, trial: Trial) -> bool:
         """Whether the trial now ranks best, by the rule ``results.best_trial`` uses."""
@@ -111,6 +128,9 @@ class ProgressReporter(Callback):
         new_best = self._is_new_best(trial)
         now = time.monotonic()
         due = now - self._last_line >= self.min_interval_s
+        if self.verbose >= 2:
+            for name in ("stdout.log", "stderr.log"):
+                self._print_output(trial, name)
         if self.verbose >= 2 or (self.verbose == 1 and (due or new_best)):
             self._last_line = now
             metric = self._experiment.objective.metric

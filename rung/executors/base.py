@@ -25,6 +25,10 @@ class EventHandler(Protocol):
     def on_exit(self, exit: Exit) -> None:
         """Record the end of one run of a trial."""
 
+    def on_run_begun(self, trial_id: str) -> None:
+        """A launched run's code started only now (its worker was still starting): its
+        time counts from here."""
+
 
 class Executor(ABC):
     """Runs trials on slots; knows trainables and events, nothing about algorithms."""

@@ -35,6 +35,7 @@ import cloudpickle
 from rung.errors import ConfigError
 from rung.executors.base import EventHandler, Executor
 from rung.executors.resources import Slot
+from rung.executors.sources import code_files
 from rung.executors.worker import ACTION_BYTES, dumps, worker_main
 from rung.interrupts import critical
 from rung.trial import Exit, Launch, Outcome, Report
@@ -123,6 +124,7 @@ class ProcessExecutor(Executor):
         super().start(trainable, handler, slots, trial_timeout_s)
         self._context: Any = mp.get_context(self.start_method)
         self._payload = serialize_trainable(trainable)
+        self._code_files = code_files(trainable)
         self._selector = selectors.DefaultSelector()
         self._workers = []
         for slot in slots:
@@ -135,7 +137,7 @@ class ProcessExecutor(Executor):
         parent, child = self._context.Pipe()
         process = self._context.Process(
             target=worker_main,
-            args=(child, self._payload, slot.environment(), os.getpid()),
+            args=(child, self._payload, self._code_files, slot.environment(), os.getpid()),
             daemon=True,
             name="rung-worker",
         )
@@ -223,6 +225,7 @@ class ProcessExecutor(Executor):
             worker.ready = True
             if worker.trial_id is not None:
                 worker.started = time.monotonic()
+                self.handler.on_run_begun(worker.trial_id)
             return
         if worker.trial_id is None:
             return

@@ -12,6 +12,7 @@ import traceback
 from multiprocessing.connection import Connection
 from typing import Any
 
+from rung.executors.sources import CodeFiles, restore_code_files
 from rung.trial import Action
 
 _PR_SET_PDEATHSIG = 1
@@ -40,13 +41,20 @@ def dumps(message: Any) -> bytes:
         return cloudpickle.dumps(message, _PROTOCOL)
 
 
-def worker_main(conn: Connection, payload: bytes, environment: dict[str, str], driver: int) -> None:
+def worker_main(
+    conn: Connection,
+    payload: bytes,
+    files: CodeFiles,
+    environment: dict[str, str],
+    driver: int,
+) -> None:
     """Entry point of a worker process.
 
     Args:
         conn: the pipe to the driver.
         payload: the trainable, pickled with cloudpickle (functions from ``__main__``,
             notebooks and closures travel by value).
+        files: the source files of the code that travels by value, for tracebacks.
         environment: variables of this worker's slot (``CUDA_VISIBLE_DEVICES``, thread
             counts), set before the trainable (and so torch) is loaded.
         driver: the driver's process id; a worker whose driver is gone exits quietly.
@@ -59,19 +67,21 @@ def worker_main(conn: Connection, payload: bytes, environment: dict[str, str], d
     if os.getppid() != driver:  # the driver died before the line above took effect
         return
     try:
-        _serve(conn, payload)
+        _serve(conn, payload, files)
     except (EOFError, OSError):
         return  # the driver is gone (killed, or it killed this worker's pipe)
 
 
-def _serve(conn: Connection, payload: bytes) -> None:
+def _serve(conn: Connection, payload: bytes, files: CodeFiles) -> None:
     """Load the trainable, then run the trials the driver sends until it says stop."""
     import cloudpickle
 
     from rung.trainable import TrialRunner
 
     try:
-        runner = TrialRunner(cloudpickle.loads(payload), interrupt_fails_trial=True)
+        trainable = cloudpickle.loads(payload)
+        restore_code_files(trainable, files)
+        runner = TrialRunner(trainable, interrupt_fails_trial=True)
     except Exception:
         conn.send_bytes(dumps(("fatal", traceback.format_exc())))
         return
