@@ -51,7 +51,7 @@ def run_once(scheduler: str, budget: float, seed: int) -> dict:
         "trials_ended": len(ended),
         "epochs": sum(t.iterations for t in results.trials),
         "best_val_acc": results.best_result["val_acc"],
-        "best_val_acc_any_epoch": results.get_best_trial(scope="all").best_value("val_acc", "max"),
+        "best_val_acc_any_epoch": results.get_best_trial(scope="all").best_value(results.objective),
     }
 
 
