@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import numbers
 from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any
@@ -25,7 +24,7 @@ from rung.events import (
     TrialPaused,
     TrialStatus,
 )
-from rung.objective import Objective
+from rung.objective import Objective, is_number
 
 __all__ = [
     "CONTINUE",
@@ -217,7 +216,7 @@ class Trial:
             case ResultReported():
                 self.results.append(event.metrics)
                 reported = event.metrics.get("training_iteration")
-                if isinstance(reported, numbers.Real) and not isinstance(reported, bool):
+                if is_number(reported):
                     self.iteration = int(float(reported))
                 else:
                     self.iteration += 1

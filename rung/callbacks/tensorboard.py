@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from rung.callbacks.base import Callback
 from rung.errors import ConfigError
+from rung.objective import is_number
 from rung.results import flatten
 from rung.trial import TrialStatus
 
@@ -28,7 +29,7 @@ def numeric_items(result: dict[str, Any]) -> dict[str, float]:
     return {
         key: float(value)
         for key, value in result.items()
-        if isinstance(value, numbers.Real) and not isinstance(value, bool) and math.isfinite(value)
+        if is_number(value) and math.isfinite(value)
     }
 
 

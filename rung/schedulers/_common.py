@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import numbers
 from typing import Any
 
 from rung.errors import ConfigError
+from rung.objective import is_number
 
 
 def budget_of(result: dict[str, Any], time_attr: str) -> float:
@@ -17,7 +17,7 @@ def budget_of(result: dict[str, Any], time_attr: str) -> float:
             f"the scheduler measures budget by {time_attr!r}, which the result does not have "
             f"(keys: {sorted(result)}); report it or set time_attr= to a reported key"
         ) from None
-    if not isinstance(value, numbers.Real) or isinstance(value, bool):
+    if not is_number(value):
         raise ConfigError(f"time_attr {time_attr!r} must be a number, got {value!r}")
     return float(value)
 
@@ -25,7 +25,7 @@ def budget_of(result: dict[str, Any], time_attr: str) -> float:
 def check_positive(owner: str, **values: float) -> None:
     """Refuse non-positive settings, naming the knob."""
     for name, value in values.items():
-        if not isinstance(value, numbers.Real) or isinstance(value, bool) or not value > 0:
+        if not is_number(value) or not value > 0:
             raise ConfigError(f"{owner}({name}={value!r}): must be a positive number")
 
 
@@ -34,7 +34,7 @@ def check_budgets(owner: str, max_t: float, grace_period: float, reduction_facto
     check_positive(owner, max_t=max_t, grace_period=grace_period)
     if grace_period > max_t:
         raise ConfigError(f"{owner}(grace_period={grace_period}) must not exceed max_t={max_t}")
-    if not isinstance(reduction_factor, numbers.Real) or not reduction_factor > 1:
+    if not is_number(reduction_factor) or not reduction_factor > 1:
         raise ConfigError(f"{owner}(reduction_factor={reduction_factor!r}): must be > 1")
 
 

@@ -21,6 +21,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from rung.errors import ConfigError
+from rung.objective import is_number
 from rung.schedulers._common import budget_of, check_positive
 from rung.schedulers.base import Scheduler
 from rung.space import Categorical, Domain, Float, Grid, Int, Space
@@ -163,7 +164,7 @@ class PopulationBasedTraining(Scheduler):
                 return round(perturbed) if isinstance(spec, Int) else float(perturbed)
             raise ConfigError(f"cannot perturb a value of {spec}")
         assert callable(spec)
-        if resample or not isinstance(value, int | float) or isinstance(value, bool):
+        if resample or not is_number(value):
             return spec()
         return type(value)(value * factor)
 

@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 
 from rung.errors import ConfigError
+from rung.objective import is_number
 from rung.searchers._geometry import Geometry
 from rung.searchers.base import Searcher
 from rung.searchers.quasirandom import QuasiRandomSearch
@@ -38,7 +39,7 @@ def check_settings(
         if not isinstance(value, int) or isinstance(value, bool) or value < minimum:
             raise ConfigError(f"{owner}({name}={value!r}): must be an int >= {minimum}")
     for name, fraction in fractions.items():
-        if not isinstance(fraction, int | float) or not 0.0 <= fraction <= 1.0:
+        if not is_number(fraction) or not 0.0 <= fraction <= 1.0:
             raise ConfigError(f"{owner}({name}={fraction!r}): must be a number in [0, 1]")
 
 

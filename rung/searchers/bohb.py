@@ -17,6 +17,7 @@ from typing import Any
 
 import numpy as np
 
+from rung.objective import is_number
 from rung.searchers._observed import ModelSearcher, check_settings
 from rung.searchers._parzen import ParzenEstimator
 
@@ -70,7 +71,7 @@ class BOHBSearch(ModelSearcher):
     def on_trial_result(self, trial_id: str, result: Mapping[str, Any]) -> None:
         config = self.pending.get(trial_id)
         budget = result.get(self.time_attr)
-        if config is None or not isinstance(budget, int | float):
+        if config is None or not is_number(budget):
             return
         loss = self.objective.score(result)
         self.by_budget[float(budget)][trial_id] = (self._encode(trial_id, config), loss)
@@ -82,7 +83,7 @@ class BOHBSearch(ModelSearcher):
         if failed or self.objective.score(result) == np.inf:
             # A failure is bad at the budget it reached (the smallest, if it reached none).
             budget = (result or {}).get(self.time_attr)
-            if not isinstance(budget, int | float):
+            if not is_number(budget):
                 budget = min(self.by_budget, default=0.0)
             self.by_budget[float(budget)][trial_id] = (self._encode(trial_id, config), np.inf)
         self._encoded.pop(trial_id, None)
