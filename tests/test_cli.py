@@ -1,25 +1,14 @@
 """The rung command, run as a user runs it."""
 
 import sqlite3
-import subprocess
-import sys
 import textwrap
 
 import pytest
 
 import rung
 from rung.store.sqlite import DB_NAME
+from tests.commands import rung_command
 from tests.resume.test_killed_driver import SCRIPT, run_driver
-
-
-def rung_command(*args, cwd):
-    return subprocess.run(
-        [sys.executable, "-m", "rung.cli", *map(str, args)],
-        capture_output=True,
-        text=True,
-        cwd=cwd,
-        timeout=120,
-    )
 
 
 def test_run_status_and_show_from_a_yaml_file(tmp_path):

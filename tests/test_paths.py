@@ -3,29 +3,14 @@ path/to/file.py:function; resume from another working directory."""
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 import textwrap
 
 import pytest
 
 import rung
+from tests.commands import rung_command
 
 MODEL = "def train(config):\n    return {'loss': (config['x'] - 0.3) ** 2}\n"
-
-
-def rung_command(*args, cwd, home=None):
-    env = {**os.environ, **({"HOME": str(home)} if home else {})}
-    env.pop("PYTHONPATH", None)
-    return subprocess.run(
-        [sys.executable, "-m", "rung.cli", *map(str, args)],
-        capture_output=True,
-        text=True,
-        cwd=cwd,
-        timeout=180,
-        env=env,
-    )
 
 
 def experiment_file(folder, trainable, name):
