@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import io
 import os
 import shutil
+import tarfile
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -96,3 +98,26 @@ class CheckpointKeep:
         ranked = sorted(scored, key=lambda c: c["score"])[: self.best or 0]
         keep |= {c["path"] for c in ranked} | in_use
         return [c["path"] for c in checkpoints if c["path"] not in keep]
+
+
+def pack_checkpoint(path: str | os.PathLike) -> bytes:
+    """A checkpoint folder as one uncompressed tar archive in memory, to send between
+    machines that do not share a file system (model weights hardly compress)."""
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w") as archive:
+        archive.add(str(path), arcname=".")
+    return buffer.getvalue()
+
+
+def unpack_checkpoint(data: bytes, destination: str | os.PathLike) -> str:
+    """Write what ``pack_checkpoint`` packed to ``destination`` (under a temporary name,
+    renamed when complete); returns its path."""
+    destination = Path(destination)
+    partial = destination.with_name(destination.name + ".partial")
+    shutil.rmtree(partial, ignore_errors=True)
+    partial.mkdir(parents=True)
+    with tarfile.open(fileobj=io.BytesIO(data), mode="r") as archive:
+        archive.extractall(partial, filter="data")
+    shutil.rmtree(destination, ignore_errors=True)
+    partial.rename(destination)
+    return str(destination)

@@ -201,9 +201,12 @@ class RunFailed(Event):
 
 @dataclass(frozen=True)
 class RunInterrupted(Event):
-    """The experiment stopped (Ctrl-C, a crash) while the trial ran; a resume restarts it."""
+    """The trial's run was cut short, not by its own doing: the experiment stopped (Ctrl-C,
+    a crash; a resume restarts it first), or its worker was lost with its machine (it
+    restarts at once). ``reason`` says which when it is not the experiment's stop."""
 
     kind: ClassVar[EventKind] = EventKind.INTERRUPTED
+    reason: str | None = None
 
 
 @dataclass(frozen=True)

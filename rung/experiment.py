@@ -576,7 +576,12 @@ class Experiment:
         if exit.checkpoint and exit.checkpoint != trial.checkpoint:
             self._add_checkpoint(trial, exit.checkpoint)
         self._marks.pop(trial.trial_id, None)
-        if exit.outcome is Outcome.FAILED:
+        if exit.outcome is Outcome.LOST:
+            if trial.decision is not None:
+                self._leave(trial, cut_short=True)
+            else:
+                self._restart_lost(trial, exit.error or "its worker was lost")
+        elif exit.outcome is Outcome.FAILED:
             retry = trial.num_failures < self.failures.max_failures
             self._fail(trial, exit.error or "failed", exit.traceback, retry=retry)
         elif trial.decision is not None:
@@ -585,6 +590,17 @@ class Experiment:
             self._end(trial, TrialStatus.TERMINATED)
         else:
             self._end(trial, TrialStatus.STOPPED)
+
+    def _restart_lost(self, trial: Trial, reason: str) -> None:
+        """A run lost with its machine: restart it first, from its last checkpoint, without
+        counting a failure (the trial did nothing wrong)."""
+        start = f"iteration {trial.checkpoint_iteration}" if trial.checkpoint else "scratch"
+        self._warn(
+            f"trial {trial.trial_id}: {reason} at iteration {trial.iteration}; it restarts "
+            f"from {start} (not counted against max_failures)"
+        )
+        self._record(RunInterrupted(trial.trial_id, self._now(), reason))
+        self._relaunch.append(trial.trial_id)
 
     def _leave(self, trial: Trial, cut_short: bool = False) -> None:
         """Carry out the decision a trial was given, once it is out of its worker (or,

@@ -112,6 +112,8 @@ class Outcome(str, Enum):
     FINISHED = "finished"
     STOPPED = "stopped"
     FAILED = "failed"
+    # The run's worker went away with its machine (a Ray node): not the trial's doing.
+    LOST = "lost"
 
 
 @dataclass(frozen=True)

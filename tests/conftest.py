@@ -3,9 +3,34 @@ import pytest
 import rung
 
 
-@pytest.fixture(params=["inline", "process"])
+@pytest.fixture(scope="session")
+def local_ray():
+    """One local Ray for this test process, shared by the tests that run on Ray (a Ray per
+    test would cost seconds each)."""
+    ray = pytest.importorskip("ray", reason="Ray is not installed (pip install 'rung[ray]')")
+    ray.init(
+        num_cpus=2,
+        include_dashboard=False,
+        object_store_memory=200 * 2**20,
+        logging_level="ERROR",
+    )
+    yield ray
+    ray.shutdown()
+
+
+@pytest.fixture(params=["inline", "process", "ray"])
 def executor(request):
     """Engine tests run on every executor."""
+    if request.param == "ray":
+        request.getfixturevalue("local_ray")
+    return request.param
+
+
+@pytest.fixture(params=["process", "ray"])
+def worker_executor(request):
+    """Tests of what only trials in other processes can do run on each such executor."""
+    if request.param == "ray":
+        request.getfixturevalue("local_ray")
     return request.param
 
 

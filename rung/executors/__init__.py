@@ -7,6 +7,7 @@ from typing import Any
 from rung.executors.base import EventHandler, Executor
 from rung.executors.inline import InlineExecutor
 from rung.executors.process import ProcessExecutor
+from rung.executors.ray_executor import RayExecutor
 from rung.executors.resources import Slot, detect_cpus, detect_gpus, plan_slots
 from rung.executors.simulated import SimulatedExecutor
 from rung.registry import resolve
@@ -14,6 +15,7 @@ from rung.registry import resolve
 EXECUTORS: dict[str, type[Executor]] = {
     "inline": InlineExecutor,
     "process": ProcessExecutor,
+    "ray": RayExecutor,
     "simulated": SimulatedExecutor,
 }
 
@@ -29,6 +31,7 @@ __all__ = [
     "Executor",
     "InlineExecutor",
     "ProcessExecutor",
+    "RayExecutor",
     "SimulatedExecutor",
     "Slot",
     "detect_cpus",

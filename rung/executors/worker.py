@@ -23,8 +23,9 @@ _ACTIONS = {value: action for action, value in ACTION_BYTES.items()}
 _PROTOCOL = pickle.HIGHEST_PROTOCOL
 
 
-def _die_with_parent() -> None:
-    """Ask Linux to kill this process when the driver dies, so no worker is orphaned."""
+def die_with_parent() -> None:
+    """Ask Linux to kill this process when its parent (the thread that started it) ends, so
+    no worker or forked child is orphaned."""
     if sys.platform.startswith("linux"):
         with contextlib.suppress(OSError, AttributeError):
             ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
@@ -63,7 +64,7 @@ def worker_main(
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     # A group of its own: the driver kills the worker with whatever its trials forked.
     os.setpgrp()
-    _die_with_parent()
+    die_with_parent()
     if os.getppid() != driver:  # the driver died before the line above took effect
         return
     try:

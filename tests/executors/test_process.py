@@ -1,4 +1,5 @@
-"""What only worker processes can do: survive crashes, enforce timeouts, pin GPUs."""
+"""What only trials in other processes can do (process and Ray executors): survive crashes,
+enforce timeouts, run in their own folders, take code and values by value."""
 
 import os
 import signal
@@ -12,32 +13,48 @@ import rung
 from rung.trial import TrialStatus
 from tests import trainables
 
+DEATHS = {
+    "exit": "worker exited with code 3",
+    "segfault": "worker died (signal 11, SIGSEGV)",
+    "sigkill": "worker died (signal 9, SIGKILL) (killed by the OOM killer, or by hand)",
+}
 
-@pytest.mark.parametrize(
-    ("how", "message"),
-    [
-        ("exit", "worker exited with code 3"),
-        ("segfault", "worker died (signal 11, SIGSEGV)"),
-        ("sigkill", "worker died (signal 9, SIGKILL) (killed by the OOM killer, or by hand)"),
-    ],
-)
-def test_a_dead_worker_fails_its_trial_and_is_replaced(tune, how, message):
+
+@pytest.mark.parametrize("how", sorted(DEATHS))
+def test_a_dead_worker_fails_its_trial_and_is_replaced(tune, worker_executor, how):
     space = {"x": 0.5, "fail": rung.grid([how, "no", "no", "no"])}
-    results = tune(trainables.fails_when, space, searcher="grid", max_concurrent=1)
+    results = tune(
+        trainables.fails_when,
+        space,
+        searcher="grid",
+        max_concurrent=1,
+        max_failures=0,
+        executor=worker_executor,
+    )
     first, *rest = results.trials
     assert first.status is TrialStatus.ERROR
-    assert first.error == message
+    if worker_executor == "process":
+        assert first.error == DEATHS[how]
+    else:
+        assert first.error.startswith("its Ray actor on "), first.error
+        assert " died: " in first.error
     assert first.iterations == 1
     assert all(t.status is TrialStatus.TERMINATED for t in rest), "a fresh worker took over"
 
 
-def test_a_trial_over_its_timeout_is_killed(tune):
+def test_a_trial_over_its_timeout_is_killed(tune, worker_executor):
     space = {"x": 0.5, "fail": rung.grid(["hang", "no"])}
-    results = tune(trainables.fails_when, space, searcher="grid", trial_timeout_s=2)
+    results = tune(
+        trainables.fails_when,
+        space,
+        searcher="grid",
+        trial_timeout_s=2,
+        executor=worker_executor,
+    )
     hung, fine = results.trials
     assert hung.status is TrialStatus.ERROR
     assert hung.error.startswith("timed out after ")
-    assert "(trial_timeout_s=2); its worker was killed" in hung.error
+    assert "(trial_timeout_s=2); its " in hung.error
     assert fine.status is TrialStatus.TERMINATED
 
 
@@ -57,15 +74,20 @@ def test_each_trial_sees_its_slots_gpu_and_thread_count(tune, monkeypatch):
     assert len(pids) <= 4, "four slots (2 GPUs x 2 per GPU) means four reused workers"
 
 
-def test_each_trial_runs_in_its_own_folder(tune):
-    results = tune(trainables.writes_to_current_directory, {"x": rung.uniform(0, 1)}, num_trials=3)
+def test_each_trial_runs_in_its_own_folder(tune, worker_executor):
+    results = tune(
+        trainables.writes_to_current_directory,
+        {"x": rung.uniform(0, 1)},
+        num_trials=3,
+        executor=worker_executor,
+    )
     for trial in results.trials:
         written = os.path.join(results.path, "trials", trial.trial_id, "here.txt")
         with open(written) as file:
             assert file.read() == trial.trial_id
 
 
-def test_an_unpicklable_trainable_is_refused_up_front(tune):
+def test_an_unpicklable_trainable_is_refused_up_front(tune, worker_executor):
     import threading
 
     lock = threading.Lock()
@@ -75,7 +97,7 @@ def test_an_unpicklable_trainable_is_refused_up_front(tune):
             rung.report(loss=1.0)
 
     with pytest.raises(rung.ConfigError, match="cannot be sent to worker processes"):
-        tune(holds_a_lock, {"x": rung.uniform(0, 1)}, num_trials=1)
+        tune(holds_a_lock, {"x": rung.uniform(0, 1)}, num_trials=1, executor=worker_executor)
 
 
 SCRIPT = textwrap.dedent(
@@ -128,18 +150,24 @@ def test_ctrl_c_stops_every_worker_and_returns_the_results(tmp_path):
     assert not any(_alive(pid) for pid in workers), "no worker outlives the driver"
 
 
-def test_configs_and_metrics_holding_local_classes_travel_by_value(tune):
+def test_configs_and_metrics_holding_local_classes_travel_by_value(tune, worker_executor):
     class Model:
         depth = 3
 
     def train(config):
         rung.report(loss=config["x"], model=config["model"]())
 
-    results = tune(train, {"x": rung.uniform(0, 1), "model": Model}, num_trials=2)
+    space = {"x": rung.uniform(0, 1), "model": Model}
+    results = tune(train, space, num_trials=2, executor=worker_executor)
     assert all(t.last_result["model"].depth == 3 for t in results.trials)
 
 
-def test_a_trainable_workers_cannot_load_ends_the_experiment_with_the_reason(tune, tmp_path):
+WHERE_LOADED = {"process": "in a worker process", "ray": "in a Ray actor"}
+
+
+def test_a_trainable_workers_cannot_load_ends_the_experiment_with_the_reason(
+    tune, tmp_path, worker_executor
+):
     module = tmp_path / "vanishing_module.py"
     module.write_text("def train(config):\n    return {'loss': 1.0}\n")
     sys.path.insert(0, str(tmp_path))
@@ -147,8 +175,14 @@ def test_a_trainable_workers_cannot_load_ends_the_experiment_with_the_reason(tun
         import vanishing_module
 
         module.unlink()  # the driver has it; workers will not find it
-        with pytest.raises(rung.ConfigError, match="could not be loaded in a worker process"):
-            tune(vanishing_module.train, {"x": rung.uniform(0, 1)}, num_trials=2)
+        where = WHERE_LOADED[worker_executor]
+        with pytest.raises(rung.ConfigError, match=f"could not be loaded {where}"):
+            tune(
+                vanishing_module.train,
+                {"x": rung.uniform(0, 1)},
+                num_trials=2,
+                executor=worker_executor,
+            )
     finally:
         sys.path.remove(str(tmp_path))
         sys.modules.pop("vanishing_module", None)

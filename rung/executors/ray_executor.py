@@ -1,0 +1,452 @@
+"""The Ray executor: trials on a Ray cluster, one long-lived actor per slot, reused.
+
+Each actor (``TrialActor``) runs the same trial runner as a worker process of the process
+executor. The driver keeps one call in flight per actor and waits on all of them at once,
+so a report costs one actor call. Actors ask Ray for the trial's resources
+(``resources_per_trial``: ``cpu``, ``gpu`` (fractions pack several trials on a GPU, and
+Ray sets each actor's ``CUDA_VISIBLE_DEVICES``), ``memory`` in bytes, and any custom
+resource by name). The pool follows the cluster: it grows when nodes join (up to
+``max_concurrent``) and shrinks when they leave.
+
+A trial whose actor dies with its node is "lost": it restarts at once from its last
+checkpoint on a node that is left, and that does not count against ``max_failures`` (the
+trial did nothing wrong). An actor whose process dies on a live node (a segfault, the OOM
+killer) fails its trial, which does count, as with the process executor.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+import os
+import secrets
+import sys
+import time
+import warnings
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from rung.checkpoint import pack_checkpoint, unpack_checkpoint
+from rung.errors import ConfigError, RungWarning
+from rung.executors.base import EventHandler, Executor
+from rung.executors.process import serialize_trainable
+from rung.executors.ray_worker import PROBE_FILE, TrialActor
+from rung.executors.resources import Slot
+from rung.executors.sources import code_files
+from rung.trial import Exit, Launch, Outcome, Report
+
+STORAGE_MODES = ("auto", "shared", "transfer")
+
+
+@dataclass(eq=False)
+class _Actor:
+    handle: Any
+    hello: Any  # the pending hello() call, until answered
+    node: str | None = None
+    host: str | None = None
+    pending: Any = None  # the exchange() call in flight
+    trial_id: str | None = None
+    trial_dir: str | None = None
+    started: float = math.inf
+
+
+def _ray() -> Any:
+    try:
+        import ray
+    except ImportError:
+        raise ConfigError(
+            "executor='ray' needs Ray: pip install 'rung[ray]' (or pip install ray)"
+        ) from None
+    return ray
+
+
+def ray_request(resources: Mapping[str, float]) -> dict[str, Any]:
+    """``resources_per_trial`` as Ray actor options (``num_cpus``, ``num_gpus``, ``memory``,
+    ``resources``), with the same checks as on one machine."""
+    request: dict[str, Any] = {"num_cpus": 1.0, "num_gpus": 0.0, "resources": {}}
+    for key, amount in resources.items():
+        if isinstance(amount, bool) or not isinstance(amount, int | float):
+            raise ConfigError(f"resources_per_trial[{key!r}]={amount!r}: give a number")
+        if not math.isfinite(amount) or amount < 0:
+            raise ConfigError(f"resources_per_trial[{key!r}]={amount}: amounts must be >= 0")
+        if amount > 1 and amount != int(amount):
+            raise ConfigError(
+                f"resources_per_trial[{key!r}]={amount}: above 1, ask for whole units "
+                f"({math.ceil(amount)}, not {amount})"
+            )
+        if key == "cpu":
+            request["num_cpus"] = float(amount)
+        elif key == "gpu":
+            request["num_gpus"] = float(amount)
+        elif key == "memory":
+            request["memory"] = float(amount)
+        else:
+            request["resources"][key] = float(amount)
+    return request
+
+
+def node_capacity(offered: Mapping[str, float], request: Mapping[str, Any]) -> float:
+    """How many trials of size ``request`` fit on a node offering ``offered`` (Ray's
+    resource names); ``inf`` when the request asks for nothing."""
+    needs = {
+        "CPU": request.get("num_cpus", 0.0),
+        "GPU": request.get("num_gpus", 0.0),
+        "memory": request.get("memory", 0.0),
+        **request.get("resources", {}),
+    }
+    fits = math.inf
+    for name, amount in needs.items():
+        if amount > 0:
+            fits = min(fits, math.floor(offered.get(name, 0.0) / amount + 1e-9))
+    return fits
+
+
+class RayExecutor(Executor):
+    """Runs trials as Ray actors, on a running cluster or a Ray started for the experiment.
+
+    Args:
+        address: the cluster to join: ``"auto"`` (the one this machine belongs to), an
+            address (``"10.0.0.1:6379"``, ``"ray://head:10001"``), or None: ``RAY_ADDRESS``
+            when set, else a Ray already initialized in this process, else a new local Ray
+            that ends with the experiment.
+        storage: where trials write checkpoints. ``"auto"``: in the experiment's folder
+            when the trial's node sees it (a shared file system; checked per node), else in
+            a scratch folder on the node, with checkpoints sent to the driver as bytes and
+            back to whichever node resumes the trial. ``"shared"`` or ``"transfer"`` force
+            one way.
+        rescale_interval_s: how often the pool is matched to the cluster's nodes.
+    """
+
+    supports_timeout = True
+
+    def __init__(
+        self, address: str | None = None, storage: str = "auto", rescale_interval_s: float = 5.0
+    ) -> None:
+        if storage not in STORAGE_MODES:
+            raise ConfigError(f"storage={storage!r}: use one of {list(STORAGE_MODES)}")
+        self.address = address
+        self.storage = storage
+        self.rescale_interval_s = rescale_interval_s
+        self._actors: list[_Actor] = []
+        self._started_ray = False
+        self._request: dict[str, Any] = {}
+        self._resources: dict[str, float] = {}
+        self._max_concurrent: int | None = None
+        self._probes: dict[str, str] = {}
+        self._rescaled = 0.0
+        self._waiting_warned = False
+
+    # the cluster -------------------------------------------------------------------------
+
+    def _connect(self) -> Any:
+        ray = _ray()
+        if ray.is_initialized():
+            return ray
+        address = self.address or os.environ.get("RAY_ADDRESS")
+        options: dict[str, Any] = {"logging_level": "ERROR", "include_dashboard": False}
+        if address is None:
+            from rung.executors.resources import detect_cpus, detect_gpus
+
+            options.update(num_cpus=detect_cpus(), num_gpus=len(detect_gpus()))
+        try:
+            ray.init(address=address, **options)
+        except (ConnectionError, RuntimeError, ValueError) as error:
+            raise ConfigError(f"could not join the Ray cluster at {address!r}: {error}") from None
+        self._started_ray = address is None
+        return ray
+
+    def _capacity(self) -> float:
+        """Trials that fit on the cluster's live nodes, at most ``max_concurrent``."""
+        ray = _ray()
+        fits = sum(
+            node_capacity(node.get("Resources", {}), self._request)
+            for node in ray.nodes()
+            if node.get("Alive")
+        )
+        if fits == math.inf:  # a trial that asks for nothing: one per CPU
+            fits = max(1, int(ray.cluster_resources().get("CPU", 1)))
+        if self._max_concurrent is not None:
+            fits = min(fits, self._max_concurrent)
+        return fits
+
+    def plan_slots(self, resources: Mapping[str, float], max_concurrent: int | None) -> list[Slot]:
+        self._resources = dict(resources)
+        self._request = ray_request(resources)
+        self._max_concurrent = max_concurrent
+        ray = self._connect()
+        capacity = self._capacity()
+        if capacity < 1:
+            offered = ", ".join(
+                f"{node.get('NodeManagerAddress')}: {_describe(node.get('Resources', {}))}"
+                for node in ray.nodes()
+                if node.get("Alive")
+            )
+            raise ConfigError(
+                f"resources_per_trial={self._resources}: no node of the Ray cluster has room "
+                f"for one trial (its nodes offer {offered})"
+            )
+        return [Slot((), self._request["num_cpus"]) for _ in range(int(capacity))]
+
+    # the pool ----------------------------------------------------------------------------
+
+    def start(
+        self,
+        trainable: Any,
+        handler: EventHandler,
+        slots: list[Slot],
+        trial_timeout_s: float | None = None,
+        elapsed_s: float = 0.0,
+    ) -> None:
+        super().start(trainable, handler, slots, trial_timeout_s)
+        ray = self._connect()
+        self._actor_class = ray.remote(TrialActor).options(
+            max_restarts=0, max_concurrency=1, **self._request
+        )
+        payload = serialize_trainable(trainable)
+        self._payload = ray.put(payload)
+        self._code_files = code_files(trainable)
+        self._paths = [p for p in sys.path if p and os.path.isdir(p)]
+        self._actors = []
+        for _ in slots:
+            self._spawn()
+        self._rescaled = time.monotonic()
+
+    def _spawn(self) -> _Actor:
+        handle = self._actor_class.remote(
+            self._payload, self._code_files, self._paths, self.storage
+        )
+        actor = _Actor(handle, handle.hello.remote())
+        self._actors.append(actor)
+        return actor
+
+    def _rescale(self) -> None:
+        """Match the pool to the live nodes: start actors where room appeared, let idle ones
+        go where it is gone (always keeping one, which waits for a node with room)."""
+        self._rescaled = time.monotonic()
+        capacity = self._capacity()
+        while len(self._actors) < capacity:
+            self._spawn()
+        if capacity < 1 and not self._waiting_warned:
+            self._waiting_warned = True
+            warnings.warn(
+                f"no live node of the Ray cluster has room for a trial of "
+                f"{self._resources}; waiting for one to join",
+                RungWarning,
+                stacklevel=2,
+            )
+        for actor in [a for a in self._actors if a.trial_id is None]:
+            if len(self._actors) <= max(1, capacity):
+                break
+            self._retire(actor)
+
+    def _retire(self, actor: _Actor) -> None:
+        self._actors.remove(actor)
+        with contextlib.suppress(Exception):
+            _ray().kill(actor.handle, no_restart=True)
+
+    @property
+    def free_slots(self) -> int:
+        return sum(a.trial_id is None for a in self._actors)
+
+    def launch(self, launch: Launch) -> None:
+        idle = [a for a in self._actors if a.trial_id is None]
+        actor = next((a for a in idle if a.hello is None), idle[0])
+        actor.trial_id = launch.trial_id
+        actor.trial_dir = launch.trial_dir
+        actor.started = time.monotonic() if actor.hello is None else math.inf
+        token = self._probe(launch.trial_dir)
+        actor.pending = actor.handle.exchange.remote(("launch", launch, token))
+
+    def _probe(self, trial_dir: str) -> str:
+        """The token a node must read in the experiment's folder to share it."""
+        experiment = Path(trial_dir).parent.parent
+        key = str(experiment)
+        if key not in self._probes:
+            self._probes[key] = secrets.token_hex(16)
+            if self.storage == "auto":
+                experiment.mkdir(parents=True, exist_ok=True)
+                (experiment / PROBE_FILE).write_text(self._probes[key])
+        return self._probes[key]
+
+    def now(self) -> float:
+        return time.monotonic()
+
+    # events ------------------------------------------------------------------------------
+
+    def poll(self, timeout: float) -> None:
+        if time.monotonic() - self._rescaled > self.rescale_interval_s:
+            self._rescale()
+        calls = {a.hello: a for a in self._actors if a.hello is not None}
+        calls.update({a.pending: a for a in self._actors if a.pending is not None})
+        if not any(a.trial_id is not None for a in self._actors):
+            return
+        if self.trial_timeout_s is not None:
+            deadline = min(a.started for a in self._actors) + self.trial_timeout_s
+            timeout = max(0.0, min(timeout, deadline - time.monotonic()))
+        ray = _ray()
+        done, rest = ray.wait(list(calls), num_returns=1, timeout=timeout)
+        if done and rest:
+            more, _ = ray.wait(rest, num_returns=len(rest), timeout=0)
+            done += more
+        for ref in done:
+            actor = calls[ref]
+            if actor not in self._actors:
+                continue  # lost while handling an earlier call of this batch
+            if ref is actor.hello:
+                self._on_hello(actor, ref)
+            elif ref is actor.pending:
+                self._on_message(actor, ref)
+        if self.trial_timeout_s is not None:
+            self._enforce_timeout()
+
+    def _on_hello(self, actor: _Actor, ref: Any) -> None:
+        try:
+            hello = _ray().get(ref)
+        except Exception as error:
+            self._on_actor_error(actor, error)
+            return
+        if hello["fatal"]:
+            raise ConfigError(
+                f"the trainable could not be loaded in a Ray actor on {hello['host']}:\n"
+                f"{hello['fatal']}\nIs rung installed there, and the trainable's module "
+                "importable (the same code and environment on every node)?"
+            )
+        actor.hello = None
+        actor.node, actor.host = hello["node"], hello["host"]
+        if actor.trial_id is not None:
+            actor.started = time.monotonic()
+            self.handler.on_run_begun(actor.trial_id)
+
+    def _on_message(self, actor: _Actor, ref: Any) -> None:
+        try:
+            kind, *body = _ray().get(ref)
+        except Exception as error:
+            self._on_actor_error(actor, error)
+            return
+        trial_id = actor.trial_id
+        assert trial_id is not None
+        if kind == "report":
+            metrics, path, data = body
+            if data is not None:
+                unpack_checkpoint(data, path)
+            action = self.handler.on_report(Report(trial_id, metrics, path))
+            actor.pending = actor.handle.exchange.remote(action)
+        elif kind == "checkpoint":
+            path, data = body
+            if data is not None:
+                unpack_checkpoint(data, path)
+            self.handler.on_checkpoint(trial_id, path)
+            actor.pending = actor.handle.exchange.remote(None)
+        elif kind == "fetch":
+            path = body[0]
+            data = pack_checkpoint(path) if os.path.isdir(path) else None
+            actor.pending = actor.handle.exchange.remote(data)
+        else:
+            exit, extras = body
+            self._keep_files(exit, extras, actor.trial_dir)
+            actor.pending = actor.trial_id = None
+            actor.started = math.inf
+            self.handler.on_exit(exit)
+
+    def _keep_files(self, exit: Exit, extras: dict[str, Any], trial_dir: str | None) -> None:
+        """Write what a run on a node without the driver's storage sent back at its end:
+        its last checkpoint and its output files (appended: a trial may run many times)."""
+        if extras.get("checkpoint") is not None and exit.checkpoint:
+            unpack_checkpoint(extras["checkpoint"], exit.checkpoint)
+        logs = extras.get("logs") or {}
+        if logs and trial_dir:
+            Path(trial_dir).mkdir(parents=True, exist_ok=True)
+            for name, data in logs.items():
+                with open(Path(trial_dir) / name, "ab") as file:
+                    file.write(data)
+
+    def _on_actor_error(self, actor: _Actor, error: BaseException) -> None:
+        """An actor died or cannot be reached: its trial's run is lost with its node, or
+        failed with its process; a new actor takes its place if the cluster has room."""
+        ray = _ray()
+        if not isinstance(error, ray.exceptions.RayActorError):
+            raise error
+        lost = _node_lost(error, actor.node)
+        trial_id = actor.trial_id
+        where = f" on {actor.host}" if actor.host else ""
+        self._retire(actor)
+        if len(self._actors) < max(1, self._capacity()):
+            self._spawn()
+        if trial_id is None:
+            return
+        if lost:
+            exit = Exit(trial_id, Outcome.LOST, error=f"its Ray node{where} was lost")
+        else:
+            exit = Exit(
+                trial_id, Outcome.FAILED, error=f"its Ray actor{where} died: {_death(error)}"
+            )
+        self.handler.on_exit(exit)
+
+    def _enforce_timeout(self) -> None:
+        limit = self.trial_timeout_s
+        now = time.monotonic()
+        for actor in list(self._actors):
+            if limit is None or actor.trial_id is None or now - actor.started <= limit:
+                continue
+            trial_id = actor.trial_id
+            self._retire(actor)
+            self._spawn()
+            self.handler.on_exit(
+                Exit(
+                    trial_id,
+                    Outcome.FAILED,
+                    error=f"timed out after {now - actor.started:.1f} s "
+                    f"(trial_timeout_s={limit}); its actor was killed",
+                )
+            )
+
+    def shutdown(self, wait: bool = True) -> None:
+        """Kill every actor (those with a trial at once: a stop that the experiment already
+        recorded), remove the storage probes, and end a Ray this executor started."""
+        if not self._actors and not self._started_ray:
+            return
+        ray = _ray()
+        for actor in list(self._actors):
+            self._retire(actor)
+        for experiment in self._probes:
+            with contextlib.suppress(OSError):
+                (Path(experiment) / PROBE_FILE).unlink()
+        self._probes.clear()
+        if self._started_ray and ray.is_initialized():
+            ray.shutdown()
+            self._started_ray = False
+
+
+def _node_lost(error: BaseException, node: str | None) -> bool:
+    """Whether an actor error means its node (not its process) went away: Ray says so, or
+    cannot reach the actor, or no longer counts the actor's node among the live ones."""
+    import ray
+
+    if isinstance(error, ray.exceptions.ActorUnavailableError):
+        return True
+    if getattr(error, "preempted", False) or "its node has died" in str(error):
+        return True
+    alive = {n["NodeID"] for n in ray.nodes() if n.get("Alive")}
+    return node is not None and node not in alive
+
+
+def _death(error: BaseException) -> str:
+    """The useful part of Ray's words for an actor's death."""
+    text = str(error)
+    marker = "Worker exit detail: "
+    if marker in text:
+        detail = text.split(marker, 1)[1]
+        return detail.split(". Some common causes", 1)[0].rstrip(".")
+    return text.splitlines()[0] if text else type(error).__name__
+
+
+def _describe(resources: Mapping[str, float]) -> str:
+    shown = {k: v for k, v in resources.items() if not k.startswith("node:") and "store" not in k}
+    return ", ".join(
+        f"{k}={v:g}" if k != "memory" else f"memory={v / 2**30:.1f}GiB" for k, v in shown.items()
+    )
+
+
+__all__ = ["RayExecutor", "node_capacity", "ray_request"]
