@@ -48,6 +48,7 @@ class _Actor:
     host: str | None = None
     pending: Any = None  # the exchange() call in flight
     trial_id: str | None = None
+    launch: Any = None  # the launch call held while the actor waits for a node
     trial_dir: str | None = None
     started: float = math.inf
 
@@ -136,6 +137,7 @@ class RayExecutor(Executor):
         self._max_concurrent: int | None = None
         self._probes: dict[str, str] = {}
         self._rescaled = 0.0
+        self._capacity_seen: float = math.inf
         self._waiting_warned = False
 
     # the cluster -------------------------------------------------------------------------
@@ -169,6 +171,7 @@ class RayExecutor(Executor):
             fits = max(1, int(ray.cluster_resources().get("CPU", 1)))
         if self._max_concurrent is not None:
             fits = min(fits, self._max_concurrent)
+        self._capacity_seen = fits
         return fits
 
     def plan_slots(self, resources: Mapping[str, float], max_concurrent: int | None) -> list[Slot]:
@@ -236,7 +239,8 @@ class RayExecutor(Executor):
                 RungWarning,
                 stacklevel=2,
             )
-        for actor in [a for a in self._actors if a.trial_id is None]:
+        idle = [a for a in self._actors if a.trial_id is None]
+        for actor in sorted(idle, key=lambda a: a.hello is None):  # unplaced ones first
             if len(self._actors) <= max(1, capacity):
                 break
             self._retire(actor)
@@ -256,8 +260,26 @@ class RayExecutor(Executor):
         actor.trial_id = launch.trial_id
         actor.trial_dir = launch.trial_dir
         actor.started = time.monotonic() if actor.hello is None else math.inf
-        token = self._probe(launch.trial_dir)
-        actor.pending = actor.handle.exchange.remote(("launch", launch, token))
+        message = ("launch", launch, self._probe(launch.trial_dir))
+        actor.pending = actor.handle.exchange.remote(message)
+        actor.launch = message if actor.hello is not None else None
+
+    def _move_unplaced(self) -> None:
+        """When the pool is larger than the cluster now holds (a node left), a trial waiting
+        for its actor to be placed moves to an actor that is placed and idle; the unplaced
+        one goes. (An actor merely starting up keeps its trial.)"""
+        if len(self._actors) <= max(1, self._capacity_seen):
+            return
+        for actor in [a for a in self._actors if a.launch is not None and a.hello is not None]:
+            idle = next((a for a in self._actors if a.trial_id is None and a.hello is None), None)
+            if idle is None:
+                return
+            idle.trial_id, idle.trial_dir = actor.trial_id, actor.trial_dir
+            idle.started = time.monotonic()
+            idle.pending = idle.handle.exchange.remote(actor.launch)
+            self._retire(actor)
+            assert idle.trial_id is not None
+            self.handler.on_run_begun(idle.trial_id)
 
     def _probe(self, trial_dir: str) -> str:
         """The token a node must read in the experiment's folder to share it."""
@@ -298,6 +320,7 @@ class RayExecutor(Executor):
                 self._on_hello(actor, ref)
             elif ref is actor.pending:
                 self._on_message(actor, ref)
+        self._move_unplaced()
         if self.trial_timeout_s is not None:
             self._enforce_timeout()
 
@@ -313,7 +336,7 @@ class RayExecutor(Executor):
                 f"{hello['fatal']}\nIs rung installed there, and the trainable's module "
                 "importable (the same code and environment on every node)?"
             )
-        actor.hello = None
+        actor.hello = actor.launch = None
         actor.node, actor.host = hello["node"], hello["host"]
         if actor.trial_id is not None:
             actor.started = time.monotonic()
