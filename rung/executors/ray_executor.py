@@ -426,13 +426,18 @@ class RayExecutor(Executor):
             )
 
     def shutdown(self, wait: bool = True) -> None:
-        """Kill every actor (those with a trial at once: a stop that the experiment already
-        recorded), remove the storage probes, and end a Ray this executor started."""
+        """End every actor's process (those with a trial too: what happens to that trial is
+        already recorded) and wait until they are gone (up to 10 s; not with
+        ``wait=False``); remove the storage probes, and end a Ray this executor started."""
         if not self._actors and not self._started_ray:
             return
         ray = _ray()
+        # A call in flight on every actor: each fails only once its actor is gone.
+        calls = [a.pending or a.handle.exchange.remote(None) for a in self._actors]
         for actor in list(self._actors):
             self._retire(actor)
+        if wait and calls:
+            ray.wait(calls, num_returns=len(calls), timeout=10)
         for experiment in self._probes:
             with contextlib.suppress(OSError):
                 (Path(experiment) / PROBE_FILE).unlink()

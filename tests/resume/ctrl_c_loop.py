@@ -70,6 +70,18 @@ def children_alive() -> list[int]:
     ]
 
 
+def ray_actors_alive() -> list[str]:
+    """Ray actors of rung's that are still alive (the Ray processes themselves are not
+    rung's workers)."""
+    from ray._private import state
+
+    return [
+        actor_id
+        for actor_id, actor in state.actors().items()
+        if actor["State"] != "DEAD" and actor["ActorClassName"] == "TrialActor"
+    ]
+
+
 def one(
     root: Path, index: int, executor: str, delay: float, second: float | None, late: list
 ) -> dict:
@@ -96,7 +108,7 @@ def one(
     report["took"] = took
     inside = len(timers) - (len(late) - late_before)
     multiprocessing.active_children()  # reaps what has ended
-    report["workers_alive"] = len(children_alive())
+    report["workers_alive"] = len(ray_actors_alive() if executor == "ray" else children_alive())
     if results is None:
         return report
     report["stop"] = results.stop_reason
@@ -129,6 +141,10 @@ def main() -> None:
     root, executor, count, seed = Path(sys.argv[1]), sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
     late = []
     signal.signal(signal.SIGINT, lambda *_: late.append(1))  # Ctrl-Cs outside rung.run
+    if executor == "ray":  # one Ray for every run, as a user's session or cluster has
+        import ray
+
+        ray.init(num_cpus=2, include_dashboard=False, logging_level="ERROR")
     durations = []
     for attempt in range(3):  # the first runs are slower (imports, caches)
         started = time.monotonic()

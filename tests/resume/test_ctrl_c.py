@@ -20,8 +20,10 @@ def restore_sigint() -> None:
     signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
-@pytest.mark.parametrize(("executor", "count"), [("inline", 200), ("process", 30)])
+@pytest.mark.parametrize(("executor", "count"), [("inline", 200), ("process", 30), ("ray", 15)])
 def test_ctrl_c_at_random_moments_loses_nothing(tmp_path, executor, count):
+    if executor == "ray":
+        pytest.importorskip("ray", reason="Ray is not installed (pip install 'rung[ray]')")
     command = ["-m", "tests.resume.ctrl_c_loop", str(tmp_path), executor, str(count), "7"]
     loop = subprocess.run(
         [sys.executable, *command],
