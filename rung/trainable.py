@@ -17,7 +17,7 @@ import traceback
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from rung.checkpoint import load_checkpoint, save_checkpoint
 from rung.errors import ConfigError, RungError
@@ -63,7 +63,16 @@ class Trainable:
         """Release resources when the object is discarded."""
 
 
-SendReport = Callable[[dict[str, Any], "str | None"], Action]
+class SendReport(Protocol):
+    """Passes a report to the driver and returns its decision. A ``final`` report (the
+    dict a function trainable returns) needs no answer: the trial ends after it either
+    way, and the driver carries out its decision when the run's exit arrives."""
+
+    def __call__(
+        self, metrics: dict[str, Any], checkpoint: str | None, final: bool = False
+    ) -> Action: ...
+
+
 SendCheckpoint = Callable[[str], None]
 
 
@@ -83,6 +92,7 @@ class TrialContext:
     iteration: int = 0
     run: int = 1
     last_checkpoint: str | None = None
+    final: bool = False
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def checkpoint_dir(self) -> Path:
@@ -139,7 +149,7 @@ def report(
         path = None
         if checkpoint is not None and not lazy:
             path = context.save(checkpoint)
-        action = context.send(values, path)
+        action = context.send(values, path, final=context.final and path is None)
         if lazy and action in (Action.SAVE, Action.PAUSE):
             path = context.save(checkpoint())
             if action is Action.SAVE:
@@ -297,6 +307,7 @@ class TrialRunner:
                     f"the trainable returned {type(returned).__name__}; return a dict of "
                     "metrics or None"
                 )
+            context.final = True
             report(returned)
         return Exit(context.trial_id, Outcome.FINISHED, checkpoint=context.last_checkpoint)
 

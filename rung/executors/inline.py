@@ -56,9 +56,9 @@ class InlineExecutor(Executor):
         launch = self._queue.popleft()
         trial_id = launch.trial_id
 
-        def send(metrics: dict[str, Any], checkpoint_path: str | None) -> Action:
+        def send(metrics: dict[str, Any], checkpoint: str | None, final: bool = False) -> Action:
             try:
-                return self.handler.on_report(Report(trial_id, metrics, checkpoint_path))
+                return self.handler.on_report(Report(trial_id, metrics, checkpoint))
             except Exception as error:
                 raise _DriverError(error) from error
 

@@ -344,18 +344,24 @@ class RayExecutor(Executor):
 
     def _on_message(self, actor: _Actor, ref: Any) -> None:
         try:
-            kind, *body = _ray().get(ref)
+            messages = _ray().get(ref)
         except Exception as error:
             self._on_actor_error(actor, error)
             return
+        for kind, *body in messages:
+            self._handle(actor, kind, body)
+
+    def _handle(self, actor: _Actor, kind: str, body: list[Any]) -> None:
+        """Pass one message of a trial to the driver, and its answer back to the trial."""
         trial_id = actor.trial_id
         assert trial_id is not None
         if kind == "report":
-            metrics, path, data = body
+            metrics, path, data, final = body
             if data is not None:
                 unpack_checkpoint(data, path)
             action = self.handler.on_report(Report(trial_id, metrics, path))
-            actor.pending = actor.handle.exchange.remote(action)
+            if not final:  # a final report's decision is carried out when the run exits
+                actor.pending = actor.handle.exchange.remote(action)
         elif kind == "checkpoint":
             path, data = body
             if data is not None:

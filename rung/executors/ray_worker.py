@@ -29,13 +29,29 @@ from typing import Any
 
 from rung.checkpoint import pack_checkpoint, unpack_checkpoint
 from rung.executors.sources import CodeFiles, restore_code_files
-from rung.executors.worker import die_with_parent
+from rung.executors.worker import die_with_parent, libc_prctl
 from rung.trial import Action, Exit, Launch, Outcome
 
 # Written by the driver in the experiment's folder; a node that reads the same token there
 # shares the driver's file system.
 PROBE_FILE = ".storage-probe"
 LOG_FILES = ("stdout.log", "stderr.log")
+
+
+_forking_process = 0
+
+
+def _note_forking_process() -> None:
+    global _forking_process
+    _forking_process = os.getpid()
+
+
+def _die_with_forker() -> None:
+    """In a child the trial forked: die with the thread that forked it, and at once if
+    the actor died before the line above took effect."""
+    die_with_parent()
+    if os.getppid() != _forking_process:
+        os._exit(0)
 
 
 class TrialActor:
@@ -59,7 +75,8 @@ class TrialActor:
         self._fatal: str | None = None
         # A child the trial forks holds this process's connection to Ray, which would hide
         # this process's death from Ray; it dies with the trial's thread instead.
-        os.register_at_fork(after_in_child=die_with_parent)
+        libc_prctl()  # looked up here, never in a child
+        os.register_at_fork(before=_note_forking_process, after_in_child=_die_with_forker)
         for path in reversed(paths):
             if path not in sys.path and os.path.isdir(path):
                 sys.path.insert(0, path)
@@ -85,14 +102,18 @@ class TrialActor:
             "pid": os.getpid(),
         }
 
-    def exchange(self, answer: Any) -> tuple[Any, ...]:
+    def exchange(self, answer: Any) -> list[tuple[Any, ...]]:
         """Hand the trial ``answer`` (a launch, an action, checkpoint bytes, or None) and
-        return its next message."""
+        return its next message; after a final report (which needs no answer), the run's
+        exit with it, so that a short trial costs the driver one call."""
         if isinstance(answer, tuple) and answer[0] == "launch":
             threading.Thread(target=self._run, args=answer[1:], daemon=True).start()
         elif answer is not None:
             self._answers.put(answer)
-        return self._messages.get()
+        message = self._messages.get()
+        if message[0] == "report" and message[-1]:
+            return [message, self._messages.get()]
+        return [message]
 
     # the trial's thread ------------------------------------------------------------------
 
@@ -125,8 +146,15 @@ class TrialActor:
         self._messages.put(message)
         return self._answers.get()
 
-    def _send(self, metrics: dict[str, Any], checkpoint: str | None) -> Action:
-        return self._ask(("report", metrics, checkpoint, None))
+    def _send(self, metrics: dict[str, Any], checkpoint: str | None, final: bool = False) -> Action:
+        return self._report(("report", metrics, checkpoint, None, final))
+
+    def _report(self, message: tuple[Any, ...]) -> Action:
+        """Send a report; wait for the driver's answer unless it is the final one."""
+        if message[-1]:
+            self._messages.put(message)
+            return Action.CONTINUE
+        return self._ask(message)
 
     def _saved(self, path: str) -> None:
         self._messages.put(("checkpoint", path, None))
@@ -174,10 +202,10 @@ class _Transfer:
         shutil.rmtree(local, ignore_errors=True)
         return driver, data
 
-    def _send(self, metrics: dict[str, Any], checkpoint: str | None) -> Action:
+    def _send(self, metrics: dict[str, Any], checkpoint: str | None, final: bool = False) -> Action:
         if checkpoint is None:
-            return self.actor._ask(("report", metrics, None, None))
-        return self.actor._ask(("report", metrics, *self._ship(checkpoint)))
+            return self.actor._report(("report", metrics, None, None, final))
+        return self.actor._report(("report", metrics, *self._ship(checkpoint), final))
 
     def _saved(self, path: str) -> None:
         self.actor._messages.put(("checkpoint", *self._ship(path)))

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import contextlib
 import ctypes
+import functools
 import os
 import pickle
 import signal
@@ -23,12 +23,24 @@ _ACTIONS = {value: action for action, value in ACTION_BYTES.items()}
 _PROTOCOL = pickle.HIGHEST_PROTOCOL
 
 
+@functools.cache
+def libc_prctl() -> Any:
+    """libc's prctl, looked up once: a forked child must not look it up (dlopen's lock may
+    be held by another thread of its parent at the fork)."""
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        return ctypes.CDLL(None, use_errno=True).prctl
+    except (OSError, AttributeError):
+        return None
+
+
 def die_with_parent() -> None:
     """Ask Linux to kill this process when its parent (the thread that started it) ends, so
     no worker or forked child is orphaned."""
-    if sys.platform.startswith("linux"):
-        with contextlib.suppress(OSError, AttributeError):
-            ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+    prctl = libc_prctl()
+    if prctl is not None:
+        prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
 
 
 def dumps(message: Any) -> bytes:
@@ -88,8 +100,8 @@ def _serve(conn: Connection, payload: bytes, files: CodeFiles) -> None:
         return
     conn.send_bytes(dumps(("ready",)))
 
-    def send(metrics: dict[str, Any], checkpoint_path: str | None) -> Action:
-        conn.send_bytes(dumps(("report", metrics, checkpoint_path)))
+    def send(metrics: dict[str, Any], checkpoint: str | None, final: bool = False) -> Action:
+        conn.send_bytes(dumps(("report", metrics, checkpoint)))
         return _ACTIONS[conn.recv_bytes()]
 
     def saved(path: str) -> None:
