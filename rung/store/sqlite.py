@@ -1,7 +1,8 @@
 """The SQLite store: an experiment's event log on disk, in ``<dir>/experiment.db``.
 
 WAL mode while the driver writes, so readers (``rung.load``, ``rung status``) never block
-it; events and meta values are buffered and committed in one transaction at most every
+it (on a network file system, a rollback journal instead: see ``rung.store.filesystems``);
+events and meta values are buffered and committed in one transaction at most every
 ``commit_interval_s``. Only the driver writes, and it holds an exclusive lock on
 ``<dir>/.lock`` while it does: a second driver on the same directory is refused instead of
 interleaving its writes. A database written by another schema version is refused and left
@@ -18,13 +19,15 @@ import math
 import os
 import sqlite3
 import time
+import warnings
 from pathlib import Path
 from typing import IO, Any
 
-from rung.errors import ConfigError
+from rung.errors import ConfigError, RungWarning
 from rung.events import Event, LogError, from_record
 from rung.interrupts import critical
 from rung.store.base import Store
+from rung.store.filesystems import journal_mode
 
 SCHEMA_VERSION = 1
 DB_NAME = "experiment.db"
@@ -102,7 +105,8 @@ class SQLiteStore(Store):
             )
             if exists:
                 _check_version(self._connection, self.path)
-            self._connection.execute("PRAGMA journal_mode=WAL")
+            self.journal_mode = journal_mode(self.directory)
+            self._connection.execute(f"PRAGMA journal_mode={self.journal_mode}")
             self._connection.execute("PRAGMA synchronous=NORMAL")
             if not exists:
                 self._connection.executescript(_SCHEMA)
@@ -127,6 +131,13 @@ class SQLiteStore(Store):
                 f"another driver is running the experiment in {self.directory}; "
                 "wait for it to end (or stop it) before resuming"
             ) from None
+        except OSError as error:  # a file system without locks (Lustre without -o flock)
+            warnings.warn(
+                f"{self.directory}: this file system has no file locks ({error.strerror}); "
+                "rung cannot refuse a second driver on this experiment, so start only one",
+                RungWarning,
+                stacklevel=4,
+            )
         return lock
 
     def append(self, event: Event) -> None:
@@ -209,7 +220,8 @@ class SQLiteStore(Store):
             self._connection.close()  # type: ignore[union-attr]
             self._connection = None
         if self._lock is not None:
-            fcntl.flock(self._lock, fcntl.LOCK_UN)
+            with contextlib.suppress(OSError):
+                fcntl.flock(self._lock, fcntl.LOCK_UN)
             self._lock.close()
             self._lock = None
 
