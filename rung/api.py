@@ -11,7 +11,7 @@ import time
 import warnings
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 
@@ -30,6 +30,7 @@ from rung.settings import Settings, unknown_knobs
 from rung.space import Space
 from rung.storage import check_resume, settings_meta
 from rung.store import MemoryStore, SQLiteStore, Store
+from rung.store.sqlite import DB_NAME
 from rung.trainable import Trainable
 
 
@@ -77,7 +78,7 @@ def run(
     storage_path: str | os.PathLike | None = None,
     callbacks: Sequence[Callback] = (),
     verbose: int = 1,
-    resume: bool = False,
+    resume: bool | Literal["auto"] = False,
     checkpoint_keep: int | Mapping[str, int] | None = None,
     result_files: bool = True,
     **unknown: Any,
@@ -123,7 +124,8 @@ def run(
             trials are kept, running ones restart from their last checkpoint, and the run
             ends at the totals it was first given. A different metric, mode, space,
             trainable or strategy is refused; a new ``num_trials`` or ``time_budget_s`` is
-            taken, and recorded.
+            taken, and recorded. ``"auto"``: continue it if it exists, else start it (what
+            a batch job that may be requeued wants).
         callbacks: extra ``rung.Callback`` objects.
         verbose: 0 silent, 1 progress and a final table, 2 a line per trial.
     """
@@ -167,13 +169,20 @@ def run_settings(trainable: Any, space: Space | Mapping[str, Any], settings: Set
     name = settings.name
     if name is None:
         if settings.resume:
-            raise ConfigError("resume=True needs the name of the experiment to continue")
+            raise ConfigError(
+                f"resume={settings.resume!r} needs the name of the experiment to continue"
+            )
         name = _fresh_name(trainable, root)
     _check_name(name)
     if root is None and settings.resume:
-        raise ConfigError("resume=True needs the storage_path and name of the experiment")
+        raise ConfigError(
+            f"resume={settings.resume!r} needs the storage_path and name of the experiment"
+        )
+    resume = settings.resume
+    if resume == "auto":  # a batch job's habit: continue if there is something to continue
+        resume = root is not None and (root / name / DB_NAME).is_file()
     settings = dataclasses.replace(
-        settings, name=name, storage_path=None if root is None else str(root)
+        settings, name=name, storage_path=None if root is None else str(root), resume=resume
     )
     objects = {
         "trainable": trainable,
@@ -191,7 +200,7 @@ def run_settings(trainable: Any, space: Space | Mapping[str, Any], settings: Set
     with InterruptGuard() as guard:
         try:
             guard.arm()
-            path, store = _open_store(root, name, trainable, settings.resume, meta)
+            path, store = _open_store(root, name, trainable, resume, meta)
             guard.quiet()  # until the experiment's own loop arms it again
         except KeyboardInterrupt:
             return Results([], objective, INTERRUPTED, None)
@@ -220,7 +229,7 @@ def run_settings(trainable: Any, space: Space | Mapping[str, Any], settings: Set
             capture_output=root is not None,
         )
         try:
-            return experiment.run(resume=settings.resume)
+            return experiment.run(resume=resume)
         finally:
             if root is None:
                 _remove_if_empty(path)

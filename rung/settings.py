@@ -12,7 +12,7 @@ import math
 import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 from rung.checkpoint import CheckpointKeep
 from rung.errors import ConfigError
@@ -77,8 +77,9 @@ class Settings:
         default=(), metadata=_knob("extra rung.Callback objects", saved=False, in_file=False)
     )
     verbose: int = field(default=1, metadata=_knob("0 silent, 1 progress, 2 a line a trial"))
-    resume: bool = field(
-        default=False, metadata=_knob("continue the experiment storage_path/name", saved=False)
+    resume: bool | Literal["auto"] = field(
+        default=False,
+        metadata=_knob("continue storage_path/name; 'auto': if it exists", saved=False),
     )
     checkpoint_keep: int | Mapping[str, int] | None = field(
         default=None, metadata=_knob("N, or {last: N, best: M}; None keeps all")
@@ -89,6 +90,8 @@ class Settings:
 
     def __post_init__(self) -> None:
         self.objective  # noqa: B018 - validates metric and mode
+        if self.resume not in (True, False, "auto"):
+            raise ConfigError(f"resume={self.resume!r}: use True, False or 'auto'")
         for knob, kind in [
             ("num_trials", int),
             ("max_concurrent", int),

@@ -106,3 +106,27 @@ def test_a_resumed_model_based_search_keeps_its_start_and_its_observations(tune,
     configs = [t.config for t in resumed.trials]
     assert configs[:10] == [t.config for t in whole.trials]
     assert len(searcher.observed) == 16 and len(set(map(str, configs))) == 16
+
+
+def test_resume_auto_starts_an_experiment_then_continues_it(tmp_path):
+    def tune(num_trials):
+        return rung.run(
+            lambda config: {"loss": config["x"]},
+            {"x": rung.uniform(0, 1)},
+            metric="loss",
+            mode="min",
+            num_trials=num_trials,
+            executor="inline",
+            storage_path=tmp_path,
+            name="exp",
+            seed=0,
+            verbose=0,
+            resume="auto",
+        )
+
+    first = tune(3)
+    again = tune(5)
+    assert [t.config for t in again.trials[:3]] == [t.config for t in first.trials]
+    assert len(again.trials) == 5
+    with pytest.raises(rung.ConfigError, match="resume='yes'"):
+        rung.run(lambda c: None, {"x": 1}, metric="loss", mode="min", num_trials=1, resume="yes")
