@@ -195,6 +195,28 @@ def command_show(directory: Path, top: int) -> int:
     return 0
 
 
+def command_slurm(args: argparse.Namespace) -> int:
+    """Write the sbatch script for ``rung slurm``."""
+    from rung.slurm import sbatch_script
+
+    command = args.command[1:] if args.command[:1] == ["--"] else args.command
+    script = sbatch_script(
+        command,
+        nodes=args.nodes,
+        cpus_per_node=args.cpus_per_node,
+        gpus_per_node=args.gpus_per_node,
+        time_limit=args.time,
+        partition=args.partition,
+        account=args.account,
+        job_name=args.job_name,
+        output=args.output,
+        extra=args.sbatch,
+    )
+    args.out.write_text(script)
+    print(f"wrote {args.out}; submit it with: sbatch {args.out}")
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="rung", description="rung: tune hyperparameters; run, resume and look at experiments"
@@ -223,6 +245,30 @@ def main(argv: Sequence[str] | None = None) -> int:
     show.add_argument("directory", type=Path)
     show.add_argument("--top", type=int, default=10)
     show.set_defaults(handler=lambda args: command_show(args.directory, args.top))
+    slurm = commands.add_parser(
+        "slurm",
+        help="write an sbatch script that runs a command on a Ray cluster over the allocation",
+        description=(
+            "Write an sbatch script: a Ray head on the first node, Ray workers on the others, "
+            "then COMMAND with RAY_ADDRESS set (use executor='ray'). Give the experiment a "
+            "name and resume='auto' (or 'resume: auto' in YAML) so that a cancelled or "
+            "timed-out job continues in the next one."
+        ),
+        epilog="example: rung slurm --nodes 4 --cpus-per-node 32 --gpus-per-node 4 "
+        "--time 08:00:00 --out tune.sbatch -- python tune.py",
+    )
+    slurm.add_argument("--nodes", type=int, default=1)
+    slurm.add_argument("--cpus-per-node", type=int, default=1)
+    slurm.add_argument("--gpus-per-node", type=int, default=0)
+    slurm.add_argument("--time", help="the job's time limit, e.g. 08:00:00")
+    slurm.add_argument("--partition")
+    slurm.add_argument("--account")
+    slurm.add_argument("--job-name", default="rung")
+    slurm.add_argument("--output", default="rung-%j.out", help="the job's log file")
+    slurm.add_argument("--sbatch", action="append", default=[], help="another #SBATCH option")
+    slurm.add_argument("--out", type=Path, default=Path("rung.sbatch"))
+    slurm.add_argument("command", nargs=argparse.REMAINDER, help="-- the command to run")
+    slurm.set_defaults(handler=command_slurm)
     args = parser.parse_args(argv)
     try:
         return int(args.handler(args))
