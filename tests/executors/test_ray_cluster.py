@@ -3,6 +3,7 @@ a node lost mid-experiment, checkpoints that travel between nodes, GPUs packed b
 
 import os
 import signal
+import time
 from pathlib import Path
 
 import pytest
@@ -58,6 +59,7 @@ def counts_with_checkpoints(config):
     checkpoint = rung.get_checkpoint()
     state = checkpoint["state"] if checkpoint else 0
     for _ in range(config["length"] - state):
+        time.sleep(config.get("pause", 0))
         state += 1
         rung.report(
             loss=config["x"] / state,
@@ -126,6 +128,41 @@ def test_a_lost_node_costs_only_its_trials_progress_since_their_checkpoint(three
     ]
     assert len(interruptions) == 1
     assert "was lost" in interruptions[0].reason
+
+
+class AddsANode(rung.Callback):
+    """Adds a worker node when the first result comes in."""
+
+    def __init__(self, cluster):
+        self.cluster = cluster
+        self.added = None
+
+    def on_trial_result(self, trial, result):
+        if self.added is None:
+            self.added = self.cluster.add_node(num_cpus=1).node_id
+
+
+def test_the_pool_grows_when_a_node_joins(tmp_path):
+    cluster, _ = start_cluster()
+    try:
+        adder = AddsANode(cluster)
+        results = rung.run(
+            counts_with_checkpoints,
+            {"x": rung.uniform(0, 1), "length": 4, "pause": 0.02},
+            metric="loss",
+            mode="min",
+            num_trials=60,
+            executor={"name": "ray", "rescale_interval_s": 0.2},
+            storage_path=tmp_path,
+            seed=0,
+            verbose=0,
+            callbacks=[adder],
+        )
+    finally:
+        stop_cluster(cluster)
+    nodes = [r["node"] for t in results.trials for r in t.results]
+    assert adder.added in nodes, "trials ran on the node that joined"
+    assert all(t.status is TrialStatus.TERMINATED for t in results.trials)
 
 
 @pytest.fixture(scope="module")
