@@ -14,7 +14,9 @@ import rung
 from tests import trainables
 
 
-def test_trial_output_goes_to_its_folder_and_failures_show_their_stderr(tmp_path, capfd):
+def test_trial_output_goes_to_its_folder_and_failures_show_their_stderr(
+    tmp_path, capfd, worker_executor
+):
     space = {"x": rung.grid([0.2, 0.9])}
     results = rung.run(
         trainables.prints,
@@ -25,6 +27,7 @@ def test_trial_output_goes_to_its_folder_and_failures_show_their_stderr(tmp_path
         name="exp",
         seed=0,
         max_concurrent=1,
+        executor=worker_executor,
     )
     terminal = capfd.readouterr()
     for trial in results.trials:

@@ -11,7 +11,7 @@ import textwrap
 
 import pytest
 
-CODE = textwrap.dedent(
+TEMPLATE = textwrap.dedent(
     """
     import rung
     print("MAIN RAN", flush=True)
@@ -23,11 +23,13 @@ CODE = textwrap.dedent(
         rung.report(loss=config["x"], depth=config["model"]().depth)
 
     results = rung.run(train, {"x": rung.uniform(0, 1), "model": Model}, metric="loss",
-                       mode="min", num_trials=4, max_concurrent=2, verbose=0, seed=0)
+                       mode="min", num_trials=4, max_concurrent=2, verbose=0, seed=0,
+                       executor=EXECUTOR)
     print("TRIALS", len(results.trials), sorted({t.status.value for t in results.trials}),
           {t.last_result["depth"] for t in results.trials}, flush=True)
     """
 )
+CODE = TEMPLATE.replace("EXECUTOR", "'process'")
 EXPECTED = "TRIALS 4 ['TERMINATED'] {3}"
 
 
@@ -48,9 +50,12 @@ def check(ran):
     assert ran.stdout.count("MAIN RAN") == 1, "workers did not run the main module again"
 
 
-def test_a_script_without_a_main_guard(tmp_path):
+@pytest.mark.parametrize("executor", ["process", "ray"])
+def test_a_script_without_a_main_guard(tmp_path, executor):
+    if executor == "ray":
+        pytest.importorskip("ray", reason="Ray is not installed (pip install 'rung[ray]')")
     script = tmp_path / "unguarded.py"
-    script.write_text(CODE)
+    script.write_text(TEMPLATE.replace("EXECUTOR", repr(executor)))
     check(python(str(script), cwd=tmp_path))
 
 
