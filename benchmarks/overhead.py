@@ -140,7 +140,13 @@ def ray_figures(trials: int, trials_without_reuse: int, reports: int, storage: s
     except ImportError:
         return {}
     os.environ.setdefault("RAY_AIR_NEW_OUTPUT", "0")
-    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False, logging_level="ERROR")
+    ray.init(
+        address="local",
+        num_cpus=2,
+        include_dashboard=False,
+        log_to_driver=False,
+        logging_level="ERROR",
+    )
     try:
         _, with_reuse = time_ray(trials, True, storage)
         _, without = time_ray(trials_without_reuse, False, storage)

@@ -137,7 +137,13 @@ def main() -> None:
     import ray
 
     os.environ.setdefault("RAY_AIR_NEW_OUTPUT", "0")
-    ray.init(num_cpus=SLOTS, include_dashboard=False, log_to_driver=False, logging_level="ERROR")
+    ray.init(
+        address="local",
+        num_cpus=SLOTS,
+        include_dashboard=False,
+        log_to_driver=False,
+        logging_level="ERROR",
+    )
     figures: dict = {"trivial": {}, "bookkeeping": {}, "report": {}}
     with tempfile.TemporaryDirectory(dir=os.getcwd()) as storage:
         for executor in ("ray", "process"):  # warm-up: imports, worker start-up

@@ -9,6 +9,7 @@ def local_ray():
     test would cost seconds each)."""
     ray = pytest.importorskip("ray", reason="Ray is not installed (pip install 'rung[ray]')")
     ray.init(
+        address="local",  # a new one, whatever clusters this machine has seen
         num_cpus=2,
         include_dashboard=False,
         object_store_memory=200 * 2**20,

@@ -151,9 +151,10 @@ class RayExecutor(Executor):
         if address is None:
             from rung.executors.resources import detect_cpus, detect_gpus
 
+            # "local": a Ray of its own, even where a cluster once ran on this machine.
             options.update(num_cpus=detect_cpus(), num_gpus=len(detect_gpus()))
         try:
-            ray.init(address=address, **options)
+            ray.init(address=address or "local", **options)
         except (ConnectionError, RuntimeError, ValueError) as error:
             raise ConfigError(f"could not join the Ray cluster at {address!r}: {error}") from None
         self._started_ray = address is None

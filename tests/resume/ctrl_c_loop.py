@@ -144,7 +144,7 @@ def main() -> None:
     if executor == "ray":  # one Ray for every run, as a user's session or cluster has
         import ray
 
-        ray.init(num_cpus=2, include_dashboard=False, logging_level="ERROR")
+        ray.init(address="local", num_cpus=2, include_dashboard=False, logging_level="ERROR")
     durations = []
     for attempt in range(3):  # the first runs are slower (imports, caches)
         started = time.monotonic()
