@@ -18,6 +18,7 @@ import argparse
 import json
 import os
 import platform
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -26,11 +27,12 @@ import numpy as np
 
 import rung
 
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from benchmarks.overhead import _ray_many_reports, _ray_trivial, many_reports, trivial  # noqa: E402
+
 SLOTS = 2
-
-
-def trivial(config):
-    return {"loss": config["x"] ** 2}
 
 
 def sleeps(config):
@@ -38,36 +40,11 @@ def sleeps(config):
     return {"loss": config["x"] ** 2}
 
 
-def many_reports(config):
-    """Reports ``n`` times, each report carrying how long the previous one took."""
-    previous = 0.0
-    for i in range(config["n"]):
-        start = time.perf_counter()
-        rung.report(loss=config["x"], previous_report_s=previous, i=i)
-        previous = time.perf_counter() - start
-
-
-def _tune_trivial(config):
-    from ray import tune
-
-    tune.report({"loss": config["x"] ** 2})
-
-
 def _tune_sleeps(config):
     from ray import tune
 
     time.sleep(config["sleep"])
     tune.report({"loss": config["x"] ** 2})
-
-
-def _tune_many_reports(config):
-    from ray import tune
-
-    previous = 0.0
-    for i in range(config["n"]):
-        start = time.perf_counter()
-        tune.report({"loss": config["x"], "previous_report_s": previous, "i": i})
-        previous = time.perf_counter() - start
 
 
 def run_rung(trainable, trials: int, executor: str, storage: str, **space) -> tuple[float, object]:
@@ -148,12 +125,12 @@ def main() -> None:
     with tempfile.TemporaryDirectory(dir=os.getcwd()) as storage:
         for executor in ("ray", "process"):  # warm-up: imports, worker start-up
             run_rung(trivial, 20, executor, storage)
-        run_tune(_tune_trivial, 20, storage)
+        run_tune(_ray_trivial, 20, storage)
 
         for executor in ("ray", "process"):
             seconds, _ = run_rung(trivial, args.trials, executor, storage)
             figures["trivial"][f"rung_{executor}"] = rate(args.trials, seconds)
-        seconds, _ = run_tune(_tune_trivial, args.trials, storage)
+        seconds, _ = run_tune(_ray_trivial, args.trials, storage)
         figures["trivial"]["ray_tune_reuse"] = rate(args.trials, seconds)
 
         ideal = args.sleep_trials * args.sleep / SLOTS
@@ -170,7 +147,7 @@ def main() -> None:
             frame = results.results_dataframe()
             samples = list(frame[frame["i"] > 0]["previous_report_s"])
             figures["report"][f"rung_{executor}"] = round_trips(samples)
-        _, grid = run_tune(_tune_many_reports, args.report_trials, storage, n=args.reports)
+        _, grid = run_tune(_ray_many_reports, args.report_trials, storage, n=args.reports)
         samples = [
             value
             for result in grid

@@ -101,35 +101,26 @@ def test_an_experiment_on_a_network_mount_is_read_and_resumed_from_another(two_m
             assert not (export / "exp" / "experiment.db-wal").exists(), "no WAL on the network"
             seen.append(len(rung.load(second / "exp").trials))
 
-    results = rung.run(
-        lambda config: {"loss": (config["x"] - 0.3) ** 2},
-        {"x": rung.uniform(0, 1)},
-        metric="loss",
-        mode="min",
-        num_trials=30,
-        executor="inline",
-        storage_path=first,
-        name="exp",
-        seed=0,
-        verbose=0,
-        callbacks=[ReadsFromTheOtherMount()],
-    )
+    def tune(storage_path, num_trials, **settings):
+        return rung.run(
+            lambda config: {"loss": (config["x"] - 0.3) ** 2},
+            {"x": rung.uniform(0, 1)},
+            metric="loss",
+            mode="min",
+            num_trials=num_trials,
+            executor="inline",
+            storage_path=storage_path,
+            name="exp",
+            seed=0,
+            verbose=0,
+            **settings,
+        )
+
+    results = tune(first, 30, callbacks=[ReadsFromTheOtherMount()])
     # Commits come at most every 50 ms, so the other mount sees the log a little behind.
     assert len(seen) == 30 and seen == sorted(seen) and seen[-1] > 0, "it reads a growing log"
     again = rung.load(second / "exp")
     assert [t.config for t in again.trials] == [t.config for t in results.trials]
-    resumed = rung.run(
-        lambda config: {"loss": (config["x"] - 0.3) ** 2},
-        {"x": rung.uniform(0, 1)},
-        metric="loss",
-        mode="min",
-        num_trials=40,
-        executor="inline",
-        storage_path=second,
-        name="exp",
-        seed=0,
-        verbose=0,
-        resume=True,
-    )
+    resumed = tune(second, 40, resume=True)
     assert len(resumed.trials) == 40
     assert len(rung.load(first / "exp").trials) == 40
