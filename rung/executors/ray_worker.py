@@ -71,6 +71,9 @@ class TrialActor:
         self._shared: dict[str, bool] = {}
         self._messages: queue.SimpleQueue[tuple[Any, ...]] = queue.SimpleQueue()
         self._answers: queue.SimpleQueue[Any] = queue.SimpleQueue()
+        # Trials run one after another in one thread of the actor's own.
+        self._launches: queue.SimpleQueue[tuple[Launch, str]] = queue.SimpleQueue()
+        threading.Thread(target=self._serve, daemon=True, name="rung-trial").start()
         self._scratch = Path(tempfile.mkdtemp(prefix="rung-trials-"))
         self._fatal: str | None = None
         # A child the trial forks holds this process's connection to Ray, which would hide
@@ -107,7 +110,7 @@ class TrialActor:
         return its next message; after a final report (which needs no answer), the run's
         exit with it, so that a short trial costs the driver one call."""
         if isinstance(answer, tuple) and answer[0] == "launch":
-            threading.Thread(target=self._run, args=answer[1:], daemon=True).start()
+            self._launches.put(answer[1:])
         elif answer is not None:
             self._answers.put(answer)
         message = self._messages.get()
@@ -116,6 +119,10 @@ class TrialActor:
         return [message]
 
     # the trial's thread ------------------------------------------------------------------
+
+    def _serve(self) -> None:
+        while True:
+            self._run(*self._launches.get())
 
     def _run(self, launch: Launch, probe_token: str) -> None:
         try:
