@@ -1,5 +1,6 @@
-"""A one-node Slurm cluster on this machine (Debian's slurm-wlm and munge), for the tests
-that submit real sbatch jobs."""
+"""A two-node Slurm cluster on this machine (Debian's slurm-wlm and munge: two slurmd
+daemons, one per node name, each with one CPU), for the tests that submit real sbatch
+jobs."""
 
 from __future__ import annotations
 
@@ -60,15 +61,22 @@ def _start_munge() -> None:
     subprocess.run(["runuser", "-u", "munge", "--", "/usr/sbin/munged"], check=True)
 
 
+NODES = ("n1", "n2")
+
+
 def start_slurm(folder: Path) -> tuple[SlurmCluster, list[Path]]:
-    """slurmctld and slurmd for this host as one node with its CPUs; waits until the node
-    is idle. Returns the cluster and the daemons' pid files."""
+    """slurmctld and a slurmd per node name, all on this host; waits until the nodes are
+    idle. Returns the cluster and the daemons' pid files."""
     ensure_debian_packages(PACKAGES)
     _start_munge()
     host = socket.gethostname().split(".")[0]
-    controller_port, node_port = _free_ports(2)
-    for sub in ("state", "spool", "log"):
+    controller_port, *node_ports = _free_ports(1 + len(NODES))
+    for sub in ("state", "log", *(f"spool/{node}" for node in NODES)):
         (folder / sub).mkdir(parents=True, exist_ok=True)
+    nodes = "".join(
+        f"NodeName={node} NodeHostname={host} Port={port} CPUs=1 State=UNKNOWN\n"
+        for node, port in zip(NODES, node_ports, strict=True)
+    )
     conf = folder / "slurm.conf"
     conf.write_text(
         f"""ClusterName=rungtest
@@ -76,14 +84,13 @@ SlurmctldHost={host}
 SlurmUser=root
 SlurmdUser=root
 SlurmctldPort={controller_port}
-SlurmdPort={node_port}
 AuthType=auth/munge
 StateSaveLocation={folder / "state"}
-SlurmdSpoolDir={folder / "spool"}
+SlurmdSpoolDir={folder / "spool" / "%n"}
 SlurmctldPidFile={folder / "slurmctld.pid"}
-SlurmdPidFile={folder / "slurmd.pid"}
+SlurmdPidFile={folder / "slurmd-%n.pid"}
 SlurmctldLogFile={folder / "log" / "slurmctld.log"}
-SlurmdLogFile={folder / "log" / "slurmd.log"}
+SlurmdLogFile={folder / "log" / "slurmd-%n.log"}
 ProctrackType=proctrack/linuxproc
 TaskPlugin=task/none
 MpiDefault=none
@@ -94,22 +101,23 @@ ReturnToService=2
 KillWait=5
 JobCompType=jobcomp/none
 AccountingStorageType=accounting_storage/none
-NodeName={host} CPUs={os.cpu_count()} State=UNKNOWN
-PartitionName=debug Nodes=ALL Default=YES MaxTime=INFINITE State=UP
+{nodes}PartitionName=debug Nodes=ALL Default=YES MaxTime=INFINITE State=UP
 """
     )
     cluster = SlurmCluster(conf)
-    for daemon in ("/usr/sbin/slurmctld", "/usr/sbin/slurmd"):
-        started = cluster.command(daemon, "-f", str(conf))
+    daemons = [["/usr/sbin/slurmctld"], *(["/usr/sbin/slurmd", "-N", node] for node in NODES)]
+    for daemon in daemons:
+        started = cluster.command(*daemon, "-f", str(conf))
         if started.returncode != 0:
             pytest.skip(f"{daemon} would not start here: {started.stderr.strip()[-300:]}")
+    pid_files = [folder / "slurmctld.pid", *(folder / f"slurmd-{node}.pid" for node in NODES)]
     deadline = time.monotonic() + 60
-    while cluster.command("sinfo", "-h", "-o", "%T").stdout.strip() != "idle":
+    while cluster.command("sinfo", "-h", "-o", "%T %D").stdout.strip() != f"idle {len(NODES)}":
         if time.monotonic() > deadline:
-            log = (folder / "log" / "slurmd.log").read_text()[-500:]
-            pytest.skip(f"the Slurm node never became idle: {log}")
+            stop_slurm(pid_files)
+            pytest.skip(f"the Slurm nodes never became idle: {cluster.command('sinfo').stdout}")
         time.sleep(0.2)  # the daemons register with each other
-    return cluster, [folder / "slurmctld.pid", folder / "slurmd.pid"]
+    return cluster, pid_files
 
 
 def stop_slurm(pid_files: list[Path]) -> None:

@@ -1,6 +1,6 @@
-"""`rung slurm` on a real (one-node) Slurm cluster: the generated sbatch script starts Ray,
-runs the tuning script on it, ends with it; a cancelled job's experiment continues in the
-next job, losing and repeating nothing."""
+"""`rung slurm` on a real two-node Slurm cluster: the generated sbatch script starts a Ray
+head and a Ray worker, runs the tuning script on both, ends with them; a cancelled job's
+experiment continues in the next job, losing and repeating nothing."""
 
 from __future__ import annotations
 
@@ -22,6 +22,7 @@ pytest.importorskip("ray", reason="Ray is not installed (pip install 'rung[ray]'
 TUNE = textwrap.dedent(
     """
     import os, sys, time
+    import ray
     import rung
 
     def train(config):
@@ -30,7 +31,8 @@ TUNE = textwrap.dedent(
         for epoch in range(start + 1, 6):
             time.sleep(0.05)
             rung.report(epoch=epoch, loss=(config["x"] - 0.3) ** 2 / epoch,
-                        checkpoint={"epoch": epoch})
+                        checkpoint={"epoch": epoch},
+                        node=ray.get_runtime_context().get_node_id())
 
     class SaysWhenUnderWay(rung.Callback):
         # Writes one line to the FIFO the test reads, after some results are recorded.
@@ -47,7 +49,10 @@ TUNE = textwrap.dedent(
                        num_trials=int(sys.argv[1]), executor="ray", max_concurrent=2,
                        storage_path=sys.argv[2], name="exp", resume="auto", seed=0, verbose=1,
                        callbacks=[SaysWhenUnderWay()])
+    here = {node["NodeID"] for node in ray.nodes()}
+    used = {r["node"] for t in results.trials for r in t.results} & here
     print("FINISHED", len(results.trials), results.stop_reason, flush=True)
+    print("NODES USED IN THIS JOB", len(used), flush=True)
     """
 )
 
@@ -64,7 +69,7 @@ def write_job(tmp_path, trials: int):
     results = tmp_path / "results"
     script = tmp_path / "job.sbatch"
     written = subprocess.run(
-        [sys.executable, "-m", "rung.cli", "slurm", "--nodes", "1", "--cpus-per-node", "2",
+        [sys.executable, "-m", "rung.cli", "slurm", "--nodes", "2", "--cpus-per-node", "1",
          "--output", str(tmp_path / "job-%j.log"), "--out", str(script), "--",
          sys.executable, str(tmp_path / "tune.py"), str(trials), str(results)],
         capture_output=True, text=True, cwd=tmp_path,
@@ -99,10 +104,11 @@ def test_a_job_runs_the_experiment_on_ray_and_a_cancelled_one_resumes(slurm, tmp
     second = slurm.command("sbatch", "--wait", str(script), cwd=tmp_path, timeout=300)
     logs = job_logs(tmp_path)
     assert second.returncode == 0, logs[-3000:]
-    assert "Ray nodes are up" in logs
+    assert "2 Ray nodes are up" in logs
     assert "FINISHED 40 num_trials=40 trials were run" in logs
     after = rung.load(results / "exp")
     assert all(t.status.is_finished for t in after.trials)
+    assert "NODES USED IN THIS JOB 2" in logs, "trials ran on both nodes of the allocation"
     for trial in before.trials:
         if trial.status.is_finished:
             assert after.trials[int(trial.trial_id)].results == trial.results, "kept as it was"
