@@ -156,7 +156,8 @@ class RayExecutor(Executor):
         try:
             ray.init(address=address or "local", **options)
         except (ConnectionError, RuntimeError, ValueError) as error:
-            raise ConfigError(f"could not join the Ray cluster at {address!r}: {error}") from None
+            where = f"join the Ray cluster at {address!r}" if address else "start a local Ray"
+            raise ConfigError(f"could not {where}: {error}") from None
         self._started_ray = address is None
         return ray
 
@@ -301,10 +302,10 @@ class RayExecutor(Executor):
     def poll(self, timeout: float) -> None:
         if time.monotonic() - self._rescaled > self.rescale_interval_s:
             self._rescale()
-        calls = {a.hello: a for a in self._actors if a.hello is not None}
-        calls.update({a.pending: a for a in self._actors if a.pending is not None})
         if not any(a.trial_id is not None for a in self._actors):
             return
+        calls = {a.hello: a for a in self._actors if a.hello is not None}
+        calls.update({a.pending: a for a in self._actors if a.pending is not None})
         if self.trial_timeout_s is not None:
             deadline = min(a.started for a in self._actors) + self.trial_timeout_s
             timeout = max(0.0, min(timeout, deadline - time.monotonic()))
