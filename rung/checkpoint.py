@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import io
 import os
 import shutil
 import tarfile
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -18,33 +19,39 @@ from rung.errors import ConfigError, RungError
 DICT_FILE = "checkpoint.pkl"
 
 
-def save_checkpoint(checkpoint: Any, destination: str | os.PathLike) -> str:
-    """Persist a dict or copy a directory to ``destination``; returns its path.
-
-    Written to a temporary sibling first and renamed, so a crash mid-write never leaves a
-    half checkpoint under the final name.
-    """
+@contextlib.contextmanager
+def written_whole(destination: str | os.PathLike) -> Iterator[Path]:
+    """A temporary sibling of ``destination`` for the block to write (not yet created),
+    renamed to ``destination`` when the block ends without error, so that a crash never
+    leaves half a checkpoint under the final name."""
     destination = Path(destination)
     partial = destination.with_name(destination.name + ".partial")
     shutil.rmtree(partial, ignore_errors=True)
-    if isinstance(checkpoint, Mapping):
-        partial.mkdir(parents=True)
-        with open(partial / DICT_FILE, "wb") as file:
-            cloudpickle.dump(dict(checkpoint), file)
-    elif isinstance(checkpoint, str | os.PathLike):
-        source = Path(checkpoint)
-        if not source.is_dir():
-            raise RungError(
-                f"checkpoint={str(checkpoint)!r} is not a directory; pass a directory your "
-                "trainable wrote, or a dict"
-            )
-        shutil.copytree(source, partial)
-    else:
-        raise RungError(
-            f"checkpoint must be a directory path or a dict, got {type(checkpoint).__name__}"
-        )
+    yield partial
     shutil.rmtree(destination, ignore_errors=True)
     partial.rename(destination)
+
+
+def save_checkpoint(checkpoint: Any, destination: str | os.PathLike) -> str:
+    """Persist a dict or copy a directory to ``destination`` (whole, see ``written_whole``);
+    returns its path."""
+    with written_whole(destination) as partial:
+        if isinstance(checkpoint, Mapping):
+            partial.mkdir(parents=True)
+            with open(partial / DICT_FILE, "wb") as file:
+                cloudpickle.dump(dict(checkpoint), file)
+        elif isinstance(checkpoint, str | os.PathLike):
+            source = Path(checkpoint)
+            if not source.is_dir():
+                raise RungError(
+                    f"checkpoint={str(checkpoint)!r} is not a directory; pass a directory "
+                    "your trainable wrote, or a dict"
+                )
+            shutil.copytree(source, partial)
+        else:
+            raise RungError(
+                f"checkpoint must be a directory path or a dict, got {type(checkpoint).__name__}"
+            )
     return str(destination)
 
 
@@ -110,14 +117,10 @@ def pack_checkpoint(path: str | os.PathLike) -> bytes:
 
 
 def unpack_checkpoint(data: bytes, destination: str | os.PathLike) -> str:
-    """Write what ``pack_checkpoint`` packed to ``destination`` (under a temporary name,
-    renamed when complete); returns its path."""
-    destination = Path(destination)
-    partial = destination.with_name(destination.name + ".partial")
-    shutil.rmtree(partial, ignore_errors=True)
-    partial.mkdir(parents=True)
-    with tarfile.open(fileobj=io.BytesIO(data), mode="r") as archive:
-        archive.extractall(partial, filter="data")
-    shutil.rmtree(destination, ignore_errors=True)
-    partial.rename(destination)
+    """Write what ``pack_checkpoint`` packed to ``destination`` (whole, see
+    ``written_whole``); returns its path."""
+    with written_whole(destination) as partial:
+        partial.mkdir(parents=True)
+        with tarfile.open(fileobj=io.BytesIO(data), mode="r") as archive:
+            archive.extractall(partial, filter="data")
     return str(destination)

@@ -10,7 +10,6 @@ from __future__ import annotations
 import contextlib
 import inspect
 import os
-import shutil
 import sys
 import threading
 import traceback
@@ -19,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
-from rung.checkpoint import load_checkpoint, save_checkpoint
+from rung.checkpoint import load_checkpoint, save_checkpoint, written_whole
 from rung.errors import ConfigError, RungError
 from rung.trial import Action, Exit, Launch, Outcome
 
@@ -342,12 +341,9 @@ class TrialRunner:
         """Have a class trainable save itself into a fresh checkpoint folder (written under a
         temporary name and renamed, so a crash never leaves half a checkpoint)."""
         path = context.checkpoint_dir()
-        partial = path.with_name(path.name + ".partial")
-        shutil.rmtree(partial, ignore_errors=True)
-        partial.mkdir(parents=True)
-        instance.save(str(partial))
-        shutil.rmtree(path, ignore_errors=True)
-        partial.rename(path)
+        with written_whole(path) as partial:
+            partial.mkdir(parents=True)
+            instance.save(str(partial))
         context.last_checkpoint = str(path)
         return str(path)
 
