@@ -45,6 +45,7 @@ from rung.executors.base import Executor
 from rung.executors.resources import Slot
 from rung.interrupts import InterruptGuard, critical
 from rung.objective import Objective, as_number, is_number
+from rung.output_capture import CAPTURE_FOLDER
 from rung.registry import did_you_mean
 from rung.replay import complete, no_more_trials, replay
 from rung.results import Results
@@ -214,6 +215,8 @@ class Experiment:
                     self.executor.shutdown()
             except KeyboardInterrupt:
                 self.executor.shutdown(wait=False)
+            if self.path is not None:  # the workers' output capture files
+                shutil.rmtree(Path(self.path, "trials", CAPTURE_FOLDER), ignore_errors=True)
             interrupted = self.stop_reason == INTERRUPTED
             for trial in list(self._running()):
                 if trial.decision is not None:

@@ -10,16 +10,16 @@ from __future__ import annotations
 import contextlib
 import inspect
 import os
-import sys
 import threading
 import traceback
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
 from rung.checkpoint import load_checkpoint, save_checkpoint, written_whole
 from rung.errors import ConfigError, RungError
+from rung.output_capture import OutputCapture
 from rung.trial import Action, Exit, Launch, Outcome
 
 
@@ -205,29 +205,6 @@ def check_trainable(trainable: Any) -> None:
         pass
 
 
-@contextlib.contextmanager
-def _output_to(folder: Path) -> Iterator[None]:
-    """Send this process's standard output and error (its file descriptors, so that C
-    libraries and child processes follow) to ``stdout.log`` and ``stderr.log`` in
-    ``folder``, appended to across the trial's runs."""
-    sys.stdout.flush()
-    sys.stderr.flush()
-    saved = [os.dup(1), os.dup(2)]
-    files = [open(folder / name, "ab") for name in ("stdout.log", "stderr.log")]  # noqa: SIM115
-    try:
-        for fd, file in zip((1, 2), files, strict=True):
-            os.dup2(file.fileno(), fd)
-        yield
-    finally:
-        sys.stdout.flush()
-        sys.stderr.flush()
-        for fd, copy in zip((1, 2), saved, strict=True):
-            os.dup2(copy, fd)
-            os.close(copy)
-        for file in files:
-            file.close()
-
-
 class TrialRunner:
     """Runs trials of one trainable in this process, keeping a class trainable for reuse.
 
@@ -247,6 +224,7 @@ class TrialRunner:
         self.chdir = chdir
         self.interrupt_fails_trial = interrupt_fails_trial
         self._instance: Trainable | None = None
+        self._capture = OutputCapture()
 
     def run(self, launch: Launch, send: SendReport, saved: SendCheckpoint) -> Exit:
         """Run one trial to its end and say how it ended.
@@ -258,6 +236,9 @@ class TrialRunner:
         """
         global _context
         trial_id, config = launch.trial_id, launch.config
+        capture = launch.capture_output and self.chdir
+        if capture:
+            send = self._collecting(send)
         context = TrialContext(
             trial_id,
             launch.trial_dir,
@@ -274,11 +255,11 @@ class TrialRunner:
         failures: tuple[type[BaseException], ...] = (Exception, SystemExit)
         if self.interrupt_fails_trial:
             failures = (*failures, KeyboardInterrupt)
-        capture = launch.capture_output and self.chdir
         try:
             if previous_dir is not None:
                 os.chdir(context.ensure_dir())
-            with _output_to(context.ensure_dir()) if capture else contextlib.nullcontext():
+            output = self._capture.trial(Path(launch.trial_dir)) if capture else None
+            with output or contextlib.nullcontext():
                 if inspect.isclass(self.trainable):
                     return self._run_class(context, config)
                 return self._run_function(context, config)
@@ -297,6 +278,17 @@ class TrialRunner:
             _context = outer
             if previous_dir is not None:
                 os.chdir(previous_dir)
+
+    def _collecting(self, send: SendReport) -> SendReport:
+        """``send``, with the trial's output handed to its logs before each report."""
+
+        def collect_then_send(
+            metrics: dict[str, Any], checkpoint: str | None, final: bool = False
+        ) -> Action:
+            self._capture.collect()
+            return send(metrics, checkpoint, final)
+
+        return collect_then_send
 
     def _run_function(self, context: TrialContext, config: dict[str, Any]) -> Exit:
         returned = self.trainable(config)

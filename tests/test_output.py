@@ -131,3 +131,63 @@ def test_rung_show_rounds_numbers(tmp_path):
     for trial in rung.load(tmp_path / "exp").trials:
         assert f"{trial.config['x']:.4g}" in shown.stdout
         assert str(trial.config["x"]) not in shown.stdout
+
+
+class _ReadsLogs(rung.Callback):
+    """Reads a trial's stdout.log when each of its results arrives."""
+
+    def __init__(self, folder):
+        self.folder = folder
+        self.seen = []
+
+    def on_trial_result(self, trial, result):
+        log = self.folder / trial.trial_id / "stdout.log"
+        self.seen.append((trial.trial_id, log.read_text() if log.exists() else None))
+
+
+def test_output_is_in_the_log_at_each_report_and_a_crash_keeps_its_last_words(
+    tmp_path, worker_executor
+):
+    reader = _ReadsLogs(tmp_path / "exp" / "trials")
+    results = rung.run(
+        trainables.prints_each_epoch,
+        {"crash": rung.grid([False, True])},
+        metric="loss",
+        mode="min",
+        storage_path=tmp_path,
+        name="exp",
+        max_concurrent=1,
+        executor=worker_executor,
+        callbacks=[reader],
+        verbose=0,
+    )
+    for trial in results.trials:
+        seen = [text for trial_id, text in reader.seen if trial_id == trial.trial_id]
+        assert seen == ["epoch 0\n", "epoch 0\nepoch 1\n", "epoch 0\nepoch 1\nepoch 2\n"]
+        folder = tmp_path / "exp" / "trials" / trial.trial_id
+        assert (folder / "stdout.log").read_text().endswith("epoch 2\nlast words\n")
+    crashed = next(t for t in results.trials if t.config["crash"])
+    assert crashed.status is rung.TrialStatus.ERROR
+    stderr = (tmp_path / "exp" / "trials" / crashed.trial_id / "stderr.log").read_text()
+    assert "Segmentation fault" in stderr and "prints_each_epoch" in stderr
+    assert not (tmp_path / "exp" / "trials" / ".output").exists()
+
+
+def test_a_trial_that_prints_nothing_leaves_no_log_files(tmp_path, worker_executor):
+    results = rung.run(
+        trainables.quadratic,
+        {"x": rung.uniform(0, 1)},
+        metric="loss",
+        mode="min",
+        num_trials=3,
+        storage_path=tmp_path,
+        name="exp",
+        executor=worker_executor,
+        verbose=0,
+        seed=0,
+    )
+    trials = tmp_path / "exp" / "trials"
+    for trial in results.trials:
+        assert not (trials / trial.trial_id / "stdout.log").exists()
+        assert not (trials / trial.trial_id / "stderr.log").exists()
+    assert sorted(p.name for p in trials.iterdir()) == [t.trial_id for t in results.trials]

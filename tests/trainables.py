@@ -263,3 +263,13 @@ def prints(config):
     if config["x"] > 0.5:
         raise RuntimeError("it broke")
     rung.report(loss=config["x"])
+
+
+def prints_each_epoch(config):
+    """Prints a line before each report, and last words after the last; may then crash."""
+    for epoch in range(3):
+        print(f"epoch {epoch}", flush=True)
+        rung.report(loss=float(epoch))
+    print("last words", flush=True)
+    if config["crash"]:
+        ctypes.string_at(0)

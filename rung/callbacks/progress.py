@@ -93,10 +93,10 @@ class ProgressReporter(Callback):
         if not self.verbose:
             return
         first = self._seen_errors.setdefault(error, trial.trial_id)
-        if first == trial.trial_id and traceback:
+        if first == trial.trial_id:
             self.console.print(f"[red]trial {trial.trial_id} failed:[/red]")
             self._print_output(trial, "stderr.log")
-            self.console.print(traceback.rstrip(), markup=False)
+            self.console.print((traceback or error).rstrip(), markup=False)
         else:
             note = f" (traceback shown for trial {first})" if first != trial.trial_id else ""
             self.console.print(f"[red]trial {trial.trial_id} failed:[/red] {error}{note}")

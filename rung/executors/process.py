@@ -23,6 +23,7 @@ import pickle
 import select
 import selectors
 import signal
+import socket
 import time
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
@@ -38,6 +39,7 @@ from rung.executors.resources import Slot
 from rung.executors.sources import code_files
 from rung.executors.worker import ACTION_BYTES, dumps, worker_main
 from rung.interrupts import critical
+from rung.output_capture import salvage
 from rung.trial import Exit, Launch, Outcome, Report
 
 
@@ -47,6 +49,7 @@ class _Worker:
     process: BaseProcess
     conn: Connection
     trial_id: str | None = None
+    trial_dir: str | None = None
     started: float = 0.0
     ready: bool = False
     asked_to_exit: bool = False
@@ -162,6 +165,7 @@ class ProcessExecutor(Executor):
     def launch(self, launch: Launch) -> None:
         worker = next(w for w in self._workers if w.trial_id is None)
         worker.trial_id = launch.trial_id
+        worker.trial_dir = launch.trial_dir
         worker.started = time.monotonic() if worker.ready else math.inf
         # By value: a configuration may hold objects of the main module, which workers
         # never import.
@@ -253,6 +257,8 @@ class ProcessExecutor(Executor):
         self._selector.unregister(worker.conn)
         _close(worker, self._selector)
         self._spawn(worker.slot, self._workers.index(worker))
+        if trial_id is not None and worker.trial_dir is not None:
+            salvage(worker.trial_dir, socket.gethostname(), worker.process.pid or 0)
         if trial_id is not None:
             self.handler.on_exit(Exit(trial_id, Outcome.FAILED, error=error))
 

@@ -35,6 +35,7 @@ from rung.executors.process import serialize_trainable
 from rung.executors.ray_worker import PROBE_FILE, TrialActor
 from rung.executors.resources import Slot
 from rung.executors.sources import code_files
+from rung.output_capture import salvage
 from rung.trial import Exit, Launch, Outcome, Report
 
 STORAGE_MODES = ("auto", "shared", "transfer")
@@ -46,6 +47,7 @@ class _Actor:
     hello: Any  # the pending hello() call, until answered
     node: str | None = None
     host: str | None = None
+    pid: int = 0
     pending: Any = None  # the exchange() call in flight
     trial_id: str | None = None
     launch: Any = None  # the launch call held while the actor waits for a node
@@ -339,7 +341,7 @@ class RayExecutor(Executor):
                 "importable (the same code and environment on every node)?"
             )
         actor.hello = actor.launch = None
-        actor.node, actor.host = hello["node"], hello["host"]
+        actor.node, actor.host, actor.pid = hello["node"], hello["host"], hello["pid"]
         if actor.trial_id is not None:
             actor.started = time.monotonic()
             self.handler.on_run_begun(actor.trial_id)
@@ -401,6 +403,7 @@ class RayExecutor(Executor):
             raise error
         lost = _node_lost(error, actor.node)
         trial_id = actor.trial_id
+        self._salvage(actor)
         where = f" on {actor.host}" if actor.host else ""
         self._retire(actor)
         if len(self._actors) < max(1, self._capacity()):
@@ -415,6 +418,12 @@ class RayExecutor(Executor):
             )
         self.handler.on_exit(exit)
 
+    def _salvage(self, actor: _Actor) -> None:
+        """Keep what a dead actor's trial wrote since its last report, where the actor's
+        capture files are in the driver's storage (a shared file system)."""
+        if actor.trial_id is not None and actor.trial_dir is not None and actor.host:
+            salvage(actor.trial_dir, actor.host, actor.pid)
+
     def _enforce_timeout(self) -> None:
         limit = self.trial_timeout_s
         now = time.monotonic()
@@ -423,6 +432,7 @@ class RayExecutor(Executor):
                 continue
             trial_id = actor.trial_id
             self._retire(actor)
+            self._salvage(actor)
             self._spawn()
             self.handler.on_exit(
                 Exit(

@@ -15,6 +15,7 @@ asks the driver for its bytes first. The driver's paths are the only ones record
 from __future__ import annotations
 
 import contextlib
+import faulthandler
 import os
 import queue
 import shutil
@@ -79,6 +80,7 @@ class TrialActor:
         # A child the trial forks holds this process's connection to Ray, which would hide
         # this process's death from Ray; it dies with the trial's thread instead.
         libc_prctl()  # looked up here, never in a child
+        faulthandler.enable()  # a trial that segfaults leaves its stack in its stderr.log
         os.register_at_fork(before=_note_forking_process, after_in_child=_die_with_forker)
         for path in reversed(paths):
             if path not in sys.path and os.path.isdir(path):

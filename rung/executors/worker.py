@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ctypes
+import faulthandler
 import functools
 import os
 import pickle
@@ -74,6 +75,8 @@ def worker_main(
     """
     os.environ.update(environment)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    # A trial that segfaults leaves its Python stack in its stderr.log.
+    faulthandler.enable()
     # A group of its own: the driver kills the worker with whatever its trials forked.
     os.setpgrp()
     die_with_parent()
