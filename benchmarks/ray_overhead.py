@@ -8,6 +8,9 @@ Three measurements, each also on rung's process executor for reference:
   time against the ideal N * sleep / 2;
 - a report round trip inside a trial (median and 99th percentile).
 
+Beside them, bare Ray: two fresh actors and one actor call per trial with nothing recorded,
+the floor for any tuner on Ray that spends one call per trial.
+
     pip install -e '.[bench]'
     python benchmarks/ray_overhead.py --out benchmarks/results/ray_overhead.json
 """
@@ -64,6 +67,35 @@ def run_rung(trainable, trials: int, executor: str, storage: str, **space) -> tu
     elapsed = time.perf_counter() - start
     assert len(results.trials) == trials
     return elapsed, results
+
+
+class _Sleeper:
+    def call(self, seconds: float) -> float:
+        time.sleep(seconds)
+        return seconds
+
+
+def run_bare_ray(calls: int, sleep: float) -> float:
+    """The floor for any tuner on Ray that spends one actor call per trial: two fresh
+    actors, ``calls`` calls that sleep, a ``ray.wait`` loop, nothing recorded."""
+    import ray
+
+    start = time.perf_counter()
+    actor_class = ray.remote(_Sleeper).options(num_cpus=1)
+    actors = [actor_class.remote() for _ in range(SLOTS)]
+    pending = {actor.call.remote(sleep): actor for actor in actors}
+    sent = len(pending)
+    while pending:
+        (done,), _ = ray.wait(list(pending), num_returns=1)
+        actor = pending.pop(done)
+        ray.get(done)
+        if sent < calls:
+            pending[actor.call.remote(sleep)] = actor
+            sent += 1
+    elapsed = time.perf_counter() - start
+    for actor in actors:
+        ray.kill(actor)
+    return elapsed
 
 
 def run_tune(trainable, trials: int, storage: str, **space) -> tuple[float, object]:
@@ -126,12 +158,14 @@ def main() -> None:
         for executor in ("ray", "process"):  # warm-up: imports, worker start-up
             run_rung(trivial, 20, executor, storage)
         run_tune(_ray_trivial, 20, storage)
+        run_bare_ray(20, 0.0)
 
         for executor in ("ray", "process"):
             seconds, _ = run_rung(trivial, args.trials, executor, storage)
             figures["trivial"][f"rung_{executor}"] = rate(args.trials, seconds)
         seconds, _ = run_tune(_ray_trivial, args.trials, storage)
         figures["trivial"]["ray_tune_reuse"] = rate(args.trials, seconds)
+        figures["trivial"]["bare_ray_calls"] = rate(args.trials, run_bare_ray(args.trials, 0.0))
 
         ideal = args.sleep_trials * args.sleep / SLOTS
         for executor in ("ray", "process"):
@@ -139,6 +173,8 @@ def main() -> None:
             figures["bookkeeping"][f"rung_{executor}"] = {"seconds": seconds, "ideal": ideal}
         seconds, _ = run_tune(_tune_sleeps, args.sleep_trials, storage, sleep=args.sleep)
         figures["bookkeeping"]["ray_tune_reuse"] = {"seconds": seconds, "ideal": ideal}
+        seconds = run_bare_ray(args.sleep_trials, args.sleep)
+        figures["bookkeeping"]["bare_ray_calls"] = {"seconds": seconds, "ideal": ideal}
 
         for executor in ("ray", "process"):
             _, results = run_rung(
