@@ -195,6 +195,27 @@ def command_show(directory: Path, top: int) -> int:
     return 0
 
 
+def command_plot(args: argparse.Namespace) -> int:
+    """Write the plots of one experiment, or a comparison of several."""
+    from rung.plot import save_all, save_comparison
+
+    directories: list[Path] = args.directories
+    if len(directories) == 1:
+        out = args.out or directories[0] / "plots"
+        written, skipped = save_all(directories[0], out, args.kind or None, args.html)
+        for kind, reason in skipped.items():
+            print(f"left out {kind}: {reason}")
+    else:
+        names = [d.resolve().name for d in directories]
+        if len(set(names)) < len(names):
+            names = [str(d) for d in directories]
+        experiments = dict(zip(names, directories, strict=True))
+        written = save_comparison(experiments, args.out or Path("plots"), args.top_k, args.html)
+    for path in written:
+        print(f"wrote {path}")
+    return 0
+
+
 def command_slurm(args: argparse.Namespace) -> int:
     """Write the sbatch script for ``rung slurm``."""
     from rung.slurm import sbatch_script
@@ -218,6 +239,8 @@ def command_slurm(args: argparse.Namespace) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    from rung.plot import KINDS
+
     parser = argparse.ArgumentParser(
         prog="rung", description="rung: tune hyperparameters; run, resume and look at experiments"
     )
@@ -245,6 +268,23 @@ def main(argv: Sequence[str] | None = None) -> int:
     show.add_argument("directory", type=Path)
     show.add_argument("--top", type=int, default=10)
     show.set_defaults(handler=lambda args: command_show(args.directory, args.top))
+    plot = commands.add_parser(
+        "plot",
+        help="write an experiment's plots (PNG; HTML with --html), or compare several",
+        description=(
+            "With one DIR: its best-so-far, learning curves, parallel coordinates, parameter "
+            "importance, slices and (PBT) schedules and lineage, in DIR/plots. With several: "
+            "a time-to-solution comparison (the mean of each one's top-k trials over time)."
+        ),
+    )
+    plot.add_argument("directories", type=Path, nargs="+", metavar="DIR")
+    plot.add_argument("--out", type=Path, help="where to write (DIR/plots, or ./plots)")
+    plot.add_argument(
+        "--kind", action="append", help="one plot (repeat for more): " + ", ".join(KINDS)
+    )
+    plot.add_argument("--top-k", type=int, default=6, help="trials averaged when comparing")
+    plot.add_argument("--html", action="store_true", help="interactive HTML too (plotly)")
+    plot.set_defaults(handler=command_plot)
     slurm = commands.add_parser(
         "slurm",
         help="write an sbatch script that runs a command on a Ray cluster over the allocation",

@@ -1,0 +1,158 @@
+"""Plots of experiments: ``pip install 'rung[plot]'`` (matplotlib; plotly for HTML).
+
+Each function takes a ``Results`` or an experiment's folder and returns a matplotlib
+``Figure`` (``backend="plotly"``: an interactive plotly figure). ``rung.plot.charts`` has
+the same plots as data (panels of traces), and ``rung plot DIR`` writes them all as files.
+
+    fig = rung.plot.learning_curves("rung_results/my_exp")
+    fig.savefig("curves.png")
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from rung.errors import ConfigError, RungError
+from rung.plot import _data as charts
+from rung.plot._charts import Chart
+from rung.plot._data import Source
+
+BACKENDS = ("matplotlib", "plotly")
+
+
+def render(chart: Chart, backend: str = "matplotlib") -> Any:
+    """Draw a chart with matplotlib (a ``Figure``) or plotly (a ``go.Figure``)."""
+    if backend == "plotly":
+        from rung.plot._plotly import render as draw
+    elif backend == "matplotlib":
+        try:
+            import matplotlib  # noqa: F401
+        except ImportError:
+            raise ConfigError("plots need matplotlib: pip install 'rung[plot]'") from None
+        from rung.plot._matplotlib import render as draw
+    else:
+        raise ConfigError(f"backend={backend!r}: use one of {list(BACKENDS)}")
+    return draw(chart)
+
+
+def best_so_far(source: Source, x: str = "time", backend: str = "matplotlib") -> Any:
+    """The best metric value so far against experiment time (``x="time"``) or trials."""
+    return render(charts.best_so_far(source, x), backend)
+
+
+def learning_curves(
+    source: Source, x: str = "training_iteration", backend: str = "matplotlib"
+) -> Any:
+    """Each trial's metric over its iterations, coloured by fate: completed, stopped (a
+    colour per iteration it was stopped at), paused, failed."""
+    return render(charts.learning_curves(source, x), backend)
+
+
+def parallel_coordinates(
+    source: Source, params: Sequence[str] | None = None, backend: str = "matplotlib"
+) -> Any:
+    """One line per trial across its parameters and the metric, coloured by the metric."""
+    return render(charts.parallel_coordinates(source, params), backend)
+
+
+def importance(
+    source: Source, params: Sequence[str] | None = None, backend: str = "matplotlib"
+) -> Any:
+    """Parameter importance: a random forest's permutation importance (scikit-learn)."""
+    return render(charts.importance(source, params), backend)
+
+
+def slices(source: Source, params: Sequence[str] | None = None, backend: str = "matplotlib") -> Any:
+    """The metric against each parameter, one panel each."""
+    return render(charts.slices(source, params), backend)
+
+
+def pbt(source: Source, params: Sequence[str] | None = None, backend: str = "matplotlib") -> Any:
+    """Population-based training: each mutated parameter's schedule, and who copied whom."""
+    return render(charts.pbt_schedules(source, params), backend)
+
+
+def time_to_solution(
+    experiments: Mapping[str, Source | Sequence[Source]],
+    top_k: int = 6,
+    backend: str = "matplotlib",
+) -> Any:
+    """Several experiments (strategies; a list of runs each for seeds) over wall time: the
+    mean of each one's ``top_k`` trials' best-so-far values, with their spread."""
+    return render(charts.time_to_solution(experiments, top_k), backend)
+
+
+# What ``rung plot DIR`` draws for one experiment, by file name.
+KINDS: dict[str, Callable[[Source], Chart]] = {
+    "best_so_far": charts.best_so_far,
+    "best_so_far_trials": lambda source: charts.best_so_far(source, "trials"),
+    "learning_curves": charts.learning_curves,
+    "parallel_coordinates": charts.parallel_coordinates,
+    "importance": charts.importance,
+    "slices": charts.slices,
+    "pbt": charts.pbt_schedules,
+}
+
+
+def save_all(
+    source: Source, out: str | Path, kinds: Sequence[str] | None = None, html: bool = False
+) -> tuple[list[Path], dict[str, str]]:
+    """Write each plot of one experiment to ``out/<kind>.png`` (and ``.html`` with
+    ``html=True``). Returns the files written, and the kinds left out with the reason (a
+    PBT plot of an experiment without PBT, say)."""
+    unknown = sorted(set(kinds or ()) - set(KINDS))
+    if unknown:
+        raise ConfigError(f"unknown plot kinds {unknown}: choose from {sorted(KINDS)}")
+    results = charts.load_results(source)
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    written, skipped = [], {}
+    for kind in kinds or KINDS:
+        try:
+            chart = KINDS[kind](results)
+        except RungError as error:
+            skipped[kind] = str(error)
+            continue
+        written += _save(chart, out / kind, html)
+    return written, skipped
+
+
+def save_comparison(
+    experiments: Mapping[str, Source | Sequence[Source]],
+    out: str | Path,
+    top_k: int = 6,
+    html: bool = False,
+) -> list[Path]:
+    """Write ``time_to_solution.png`` (and ``.html``) comparing ``experiments``."""
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    return _save(charts.time_to_solution(experiments, top_k), out / "time_to_solution", html)
+
+
+def _save(chart: Chart, stem: Path, html: bool) -> list[Path]:
+    png = stem.with_suffix(".png")
+    render(chart).savefig(png, dpi=110)
+    written = [png]
+    if html:
+        page = stem.with_suffix(".html")
+        render(chart, "plotly").write_html(page, include_plotlyjs=True)
+        written.append(page)
+    return written
+
+
+__all__ = [
+    "KINDS",
+    "best_so_far",
+    "charts",
+    "importance",
+    "learning_curves",
+    "parallel_coordinates",
+    "pbt",
+    "render",
+    "save_all",
+    "save_comparison",
+    "slices",
+    "time_to_solution",
+]

@@ -1,0 +1,489 @@
+"""The charts rung draws, built from an experiment's results (no plotting library here)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any, Union
+
+import numpy as np
+
+from rung.errors import ConfigError
+from rung.events import TrialStatus
+from rung.objective import Objective, is_number
+from rung.pbt_schedule import lineage_schedule
+from rung.plot._charts import (
+    FATE_COLORS,
+    SERIES_COLORS,
+    STOP_COLORS,
+    Chart,
+    Panel,
+    Trace,
+)
+from rung.results import Results, flatten
+from rung.trial import Trial
+
+Source = Union[Results, str, "os.PathLike[str]"]
+
+
+def load_results(source: Source) -> Results:
+    """``source`` as results: a ``Results``, or the folder of an experiment."""
+    if isinstance(source, Results):
+        return source
+    from rung.storage import load
+
+    return load(source)
+
+
+def _best_of(objective: Objective) -> Any:
+    return min if objective.mode == "min" else max
+
+
+def _running_best(values: Sequence[float], objective: Objective) -> list[float]:
+    """The best value so far after each of ``values``."""
+    best = _best_of(objective)
+    running: list[float] = []
+    for value in values:
+        running.append(value if not running else best(running[-1], value))
+    return running
+
+
+def _timed_values(trial: Trial, objective: Objective) -> list[tuple[float, float]]:
+    """``(experiment time, metric)`` of each of the trial's rankable results."""
+    timed = []
+    for result in trial.results:
+        value = objective.value(result)
+        if value is not None and is_number(result.get("experiment_time_s")):
+            timed.append((float(result["experiment_time_s"]), value))
+    return timed
+
+
+def best_so_far(source: Source, x: str = "time") -> Chart:
+    """The best metric value found so far, against experiment time (``x="time"``) or
+    against the number of trials (``x="trials"``, in the order they were created)."""
+    results = load_results(source)
+    objective = results.objective
+    if x == "time":
+        points = sorted(p for t in results.trials for p in _timed_values(t, objective))
+        xs = [p[0] for p in points]
+        ys = [p[1] for p in points]
+        xlabel = "experiment time (s)"
+    elif x == "trials":
+        ordered = sorted(results.trials, key=lambda t: t.trial_id)
+        bests = [(i + 1, t.best_value(objective)) for i, t in enumerate(ordered)]
+        xs = [float(i) for i, v in bests if v is not None]
+        ys = [v for _, v in bests if v is not None]
+        xlabel = "trials"
+    else:
+        raise ConfigError(f"x={x!r}: use 'time' or 'trials'")
+    panel = Panel(f"best {objective.metric} so far", xlabel, objective.metric)
+    panel.traces.append(Trace(xs, ys, "markers", "a result", "#aec7e8", opacity=0.6))
+    panel.traces.append(Trace(xs, _running_best(ys, objective), "step", "best so far", "#1f77b4"))
+    return Chart("best_so_far" if x == "time" else "best_so_far_trials", panel.title, [panel], 1)
+
+
+def fate(trial: Trial) -> str:
+    """How a trial ended, for colouring: completed, stopped at iteration N, paused,
+    failed, running or pending."""
+    status = trial.status
+    if status is TrialStatus.TERMINATED:
+        return "completed"
+    if status is TrialStatus.STOPPED:
+        return f"stopped at {trial.iteration}"
+    return {
+        TrialStatus.PAUSED: "paused",
+        TrialStatus.ERROR: "failed",
+        TrialStatus.RUNNING: "running",
+        TrialStatus.PENDING: "pending",
+    }[status]
+
+
+def fate_colors(trials: Iterable[Trial]) -> dict[str, str]:
+    """A colour per fate; each iteration trials were stopped at gets one of its own."""
+    fates = {fate(t) for t in trials}
+    stops = sorted((f for f in fates if f.startswith("stopped at ")), key=lambda f: int(f[11:]))
+    colors = {f: FATE_COLORS[f] for f in fates if f in FATE_COLORS}
+    for i, stop in enumerate(stops):
+        colors[stop] = STOP_COLORS[min(i, len(STOP_COLORS) - 1)]
+    return colors
+
+
+def learning_curves(source: Source, x: str = "training_iteration") -> Chart:
+    """Each trial's metric against ``x`` (a reported key: ``training_iteration``,
+    ``time_total_s``, ``experiment_time_s``), coloured by its fate."""
+    results = load_results(source)
+    objective = results.objective
+    colors = fate_colors(results.trials)
+    panel = Panel(f"learning curves ({len(results.trials)} trials)", x, objective.metric)
+    counts: dict[str, int] = {}
+    for trial in results.trials:
+        counts[fate(trial)] = counts.get(fate(trial), 0) + 1
+    for trial in results.trials:
+        points = [
+            (float(r[x]), value)
+            for r in trial.results
+            if is_number(r.get(x)) and (value := objective.value(r)) is not None
+        ]
+        if not points:
+            continue
+        label = f"{fate(trial)} ({counts[fate(trial)]})"
+        panel.traces.append(
+            Trace(
+                [p[0] for p in points],
+                [p[1] for p in points],
+                "line",
+                label,
+                colors[fate(trial)],
+                width=1.0,
+                opacity=0.8,
+                hover=[f"trial {trial.trial_id}"] * len(points),
+            )
+        )
+    return Chart("learning_curves", panel.title, [panel], 1)
+
+
+def _numeric_axis(values: list[Any]) -> tuple[list[float], bool, list[tuple[float, str]] | None]:
+    """Values placed on an axis: numbers as they are (log-scaled when they are positive
+    reals spread over two decades or more, as a learning rate; integers stay linear, as a
+    seed), anything else as the index of its category."""
+    if values and all(is_number(v) for v in values):
+        numbers = [float(v) for v in values]
+        reals = any(not float(v).is_integer() for v in numbers)
+        log = reals and min(numbers) > 0 and max(numbers) / min(numbers) >= 100
+        return numbers, log, None
+    categories = sorted({repr(v) for v in values})
+    index = {c: i for i, c in enumerate(categories)}
+    return [float(index[repr(v)]) for v in values], False, list(enumerate(categories))
+
+
+def _scored_trials(results: Results) -> tuple[list[Trial], list[float]]:
+    """The trials with a rankable result, and each one's best value."""
+    trials, values = [], []
+    for trial in results.trials:
+        value = trial.best_value(results.objective)
+        if value is not None:
+            trials.append(trial)
+            values.append(value)
+    return trials, values
+
+
+def _parameters(trials: Sequence[Trial]) -> list[str]:
+    """The config keys (``/``-joined) that vary across the trials."""
+    configs = [flatten(t.initial_config or t.config) for t in trials]
+    keys = sorted({k for c in configs for k in c})
+    return [k for k in keys if len({repr(c.get(k)) for c in configs}) > 1]
+
+
+def parallel_coordinates(source: Source, params: Sequence[str] | None = None) -> Chart:
+    """One line per trial across an axis per parameter and one for the metric (each
+    scaled to [0, 1]; log for parameters spread over decades), coloured by the metric."""
+    results = load_results(source)
+    trials, values = _scored_trials(results)
+    names = list(params or _parameters(trials))
+    configs = [flatten(t.initial_config or t.config) for t in trials]
+    columns, ticks = [], []
+    for i, name in enumerate([*names, results.metric]):
+        raw = [c.get(name) for c in configs] if i < len(names) else values
+        placed, log, categories = _numeric_axis(raw)
+        column = np.log10(placed) if log else np.asarray(placed, dtype=float)
+        low, high = (float(column.min()), float(column.max())) if len(column) else (0.0, 1.0)
+        scaled = (column - low) / (high - low) if high > low else np.full(len(column), 0.5)
+        columns.append(scaled)
+        if categories:
+            span = ", ".join(c for _, c in categories)
+            ticks.append((float(i), f"{name}\n{{{span}}}"))
+        else:
+            shown = [10**low, 10**high] if log else [low, high]
+            scale = " log" if log else ""
+            ticks.append((float(i), f"{name}\n[{shown[0]:.3g}, {shown[1]:.3g}]{scale}"))
+    panel = Panel(
+        f"parallel coordinates ({len(trials)} trials)",
+        "",
+        "scaled value",
+        xticks=ticks,
+        color_scale=results.metric,
+    )
+    positions = [float(i) for i in range(len(columns))]
+    for row, (trial, value) in enumerate(zip(trials, values, strict=True)):
+        panel.traces.append(
+            Trace(
+                positions,
+                [float(column[row]) for column in columns],
+                "line",
+                value=value,
+                width=1.0,
+                opacity=0.7,
+                hover=[f"trial {trial.trial_id}: {results.metric}={value:.4g}"] * len(columns),
+            )
+        )
+    return Chart("parallel_coordinates", panel.title, [panel], 1)
+
+
+def importance_table(
+    source: Source, params: Sequence[str] | None = None, seed: int = 0
+) -> list[tuple[str, float, float]]:
+    """``[(parameter, importance, spread), ...]``, most important first: how much a random
+    forest's fit of the trials' best metric degrades when the parameter's values are
+    shuffled (scikit-learn's permutation importance, as a share of the total)."""
+    from sklearn.ensemble import RandomForestRegressor
+    from sklearn.inspection import permutation_importance
+
+    results = load_results(source)
+    trials, values = _scored_trials(results)
+    names = list(params or _parameters(trials))
+    if len(trials) < 4 or not names:
+        raise ConfigError(
+            f"parameter importance needs at least 4 trials with results and a parameter "
+            f"that varies ({len(trials)} trials, parameters {names})"
+        )
+    configs = [flatten(t.initial_config or t.config) for t in trials]
+    features = np.column_stack([_numeric_axis([c.get(n) for c in configs])[0] for n in names])
+    forest = RandomForestRegressor(n_estimators=200, random_state=seed, min_samples_leaf=2)
+    forest.fit(features, values)
+    permuted = permutation_importance(forest, features, values, n_repeats=20, random_state=seed)
+    means = np.clip(permuted.importances_mean, 0.0, None)
+    total = means.sum() or 1.0
+    table = [
+        (name, float(mean / total), float(std / total))
+        for name, mean, std in zip(names, means, permuted.importances_std, strict=True)
+    ]
+    return sorted(table, key=lambda row: -row[1])
+
+
+def importance(source: Source, params: Sequence[str] | None = None, seed: int = 0) -> Chart:
+    """Parameter importance as bars (see ``importance_table``)."""
+    table = importance_table(source, params, seed)
+    positions = [float(i) for i in range(len(table))]
+    panel = Panel(
+        "parameter importance (random forest, permutation)",
+        "",
+        "share of importance",
+        traces=[
+            Trace(
+                positions,
+                [row[1] for row in table],
+                "bar",
+                color="#1f77b4",
+                error=[row[2] for row in table],
+            )
+        ],
+        xticks=[(p, row[0]) for p, row in zip(positions, table, strict=True)],
+    )
+    return Chart("importance", panel.title, [panel], 1)
+
+
+def slices(source: Source, params: Sequence[str] | None = None) -> Chart:
+    """Per parameter, each trial's best metric against the parameter's value, coloured by
+    the order the trials were created in."""
+    results = load_results(source)
+    trials, values = _scored_trials(results)
+    names = list(params or _parameters(trials))
+    configs = [flatten(t.initial_config or t.config) for t in trials]
+    order = [
+        float(int(t.trial_id)) if t.trial_id.isdigit() else float(i) for i, t in enumerate(trials)
+    ]
+    panels = []
+    for name in names:
+        placed, log, categories = _numeric_axis([c.get(name) for c in configs])
+        panel = Panel(name, name, results.metric, xlog=log, xticks=categories, color_scale="trial")
+        for x, y, trial_order, trial in zip(placed, values, order, trials, strict=True):
+            panel.traces.append(
+                Trace([x], [y], "markers", value=trial_order, hover=[f"trial {trial.trial_id}"])
+            )
+        panels.append(panel)
+    return Chart("slices", f"{results.metric} against each parameter", panels)
+
+
+def pbt_schedules(source: Source, params: Sequence[str] | None = None) -> Chart:
+    """Per mutated parameter, the values each trial's state was trained with over the
+    iterations (following the checkpoints it copied), the best trial's in bold."""
+    results = load_results(source)
+    by_id = {t.trial_id: t for t in results.trials}
+    exploited = [t for t in results.trials if t.lineage]
+    if not exploited:
+        raise ConfigError("no trial copied another's state: this is not a PBT experiment")
+    names = list(params or _mutated(exploited))
+    best = results.best_trial
+    panels = []
+    for name in names:
+        panel = Panel(name, "training_iteration", name)
+        for trial in results.trials:
+            schedule = _steps(lineage_schedule(by_id, trial.trial_id, name), trial.iteration)
+            if schedule and all(is_number(v) for v in schedule[1]):
+                panel.traces.append(
+                    Trace(*schedule, "step", "a trial", "#9ecae1", width=1.0, opacity=0.7)
+                )
+        if best is not None:
+            schedule = _steps(lineage_schedule(by_id, best.trial_id, name), best.iteration)
+            if all(is_number(v) for v in schedule[1]):
+                label = f"best trial {best.trial_id}"
+                panel.traces.append(Trace(*schedule, "step", label, "#d62728", width=2.5))
+        values = [v for t in panel.traces for v in t.y]
+        panel.ylog = bool(values) and min(values) > 0 and max(values) / min(values) >= 100
+        panels.append(panel)
+    panels.append(_lineage_panel(results.trials))
+    return Chart("pbt", "population-based training: schedules and lineage", panels, 2)
+
+
+def _mutated(trials: Sequence[Trial]) -> list[str]:
+    """Config keys that an exploit changed."""
+    changed = set()
+    for trial in trials:
+        for event in trial.lineage:
+            before = flatten(trial.initial_config or {})
+            after = flatten(event["config"])
+            changed |= {k for k in after if repr(after[k]) != repr(before.get(k))}
+    return sorted(changed)
+
+
+def _steps(schedule: list[tuple[float, Any]], until: int) -> tuple[list[float], list[Any]]:
+    """A step schedule's points, held to iteration ``until``."""
+    if not schedule:
+        return [], []
+    xs = [float(i) for i, _ in schedule]
+    ys = [v for _, v in schedule]
+    if until > xs[-1]:
+        xs.append(float(until))
+        ys.append(ys[-1])
+    return xs, ys
+
+
+def _lineage_panel(trials: Sequence[Trial]) -> Panel:
+    """Each trial a horizontal line over the iterations it trained; each copy a vertical
+    line from the donor to the trial that took its state."""
+    row = {t.trial_id: float(i) for i, t in enumerate(trials)}
+    panel = Panel(
+        "lineage: who copied whom",
+        "training_iteration",
+        "trial",
+        yticks=[(r, trial_id) for trial_id, r in row.items()],
+    )
+    for trial in trials:
+        panel.traces.append(
+            Trace(
+                [0.0, float(trial.iteration)],
+                [row[trial.trial_id]] * 2,
+                "line",
+                "a trial",
+                "#c7c7c7",
+                width=1.0,
+            )
+        )
+        for event in trial.lineage:
+            if event["donor"] in row:
+                at = float(event["iteration"])
+                panel.traces.append(
+                    Trace(
+                        [at, at],
+                        [row[event["donor"]], row[trial.trial_id]],
+                        "line",
+                        "a copy (donor to trial)",
+                        "#ff7f0e",
+                        width=1.2,
+                    )
+                )
+    return panel
+
+
+def top_k_curve(results: Results, times: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """At each of ``times``, the mean and standard deviation of the best values so far of
+    the ``k`` best trials (fewer while fewer have results; NaN before any has)."""
+    objective = results.objective
+    sign = 1.0 if objective.mode == "min" else -1.0
+    # One row per trial: its best score so far at each time (inf before its first result).
+    rows = []
+    for trial in results.trials:
+        timed = sorted(_timed_values(trial, objective))
+        if not timed:
+            continue
+        at = np.array([t for t, _ in timed])
+        running = np.minimum.accumulate(sign * np.array([v for _, v in timed]))
+        index = np.searchsorted(at, times, side="right") - 1
+        rows.append(np.where(index >= 0, running[np.maximum(index, 0)], np.inf))
+    if not rows:
+        return np.full(len(times), np.nan), np.full(len(times), np.nan)
+    top = np.sort(np.array(rows), axis=0)[:k]
+    counted = np.isfinite(top)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        values = np.where(counted, top, 0.0)
+        n = counted.sum(axis=0)
+        mean = values.sum(axis=0) / n
+        spread = np.sqrt(np.where(counted, (values - mean) ** 2, 0.0).sum(axis=0) / n)
+    mean[n == 0] = np.nan
+    spread[n == 0] = np.nan
+    return sign * mean, spread
+
+
+def time_to_solution(
+    experiments: Mapping[str, Source | Sequence[Source]], top_k: int = 6, points: int = 200
+) -> Chart:
+    """Strategies compared over wall time: for each, the mean of its ``top_k`` trials'
+    best-so-far values, with their spread; a strategy given several runs (seeds) shows the
+    mean over runs, with the spread over runs."""
+    if not experiments:
+        raise ConfigError("time_to_solution needs at least one experiment")
+    loaded = {
+        name: [load_results(s) for s in (runs if _is_many(runs) else [runs])]
+        for name, runs in experiments.items()
+    }
+    objectives = {(r.metric, r.mode) for runs in loaded.values() for r in runs}
+    if len(objectives) > 1:
+        raise ConfigError(f"the experiments optimize different things: {sorted(objectives)}")
+    metric, _ = objectives.pop()
+    end = max(
+        (
+            at
+            for runs in loaded.values()
+            for r in runs
+            for t in r.trials
+            for at, _ in _timed_values(t, r.objective)
+        ),
+        default=1.0,
+    )
+    times = np.linspace(0.0, end, points)
+    panel = Panel(f"mean of the top {top_k} trials' best {metric} so far", "wall time (s)", metric)
+    for i, (name, runs) in enumerate(loaded.items()):
+        color = SERIES_COLORS[i % len(SERIES_COLORS)]
+        curves = [top_k_curve(r, times, top_k) for r in runs]
+        if len(runs) == 1:
+            mean, spread = curves[0]
+        else:
+            stacked = np.array([c[0] for c in curves])
+            with np.errstate(invalid="ignore"):
+                mean = np.nanmean(stacked, axis=0) if np.isfinite(stacked).any() else stacked[0]
+                spread = np.nanstd(stacked, axis=0)
+        seen = np.isfinite(mean)
+        xs = times[seen].tolist()
+        label = f"{name} ({len(runs)} runs)" if len(runs) > 1 else name
+        panel.traces.append(
+            Trace(
+                xs,
+                (mean - spread)[seen].tolist(),
+                "band",
+                label,
+                color,
+                upper=(mean + spread)[seen].tolist(),
+                opacity=0.2,
+            )
+        )
+        panel.traces.append(Trace(xs, mean[seen].tolist(), "line", label, color, width=2.0))
+    return Chart("time_to_solution", panel.title, [panel], 1)
+
+
+def _is_many(runs: Any) -> bool:
+    return isinstance(runs, Sequence) and not isinstance(runs, str | bytes)
+
+
+__all__ = [
+    "best_so_far",
+    "fate",
+    "importance",
+    "importance_table",
+    "learning_curves",
+    "load_results",
+    "parallel_coordinates",
+    "pbt_schedules",
+    "slices",
+    "time_to_solution",
+    "top_k_curve",
+]
