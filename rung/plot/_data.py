@@ -387,7 +387,7 @@ def _lineage_panel(trials: Sequence[Trial]) -> Panel:
 
 def top_k_curve(results: Results, times: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
     """At each of ``times``, the mean and standard deviation of the best values so far of
-    the ``k`` best trials (fewer while fewer have results; NaN before any has)."""
+    the ``k`` best trials (NaN until k trials, or all of them if fewer, have results)."""
     objective = results.objective
     sign = 1.0 if objective.mode == "min" else -1.0
     # One row per trial: its best score so far at each time (inf before its first result).
@@ -402,15 +402,14 @@ def top_k_curve(results: Results, times: np.ndarray, k: int) -> tuple[np.ndarray
         rows.append(np.where(index >= 0, running[np.maximum(index, 0)], np.inf))
     if not rows:
         return np.full(len(times), np.nan), np.full(len(times), np.nan)
-    top = np.sort(np.array(rows), axis=0)[:k]
-    counted = np.isfinite(top)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        values = np.where(counted, top, 0.0)
-        n = counted.sum(axis=0)
-        mean = values.sum(axis=0) / n
-        spread = np.sqrt(np.where(counted, (values - mean) ** 2, 0.0).sum(axis=0) / n)
-    mean[n == 0] = np.nan
-    spread[n == 0] = np.nan
+    # Drawn once k trials (or all there will be, if fewer) have results: before that, a
+    # mean over fewer trials would rise as worse ones arrive.
+    top = np.sort(np.array(rows), axis=0)[: min(k, len(rows))]
+    complete = np.isfinite(top).all(axis=0)
+    mean = np.full(len(times), np.nan)
+    spread = np.full(len(times), np.nan)
+    mean[complete] = top[:, complete].mean(axis=0)
+    spread[complete] = top[:, complete].std(axis=0)
     return sign * mean, spread
 
 
@@ -422,10 +421,7 @@ def time_to_solution(
     mean over runs, with the spread over runs."""
     if not experiments:
         raise ConfigError("time_to_solution needs at least one experiment")
-    loaded = {
-        name: [load_results(s) for s in (runs if _is_many(runs) else [runs])]
-        for name, runs in experiments.items()
-    }
+    loaded = {name: [load_results(s) for s in _runs(runs)] for name, runs in experiments.items()}
     objectives = {(r.metric, r.mode) for runs in loaded.values() for r in runs}
     if len(objectives) > 1:
         raise ConfigError(f"the experiments optimize different things: {sorted(objectives)}")
@@ -447,11 +443,9 @@ def time_to_solution(
         curves = [top_k_curve(r, times, top_k) for r in runs]
         if len(runs) == 1:
             mean, spread = curves[0]
-        else:
+        else:  # drawn where every run has its curve
             stacked = np.array([c[0] for c in curves])
-            with np.errstate(invalid="ignore"):
-                mean = np.nanmean(stacked, axis=0) if np.isfinite(stacked).any() else stacked[0]
-                spread = np.nanstd(stacked, axis=0)
+            mean, spread = stacked.mean(axis=0), stacked.std(axis=0)
         seen = np.isfinite(mean)
         xs = times[seen].tolist()
         label = f"{name} ({len(runs)} runs)" if len(runs) > 1 else name
@@ -470,8 +464,11 @@ def time_to_solution(
     return Chart("time_to_solution", panel.title, [panel], 1)
 
 
-def _is_many(runs: Any) -> bool:
-    return isinstance(runs, Sequence) and not isinstance(runs, str | bytes)
+def _runs(runs: Source | Sequence[Source]) -> list[Source]:
+    """One experiment, or the runs (seeds) of one strategy, as a list."""
+    if isinstance(runs, Sequence) and not isinstance(runs, str):
+        return list(runs)
+    return [runs]
 
 
 __all__ = [

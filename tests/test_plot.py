@@ -1,0 +1,245 @@
+"""Plots, rendered from small real experiments, checked by the numbers they draw."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+import rung
+from rung.cli import main
+from rung.plot import charts
+from rung.plot._charts import FATE_COLORS
+from rung.schedulers import PopulationBasedTraining
+from rung.trial import TrialStatus
+
+pytest.importorskip("matplotlib", reason="the plot extra (matplotlib) is not installed")
+
+
+def lr_matters(config):
+    """The loss depends on the learning rate (best at 1e-2) and falls with the epochs;
+    width and seed hardly matter."""
+    for epoch in range(1, 10):
+        loss = (math.log10(config["lr"]) + 2) ** 2 + 1.0 / epoch + 1e-4 * config["width"]
+        rung.report(loss=loss)
+
+
+SPACE = {
+    "lr": rung.loguniform(1e-4, 1.0),
+    "width": rung.choice([16, 32, 64]),
+    "seed": rung.randint(0, 1000),
+}
+
+
+@pytest.fixture(scope="module")
+def asha(tmp_path_factory):
+    storage = tmp_path_factory.mktemp("plots")
+    results = rung.run(
+        lr_matters,
+        SPACE,
+        metric="loss",
+        mode="min",
+        num_trials=30,
+        scheduler={"name": "asha", "max_t": 9, "grace_period": 1, "reduction_factor": 3},
+        executor="inline",
+        storage_path=storage,
+        name="asha",
+        verbose=0,
+        seed=0,
+    )
+    return results, storage / "asha"
+
+
+def simulated_lr(config, iteration):
+    """Simulated training where a large lr helps early and a small one late."""
+    if iteration > 12:
+        return None
+    target = 0.1 if iteration <= 4 else 0.01
+    return {"loss": abs(np.log10(config["lr"]) - np.log10(target)) + 1.0 / iteration}, 1.0
+
+
+@pytest.fixture(scope="module")
+def pbt(tmp_path_factory):
+    scheduler = PopulationBasedTraining(
+        perturbation_interval=2, hyperparam_mutations={"lr": rung.loguniform(1e-3, 1.0)}
+    )
+    return rung.run(
+        simulated_lr,
+        {"lr": rung.loguniform(1e-3, 1.0)},
+        metric="loss",
+        mode="min",
+        scheduler=scheduler,
+        num_trials=6,
+        executor=rung.executors.SimulatedExecutor(6),
+        storage_path=tmp_path_factory.mktemp("pbt"),
+        verbose=0,
+        seed=1,
+    )
+
+
+def test_best_so_far_draws_the_running_minimum_over_time_and_over_trials(asha):
+    results, folder = asha
+    points = sorted((r["experiment_time_s"], r["loss"]) for t in results.trials for r in t.results)
+    figure = rung.plot.best_so_far(folder)
+    line = next(x for x in figure.axes[0].get_lines() if x.get_label() == "best so far")
+    assert list(line.get_xdata()) == [p[0] for p in points]
+    assert list(line.get_ydata()) == list(np.minimum.accumulate([p[1] for p in points]))
+    assert figure.axes[0].get_xlabel() == "experiment time (s)"
+
+    figure = rung.plot.best_so_far(results, x="trials")
+    line = next(x for x in figure.axes[0].get_lines() if x.get_label() == "best so far")
+    bests = [
+        t.best_value(results.objective) for t in sorted(results.trials, key=lambda t: t.trial_id)
+    ]
+    assert list(line.get_xdata()) == list(range(1, len(bests) + 1))
+    assert list(line.get_ydata()) == list(np.minimum.accumulate(bests))
+
+
+def test_learning_curves_have_a_line_per_trial_coloured_by_its_fate(asha):
+    results, _ = asha
+    figure = rung.plot.learning_curves(results)
+    ax = figure.axes[0]
+    lines = ax.get_lines()
+    assert len(lines) == len(results.trials)
+    stopped_at = {t.iteration for t in results.trials if t.status is TrialStatus.STOPPED}
+    assert stopped_at == {1, 3}, "ASHA with eta 3 stops trials at its rungs"
+    colours = {}
+    for line, trial in zip(lines, results.trials, strict=True):
+        assert list(line.get_ydata()) == [r["loss"] for r in trial.results]
+        colours.setdefault(charts.fate(trial), set()).add(line.get_color())
+    assert all(len(c) == 1 for c in colours.values()), "one colour per fate"
+    assert colours["completed"] == {FATE_COLORS["completed"]}
+    assert colours["stopped at 1"] != colours["stopped at 3"]
+    legend = {text.get_text() for text in ax.get_legend().get_texts()}
+    count = sum(t.iteration == 1 and t.status is TrialStatus.STOPPED for t in results.trials)
+    assert f"stopped at 1 ({count})" in legend
+
+
+def test_parallel_coordinates_scale_each_axis_and_put_the_best_trial_at_the_bottom(asha):
+    results, _ = asha
+    figure = rung.plot.parallel_coordinates(results)
+    ax = figure.axes[0]
+    lines = ax.get_lines()
+    assert len(lines) == len(results.trials)
+    labels = [t.get_text().split("\n")[0] for t in ax.get_xticklabels()]
+    assert labels == ["lr", "seed", "width", "loss"]
+    ys = np.array([line.get_ydata() for line in lines])
+    assert ys.min() == 0.0 and ys.max() == 1.0
+    best = min(
+        range(len(results.trials)), key=lambda i: results.trials[i].best_value(results.objective)
+    )
+    assert ys[best, -1] == 0.0
+    lrs = np.log10([t.config["lr"] for t in results.trials])
+    expected = (lrs - lrs.min()) / (lrs.max() - lrs.min())
+    assert np.allclose(ys[:, 0], expected), "lr spans decades: placed on a log scale"
+    assert "log" in ax.get_xticklabels()[0].get_text()
+    assert "log" not in ax.get_xticklabels()[1].get_text(), "a seed (integers) stays linear"
+
+
+def test_importance_ranks_the_parameter_the_loss_depends_on_first(asha):
+    results, _ = asha
+    table = charts.importance_table(results)
+    assert table[0][0] == "lr"
+    assert sum(row[1] for row in table) == pytest.approx(1.0)
+    assert table[0][1] > 0.8
+    figure = rung.plot.importance(results)
+    heights = [bar.get_height() for bar in figure.axes[0].patches]
+    assert heights == pytest.approx([row[1] for row in table])
+
+
+def test_importance_needs_trials_and_says_so(asha):
+    results, _ = asha
+    few = rung.Results(results.trials[:2], results.objective)
+    with pytest.raises(rung.errors.ConfigError, match="at least 4 trials"):
+        charts.importance_table(few)
+
+
+def test_slices_put_each_trial_at_its_parameter_value(asha):
+    results, _ = asha
+    figure = rung.plot.slices(results, params=["lr", "width"])
+    lr_ax, width_ax = (ax for ax in figure.axes if ax.get_title() in ("lr", "width"))
+    offsets = lr_ax.collections[0].get_offsets()
+    assert sorted(offsets[:, 0]) == sorted(t.config["lr"] for t in results.trials)
+    assert lr_ax.get_xscale() == "log"
+    bests = sorted(t.best_value(results.objective) for t in results.trials)
+    assert sorted(offsets[:, 1]) == pytest.approx(bests)
+    assert set(width_ax.collections[0].get_offsets()[:, 0]) <= {16.0, 32.0, 64.0}
+
+
+def test_pbt_plot_follows_the_best_trials_lineage_and_shows_each_copy(pbt):
+    figure = rung.plot.pbt(pbt)
+    lr_ax = next(ax for ax in figure.axes if ax.get_title() == "lr")
+    best = next(line for line in lr_ax.get_lines() if line.get_label().startswith("best trial"))
+    schedule = pbt.pbt_schedule("lr")
+    assert list(best.get_xdata())[: len(schedule)] == [i for i, _ in schedule]
+    assert list(best.get_ydata())[: len(schedule)] == pytest.approx([v for _, v in schedule])
+    lineage_ax = next(ax for ax in figure.axes if ax.get_title().startswith("lineage"))
+    copies = [
+        line
+        for line in lineage_ax.get_lines()
+        if line.get_xdata()[0] == line.get_xdata()[1] and line.get_ydata()[0] != line.get_ydata()[1]
+    ]
+    assert len(copies) == sum(len(t.lineage) for t in pbt.trials)
+
+
+def test_pbt_plot_of_an_experiment_without_pbt_says_why(asha):
+    results, _ = asha
+    with pytest.raises(rung.errors.ConfigError, match="not a PBT experiment"):
+        rung.plot.pbt(results)
+
+
+def test_time_to_solution_averages_the_top_k_trials_best_so_far(asha, pbt):
+    results, folder = asha
+    figure = rung.plot.time_to_solution({"asha": folder, "again": [results, results]}, top_k=3)
+    ax = figure.axes[0]
+    single, repeated = (line for line in ax.get_lines())
+    assert single.get_label() == "asha" and repeated.get_label() == "again (2 runs)"
+    final = sorted(t.best_value(results.objective) for t in results.trials)[:3]
+    assert single.get_ydata()[-1] == pytest.approx(np.mean(final))
+    assert repeated.get_ydata()[-1] == pytest.approx(np.mean(final))
+    first = min(r["experiment_time_s"] for t in results.trials for r in t.results)
+    assert single.get_xdata()[0] >= first, "nothing is drawn before the first result"
+    assert np.all(np.diff(single.get_ydata()) <= 1e-12), "a mean of bests so far never rises"
+
+
+def test_comparing_experiments_that_optimize_different_things_is_refused(asha, pbt, tmp_path):
+    results, _ = asha
+    other = rung.Results(results.trials, rung.objective.Objective("loss", "max"))
+    with pytest.raises(rung.errors.ConfigError, match="different things"):
+        charts.time_to_solution({"a": results, "b": other})
+
+
+def test_plotly_draws_the_same_chart_as_interactive_html(asha, tmp_path):
+    pytest.importorskip("plotly", reason="plotly (interactive plots) is not installed")
+    results, _ = asha
+    figure = rung.plot.best_so_far(results, backend="plotly")
+    step = next(trace for trace in figure.data if trace.name == "best so far")
+    assert step.line.shape == "hv"
+    chart = charts.best_so_far(results)
+    assert list(step.y) == chart.panels[0].traces[1].y
+    figure.write_html(tmp_path / "best.html", include_plotlyjs=True)
+    assert "plotly" in (tmp_path / "best.html").read_text()[:5000].lower()
+
+
+def test_rung_plot_writes_each_plot_and_says_what_it_left_out(asha, tmp_path, capsys):
+    _, folder = asha
+    assert main(["plot", str(folder), "--out", str(tmp_path / "out")]) == 0
+    said = capsys.readouterr().out
+    written = sorted(p.name for p in (tmp_path / "out").iterdir())
+    assert written == sorted(f"{k}.png" for k in rung.plot.KINDS if k != "pbt")
+    assert "left out pbt: no trial copied another's state" in said
+    assert all((tmp_path / "out" / name).stat().st_size > 10_000 for name in written)
+
+
+def test_rung_plot_compares_several_experiments(asha, pbt, tmp_path, capsys):
+    _, folder = asha
+    assert main(["plot", str(folder), str(folder), "--out", str(tmp_path), "--top-k", "2"]) == 0
+    assert (tmp_path / "time_to_solution.png").stat().st_size > 10_000
+
+
+def test_rung_plot_refuses_an_unknown_kind_in_one_line(asha, capsys):
+    _, folder = asha
+    assert main(["plot", str(folder), "--kind", "curves"]) == 2
+    error = capsys.readouterr().err
+    assert "unknown plot kinds ['curves']" in error and "learning_curves" in error
