@@ -254,6 +254,11 @@ class Experiment:
         if committed:
             self._notify("on_events_committed", committed)
 
+    @property
+    def elapsed_s(self) -> float:
+        """Experiment time so far, in seconds, across resumes."""
+        return self._now()
+
     def results(self) -> Results:
         """The results so far."""
         return Results(list(self.trials.values()), self.objective, self.stop_reason, self.path)

@@ -1,31 +1,29 @@
-"""Progress on the terminal: a line as trials end, each error once, a table of the best."""
+"""Progress on the terminal: a live status view (or status lines in a log), a line as
+trials end, each error once, a table of the best."""
 
 from __future__ import annotations
 
 import math
+import os
 import sys
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from rung.callbacks.base import Callback
+from rung.callbacks.status_view import short, status_line, status_view
 from rung.results import flatten, trial_score
 from rung.store import MemoryStore
 from rung.trial import TrialStatus
 
 if TYPE_CHECKING:
     from rich.console import Console
+    from rich.live import Live
     from rich.table import Table
 
     from rung.experiment import Experiment
     from rung.results import Results
     from rung.trial import Trial
-
-
-def _short(value: Any) -> str:
-    if isinstance(value, float):
-        return f"{value:.4g}"
-    return str(value)
 
 
 class ProgressReporter(Callback):
@@ -37,6 +35,9 @@ class ProgressReporter(Callback):
             table; 2 a line for every ended trial.
         top: rows of the final table.
         min_interval_s: least time between two progress lines at ``verbose=1``.
+        live: draw the status view in place (None: on a terminal, not under CI).
+        status_interval_s: where the view is not live, time between two status lines.
+        live_interval_s: least time between two redraws of the live view.
     """
 
     def __init__(
@@ -45,10 +46,15 @@ class ProgressReporter(Callback):
         top: int = 5,
         min_interval_s: float = 1.0,
         console: Console | None = None,
+        live: bool | None = None,
+        status_interval_s: float = 10.0,
+        live_interval_s: float = 0.25,
     ) -> None:
         self.verbose = verbose
         self.top = top
         self.min_interval_s = min_interval_s
+        self.status_interval_s = status_interval_s
+        self.live_interval_s = live_interval_s
         # Logs (CI, nohup, notebooks' captured output) get wide lines rather than a table
         # squeezed to 80 columns.
         width = None if sys.stdout.isatty() else 160
@@ -57,6 +63,11 @@ class ProgressReporter(Callback):
 
             console = Console(highlight=False, width=width)
         self.console = console
+        if live is None:
+            live = console.is_terminal and not console.is_jupyter and not os.environ.get("CI")
+        self.live = live
+        self._live: Live | None = None
+        self._next_view = -math.inf
         self._seen_errors: dict[str, str] = {}
         self._last_line = -math.inf
         self._ended = 0
@@ -76,6 +87,39 @@ class ProgressReporter(Callback):
             )
             if experiment.interrupted is not None:
                 self._print_resume(experiment)
+            if self.live:
+                from rich.live import Live
+
+                self._live = Live(
+                    status_view(experiment),
+                    console=self.console,
+                    auto_refresh=False,
+                    transient=True,
+                )
+                self._live.start()
+            interval = self.live_interval_s if self.live else self.status_interval_s
+            self._next_view = time.monotonic() + interval
+
+    def _show_status(self) -> None:
+        """Redraw the live view (at most four times a second), or print a status line
+        every ``status_interval_s``."""
+        if not self.verbose:
+            return
+        now = time.monotonic()
+        if now < self._next_view:
+            return
+        if self._live is not None:
+            self._live.update(status_view(self._experiment), refresh=True)
+            self._next_view = now + self.live_interval_s
+        else:
+            self.console.print(status_line(self._experiment), markup=False, highlight=False)
+            self._next_view = now + self.status_interval_s
+
+    def on_turn_end(self) -> None:
+        self._show_status()
+
+    def on_trial_result(self, trial: Trial, result: dict[str, Any]) -> None:
+        self._show_status()  # an inline trial holds the loop: its reports redraw too
 
     def _print_resume(self, experiment: Experiment) -> None:
         done = sum(t.status.is_finished for t in experiment.trials.values())
@@ -122,6 +166,8 @@ class ProgressReporter(Callback):
         return True
 
     def on_trial_end(self, trial: Trial) -> None:
+        if self._live is not None:
+            self._next_view = -math.inf  # the view shows it gone at the next turn
         if trial.status is TrialStatus.PAUSED:
             return
         self._ended += 1
@@ -135,14 +181,17 @@ class ProgressReporter(Callback):
             self._last_line = now
             metric = self._experiment.objective.metric
             last = (trial.last_result or {}).get(metric)
-            config = ", ".join(f"{k}={_short(v)}" for k, v in flatten(trial.config).items())
+            config = ", ".join(f"{k}={short(v)}" for k, v in flatten(trial.config).items())
             mark = " [green]new best[/green]" if new_best else ""
             self.console.print(
                 f"[{self._ended} ended] trial {trial.trial_id} {trial.status.value.lower()} "
-                f"after {trial.iterations} it: {metric}={_short(last)}{mark}  {config}"
+                f"after {trial.iterations} it: {metric}={short(last)}{mark}  {config}"
             )
 
     def on_experiment_end(self, results: Results) -> None:
+        if self._live is not None:
+            self._live.stop()
+            self._live = None
         if not self.verbose:
             return
         counts: dict[str, int] = {}
@@ -172,9 +221,9 @@ def best_table(results: Results, top: int, title: str | None = None) -> Table:
         config = flatten(trial.config)
         table.add_row(
             trial.trial_id,
-            _short((trial.last_result or {}).get(metric)),
+            short((trial.last_result or {}).get(metric)),
             str(trial.iterations),
             trial.status.value,
-            *(_short(config.get(key, "")) for key in keys),
+            *(short(config.get(key, "")) for key in keys),
         )
     return table

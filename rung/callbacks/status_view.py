@@ -1,0 +1,135 @@
+"""What an experiment is doing right now, in a few lines: elapsed time and budget, trials
+by state and per second, the best so far, and the running trials with their latest metric.
+
+Drawn in place (rich's ``Live``) on a terminal; written as one plain line now and then
+where the output is a log (not a terminal, or under CI).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from rung.results import flatten, trial_score
+from rung.trial import TrialStatus
+
+if TYPE_CHECKING:
+    from rich.console import RenderableType
+
+    from rung.experiment import Experiment
+    from rung.trial import Trial
+
+# The order states are counted in, and the word for each.
+STATES = (
+    (TrialStatus.RUNNING, "running"),
+    (TrialStatus.PENDING, "pending"),
+    (TrialStatus.PAUSED, "paused"),
+    (TrialStatus.TERMINATED, "completed"),
+    (TrialStatus.STOPPED, "stopped"),
+    (TrialStatus.ERROR, "failed"),
+)
+
+
+def clock(seconds: float) -> str:
+    """``1:02:03`` or ``2:03``."""
+    seconds = max(0, int(seconds))
+    hours, rest = divmod(seconds, 3600)
+    minutes, secs = divmod(rest, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
+
+
+def short(value: Any) -> str:
+    """A value in a few characters: floats to four significant digits."""
+    if isinstance(value, float):
+        return f"{value:.4g}"
+    return str(value)
+
+
+def _config(trial: Trial, width: int = 60) -> str:
+    text = ", ".join(f"{k}={short(v)}" for k, v in flatten(trial.config).items())
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def _counts(experiment: Experiment) -> dict[str, int]:
+    counts = {word: 0 for _, word in STATES}
+    words = dict(STATES)
+    for trial in experiment.trials.values():
+        counts[words[trial.status]] += 1
+    return counts
+
+
+def _best(experiment: Experiment) -> Trial | None:
+    """The best trial by the rule of ``results.best_trial`` (its last result)."""
+    scored = [(trial_score(t, experiment.objective), t) for t in experiment.trials.values()]
+    scored = [pair for pair in scored if pair[0] != float("inf")]
+    return min(scored, key=lambda pair: pair[0])[1] if scored else None
+
+
+def summary(experiment: Experiment) -> tuple[str, str, str]:
+    """Three lines: time and pace, trials by state, the best so far."""
+    elapsed = experiment.elapsed_s
+    stop = experiment.stop
+    timing = f"{clock(elapsed)} elapsed"
+    if stop.time_budget_s is not None:
+        left = max(0.0, stop.time_budget_s - elapsed)
+        timing += f" of {clock(stop.time_budget_s)} ({clock(left)} left)"
+    counts = _counts(experiment)
+    ended = counts["completed"] + counts["stopped"] + counts["failed"]
+    rate = ended / elapsed if elapsed > 0 else 0.0
+    timing += f", {rate:.2f} trials/s" if rate < 10 else f", {rate:.0f} trials/s"
+    total = f"{len(experiment.trials)} of {stop.num_trials}" if stop.num_trials else ""
+    states = ", ".join(f"{n} {word}" for word, n in counts.items() if n)
+    states = f"trials {total}: {states}" if total else f"trials: {states or 'none yet'}"
+    best = _best(experiment)
+    metric = experiment.objective.metric
+    if best is None:
+        best_line = f"best {metric}: none yet"
+    else:
+        value = (best.last_result or {}).get(metric)
+        best_line = (
+            f"best {metric}={short(value)} (trial {best.trial_id}, iteration "
+            f"{best.iterations}): {_config(best, 100)}"
+        )
+    return timing, states, best_line
+
+
+def status_line(experiment: Experiment) -> str:
+    """The summary as one plain line, for logs."""
+    return "[status] " + " | ".join(summary(experiment))
+
+
+def status_view(experiment: Experiment, rows: int = 8) -> RenderableType:
+    """The summary, and a table of the running trials (the first ``rows``)."""
+    from rich.console import Group
+    from rich.table import Table
+    from rich.text import Text
+
+    timing, states, best_line = summary(experiment)
+    metric = experiment.objective.metric
+    running = sorted(
+        (t for t in experiment.trials.values() if t.status is TrialStatus.RUNNING),
+        key=lambda t: t.trial_id,
+    )
+    table = Table(box=None, pad_edge=False, header_style="bold")
+    for column in ("trial", "iter", f"{metric} (latest)", "best", "trial time", "config"):
+        table.add_column(column, no_wrap=True)
+    for trial in running[:rows]:
+        last = trial.last_result or {}
+        best = trial.best_value(experiment.objective)
+        table.add_row(
+            trial.trial_id,
+            str(trial.iterations),
+            short(last.get(metric, "")),
+            short(best) if best is not None else "",
+            clock(float(last.get("time_total_s", 0.0))),
+            _config(trial),
+        )
+    parts: list[Any] = [
+        Text.from_markup(f"[bold]rung[/bold] {experiment.name}: {timing}"),
+        Text(states),
+        Text(best_line),
+    ]
+    if running:
+        parts.append(table)
+    if len(running) > rows:
+        parts.append(Text(f"… and {len(running) - rows} more running"))
+    return Group(*parts)
