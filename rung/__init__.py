@@ -4,9 +4,11 @@ The flat public API: ``run`` a trainable that calls ``report`` over a space of d
 (``uniform``, ``choice``, ...), and read the ``Results``.
 """
 
+from rung import plot
 from rung.api import run
 from rung.callbacks import Callback
 from rung.errors import ConfigError, RungError, RungWarning, SpaceError, TrialError
+from rung.repeat import Repeats, repeat
 from rung.results import Results
 from rung.space import (
     Space,
@@ -38,6 +40,7 @@ __version__ = "0.1.0"
 __all__ = [
     "Callback",
     "ConfigError",
+    "Repeats",
     "Results",
     "RungError",
     "RungWarning",
@@ -57,10 +60,12 @@ __all__ = [
     "load_space",
     "lograndint",
     "loguniform",
+    "plot",
     "qloguniform",
     "qrandint",
     "quniform",
     "randint",
+    "repeat",
     "report",
     "run",
     "sample_from",

@@ -4,13 +4,18 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from rung.errors import ConfigError
 from rung.objective import Objective
+from rung.store.sqlite import DB_NAME
 from rung.trial import Trial, TrialStatus
 
 if TYPE_CHECKING:
     import pandas as pd
+
+    from rung.repeat import Repeats
 
 
 def flatten(config: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
@@ -150,6 +155,35 @@ class Results:
 
         rows = [{"trial_id": t.trial_id, **r} for t in self.trials for r in t.results]
         return pd.DataFrame(rows)
+
+    def rerun_best(
+        self, k: int = 3, seeds: int | Sequence[int] = 5, trainable: Any = None, **settings: Any
+    ) -> Repeats:
+        """Re-run the ``k`` best configurations with several seeds (``rung.repeat``) to see
+        whether their ranking holds beyond the seed noise.
+
+        Args:
+            k: how many of the best trials' configurations.
+            seeds: how many seeds, or the seeds.
+            trainable: the trainable; by default the one saved in the experiment's folder.
+            settings: ``rung.repeat`` and ``rung.run`` settings (``seed_key``,
+                ``executor``, ``max_concurrent``, ``storage_path``, ...).
+        """
+        from rung.repeat import repeat
+
+        configs = [trial.config for trial in self.ranked()[:k]]
+        if not configs:
+            raise ConfigError("no trial has a result to rank: nothing to re-run")
+        if trainable is None:
+            if self.path is None or not Path(self.path, DB_NAME).exists():
+                raise ConfigError(
+                    "these results were not saved to a folder: pass the trainable, "
+                    "rerun_best(trainable=train, ...)"
+                )
+            from rung.storage import load_payload
+
+            trainable = load_payload(self.path)[1]["trainable"]
+        return repeat(trainable, configs, seeds, metric=self.metric, mode=self.mode, **settings)
 
     def pbt_schedule(self, param: str, trial: Trial | None = None) -> list[tuple[float, Any]]:
         """The values of ``param`` the best trial's state was trained with, over time.

@@ -8,6 +8,8 @@ import os
 import signal
 import threading
 
+import numpy as np
+
 import rung
 
 
@@ -273,3 +275,9 @@ def prints_each_epoch(config):
     print("last words", flush=True)
     if config["crash"]:
         ctypes.string_at(0)
+
+
+def noisy(config):
+    """Loss x plus Gaussian noise of standard deviation 0.1 drawn from the config's seed."""
+    noise = np.random.default_rng(config["seed"]).normal(0.0, 0.1)
+    rung.report(loss=config["x"] + noise)

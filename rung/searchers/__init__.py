@@ -9,6 +9,7 @@ from rung.searchers.auto import AutoSearch
 from rung.searchers.base import Searcher
 from rung.searchers.bohb import BOHBSearch
 from rung.searchers.evolution import EvolutionSearch
+from rung.searchers.given import GivenConfigs
 from rung.searchers.gp import GPSearch
 from rung.searchers.grid import GridSearch
 from rung.searchers.quasirandom import QuasiRandomSearch
@@ -25,6 +26,7 @@ SEARCHERS: dict[str, type[Searcher]] = {
     "evolution": EvolutionSearch,
     "bohb": BOHBSearch,
     "auto": AutoSearch,
+    "given": GivenConfigs,
 }
 
 
@@ -49,6 +51,7 @@ __all__ = [
     "BOHBSearch",
     "EvolutionSearch",
     "GPSearch",
+    "GivenConfigs",
     "GridSearch",
     "QuasiRandomSearch",
     "RandomSearch",
