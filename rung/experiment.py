@@ -517,9 +517,11 @@ class Experiment:
         donor = self.trials[str(decision.donor)]
         if donor.checkpoint is None:
             self._warn(
-                f"trial {trial.trial_id} could not copy trial {donor.trial_id}, which has "
-                "no checkpoint yet; report one (rung.report(..., checkpoint=...)) at every "
-                "perturbation interval for population-based training to exploit",
+                f"trial {trial.trial_id} trains on instead of copying trial "
+                f"{donor.trial_id}, which has saved no checkpoint yet (it has not reached a "
+                "perturbation interval, or reports none): population-based training copies "
+                "checkpoints, so report them (rung.report(..., checkpoint=...), a function "
+                "to save only when asked)",
                 key="exploit",
             )
             return Action.CONTINUE, None

@@ -44,6 +44,27 @@ def lineage_schedule(
     return _merge([(i, v) for i, v in schedule if i == 0 or i < until])
 
 
+def lineage_results(
+    trials: Mapping[str, Trial],
+    trial_id: str,
+    until: float = math.inf,
+    before: float = math.inf,
+) -> list[dict[str, Any]]:
+    """The results of the state of ``trial_id``, along its lineage: the donor's results up
+    to the iteration each copy took (as the donor was then), then the trial's own; up to
+    iteration ``until``, as the trial was at time ``before``. A learning curve without the
+    jumps a trial's own results show where it copied another."""
+    trial = trials[trial_id]
+    own = [r for r in trial.results if r.get("experiment_time_s", 0.0) <= before]
+    exploits = [e for e in trial.lineage if e["time"] <= before]
+    head: list[dict[str, Any]] = []
+    if exploits:
+        last = exploits[-1]
+        head = lineage_results(trials, last["donor"], last["iteration"], last["time"])
+        own = [r for r in own if r.get("experiment_time_s", 0.0) > last["time"]]
+    return [r for r in head + own if r.get("training_iteration", 0) <= until]
+
+
 def _merge(schedule: list[tuple[float, Any]]) -> list[tuple[float, Any]]:
     merged: list[tuple[float, Any]] = []
     for iteration, value in schedule:

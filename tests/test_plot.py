@@ -243,3 +243,19 @@ def test_rung_plot_refuses_an_unknown_kind_in_one_line(asha, capsys):
     assert main(["plot", str(folder), "--kind", "curves"]) == 2
     error = capsys.readouterr().err
     assert "unknown plot kinds ['curves']" in error and "learning_curves" in error
+
+
+def test_lineage_results_follow_a_state_back_through_its_copies(pbt):
+    from rung.pbt_schedule import lineage_results
+
+    by_id = {t.trial_id: t for t in pbt.trials}
+    copied = [t for t in pbt.trials if t.lineage]
+    assert copied
+    for trial in pbt.trials:
+        history = lineage_results(by_id, trial.trial_id)
+        assert [r["training_iteration"] for r in history] == list(range(1, trial.iteration + 1))
+    for trial in copied:  # the first results are those of the trial the chain began with
+        root, before = trial, math.inf
+        while events := [e for e in root.lineage if e["time"] <= before]:
+            root, before = by_id[events[-1]["donor"]], events[-1]["time"]
+        assert lineage_results(by_id, trial.trial_id)[0] is root.results[0]

@@ -1,0 +1,68 @@
+"""The comparison examples run as committed, with tiny budgets (their full runs take minutes
+and their outputs are committed beside them)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+EXAMPLES = Path(__file__).resolve().parent.parent / "examples" / "comparisons"
+
+pytest.importorskip("mnist1d", reason="the examples' data set (pip install mnist1d) is missing")
+pytest.importorskip("matplotlib", reason="the examples' plots need matplotlib")
+
+
+def run_example(name, tmp_path, *options):
+    ran = subprocess.run(
+        [sys.executable, str(EXAMPLES / name), "--out", str(tmp_path / "out"), *options],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert ran.returncode == 0, ran.stdout[-3000:] + ran.stderr[-3000:]
+    return ran.stdout
+
+
+@pytest.mark.parametrize(
+    ("name", "rows"),
+    [
+        ("a_strategies.py", ["random", "tpe", "bohb (tpe + async hyperband)", "pbt"]),
+        ("b_time_to_solution.py", ["random", "random + asha", "random + async hyperband"]),
+    ],
+)
+def test_strategy_comparisons_write_a_table_and_a_time_to_solution_plot(name, rows, tmp_path):
+    run_example(name, tmp_path, "--budget-s", "4", "--storage-path", str(tmp_path / "runs"))
+    stem = tmp_path / "out" / name.replace(".py", "")
+    table = stem.with_suffix(".txt").read_text().splitlines()
+    assert [line[:32].strip() for line in table[1 : len(rows) + 1]] == rows
+    assert stem.with_suffix(".png").stat().st_size > 10_000
+
+
+def test_pbt_schedule_is_exported_and_retrained(tmp_path):
+    said = run_example(
+        "c_pbt_schedule.py",
+        tmp_path,
+        "--population", "4", "--epochs", "6", "--storage-path", str(tmp_path / "runs"),
+    )  # fmt: skip
+    assert "as MultiStepLR: lr" in said and "fresh model with the MultiStepLR schedule" in said
+    assert (tmp_path / "out" / "c_pbt_schedule.png").stat().st_size > 10_000
+
+
+def test_explore_then_exploit_narrows_the_space_and_reruns_the_best(tmp_path):
+    said = run_example(
+        "d_explore_then_exploit.py",
+        tmp_path,
+        "--budget-s", "6", "--seeds", "2", "--storage-path", str(tmp_path / "runs"),
+    )  # fmt: skip
+    assert "narrowed space: lr=" in said
+    assert "re-run with seeds 0-1" in said and "beyond the seed noise" in said
+
+
+def test_an_optuna_objective_and_its_port_run_side_by_side(tmp_path):
+    pytest.importorskip("optuna", reason="the side-by-side example needs optuna")
+    said = run_example("e_from_optuna.py", tmp_path, "--trials", "2")
+    assert "optuna" in said and "rung" in said
