@@ -64,5 +64,6 @@ def test_explore_then_exploit_narrows_the_space_and_reruns_the_best(tmp_path):
 
 def test_an_optuna_objective_and_its_port_run_side_by_side(tmp_path):
     pytest.importorskip("optuna", reason="the side-by-side example needs optuna")
-    said = run_example("e_from_optuna.py", tmp_path, "--trials", "2")
+    said = run_example("e_from_optuna.py", tmp_path, "--trials", "4")
     assert "optuna" in said and "rung" in said
+    assert (tmp_path / "out" / "e_from_optuna.png").stat().st_size > 10_000

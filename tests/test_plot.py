@@ -238,6 +238,21 @@ def test_rung_plot_compares_several_experiments(asha, pbt, tmp_path, capsys):
     assert (tmp_path / "time_to_solution.png").stat().st_size > 10_000
 
 
+def test_rung_plot_writes_interactive_html_too(asha, tmp_path):
+    pytest.importorskip("plotly", reason="plotly (interactive plots) is not installed")
+    _, folder = asha
+    assert (
+        main(["plot", str(folder), "--kind", "learning_curves", "--html", "--out", str(tmp_path)])
+        == 0
+    )
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "learning_curves.html",
+        "learning_curves.png",
+    ]
+    page = (tmp_path / "learning_curves.html").read_text()
+    assert "Plotly.newPlot" in page and "completed (" in page
+
+
 def test_rung_plot_refuses_an_unknown_kind_in_one_line(asha, capsys):
     _, folder = asha
     assert main(["plot", str(folder), "--kind", "curves"]) == 2
