@@ -144,9 +144,11 @@ def test_every_name_resolves_and_unknown_names_list_the_choices():
         "evolution",
         "bohb",
         "auto",
+        "given",
     }
     for name, cls in SEARCHERS.items():
-        assert type(make_searcher(name)) is cls
+        spec = {"name": name, "configs": [{"x": 1}]} if name == "given" else name
+        assert type(make_searcher(spec)) is cls
     with pytest.raises(ConfigError, match="bohb"):
         make_searcher("bayes")
 
