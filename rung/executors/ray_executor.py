@@ -24,7 +24,7 @@ import sys
 import time
 import warnings
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -53,6 +53,7 @@ class _Actor:
     launch: Any = None  # the launch call held while the actor waits for a node
     trial_dir: str | None = None
     started: float = math.inf
+    spawned: float = field(default_factory=time.monotonic)
 
 
 def _ray() -> Any:
@@ -120,18 +121,26 @@ class RayExecutor(Executor):
             back to whichever node resumes the trial. ``"shared"`` or ``"transfer"`` force
             one way.
         rescale_interval_s: how often the pool is matched to the cluster's nodes.
+        placement_patience_s: how long a trial waits for its actor to be placed while
+            another actor is idle (the cluster's room may be held by another job, or by an
+            actor Ray is still tearing down); then it moves to the idle actor.
     """
 
     supports_timeout = True
 
     def __init__(
-        self, address: str | None = None, storage: str = "auto", rescale_interval_s: float = 5.0
+        self,
+        address: str | None = None,
+        storage: str = "auto",
+        rescale_interval_s: float = 5.0,
+        placement_patience_s: float = 30.0,
     ) -> None:
         if storage not in STORAGE_MODES:
             raise ConfigError(f"storage={storage!r}: use one of {list(STORAGE_MODES)}")
         self.address = address
         self.storage = storage
         self.rescale_interval_s = rescale_interval_s
+        self.placement_patience_s = placement_patience_s
         self._actors: list[_Actor] = []
         self._started_ray = False
         self._request: dict[str, Any] = {}
@@ -141,6 +150,7 @@ class RayExecutor(Executor):
         self._rescaled = 0.0
         self._capacity_seen: float = math.inf
         self._waiting_warned = False
+        self._unplaced_warned = False
 
     # the cluster -------------------------------------------------------------------------
 
@@ -269,17 +279,31 @@ class RayExecutor(Executor):
         actor.launch = message if actor.hello is not None else None
 
     def _move_unplaced(self) -> None:
-        """When the pool is larger than the cluster now holds (a node left), a trial waiting
-        for its actor to be placed moves to an actor that is placed and idle; the unplaced
-        one goes. (An actor merely starting up keeps its trial.)"""
-        if len(self._actors) <= max(1, self._capacity_seen):
-            return
+        """A trial waiting for its actor to be placed moves to an actor that is placed and
+        idle, when the pool is larger than the cluster now holds (a node left) or when the
+        actor has waited ``placement_patience_s``; the unplaced actor goes. (An actor merely
+        starting up keeps its trial.)"""
+        now = time.monotonic()
+        shrunk = len(self._actors) > max(1, self._capacity_seen)
         for actor in [a for a in self._actors if a.launch is not None and a.hello is not None]:
+            stuck = now - actor.spawned > self.placement_patience_s
+            if not (shrunk or stuck):
+                continue
             idle = next((a for a in self._actors if a.trial_id is None and a.hello is None), None)
             if idle is None:
                 return
+            if stuck and not shrunk and not self._unplaced_warned:
+                self._unplaced_warned = True
+                free = _describe(_ray().available_resources())
+                warnings.warn(
+                    f"a Ray actor for a trial of {self._resources} could not be placed for "
+                    f"{self.placement_patience_s:g} s (the cluster has {free} free; another "
+                    "job may hold the rest); its trial moved to an idle actor",
+                    RungWarning,
+                    stacklevel=2,
+                )
             idle.trial_id, idle.trial_dir = actor.trial_id, actor.trial_dir
-            idle.started = time.monotonic()
+            idle.started = now
             idle.pending = idle.handle.exchange.remote(actor.launch)
             self._retire(actor)
             assert idle.trial_id is not None

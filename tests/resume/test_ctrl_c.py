@@ -20,19 +20,26 @@ def restore_sigint() -> None:
     signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
+@pytest.mark.timeout(400)  # the loop's own limit (300 s) fails first, with its output
 @pytest.mark.parametrize(("executor", "count"), [("inline", 200), ("process", 30), ("ray", 15)])
 def test_ctrl_c_at_random_moments_loses_nothing(tmp_path, executor, count):
     if executor == "ray":
         pytest.importorskip("ray", reason="Ray is not installed (pip install 'rung[ray]')")
     command = ["-m", "tests.resume.ctrl_c_loop", str(tmp_path), executor, str(count), "7"]
-    loop = subprocess.run(
-        [sys.executable, *command],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        cwd=os.getcwd(),
-        preexec_fn=restore_sigint,
-    )
+    try:
+        loop = subprocess.run(
+            [sys.executable, *command],
+            capture_output=True,
+            text=True,
+            timeout=300,
+            cwd=os.getcwd(),
+            preexec_fn=restore_sigint,
+        )
+    except subprocess.TimeoutExpired as timeout:
+        said = timeout.stdout or ""
+        if isinstance(said, bytes):
+            said = said.decode(errors="replace")
+        pytest.fail(f"the loop hung; its last output:\n{said[-4000:]}")
     assert loop.returncode == 0, loop.stderr[-3000:]
     reports = [json.loads(line) for line in loop.stdout.splitlines() if line.startswith("{")]
     runs = reports[:-1]  # the last line sums them up
