@@ -204,7 +204,9 @@ def command_plot(args: argparse.Namespace) -> int:
         out = args.out or directories[0] / "plots"
         written, skipped = save_all(directories[0], out, args.kind or None, args.html)
         for kind, reason in skipped.items():
-            print(f"left out {kind}: {reason}")
+            print(f"left out {kind}: {reason}", file=sys.stderr if args.kind else sys.stdout)
+        if args.kind and not written:  # what was asked for cannot be drawn
+            return 2
     else:
         names = [d.resolve().name for d in directories]
         if len(set(names)) < len(names):

@@ -253,6 +253,13 @@ def test_rung_plot_writes_interactive_html_too(asha, tmp_path):
     assert "Plotly.newPlot" in page and "completed (" in page
 
 
+def test_rung_plot_of_a_kind_that_does_not_apply_fails_and_says_why(asha, tmp_path, capsys):
+    _, folder = asha
+    assert main(["plot", str(folder), "--kind", "pbt", "--out", str(tmp_path)]) == 2
+    assert "left out pbt: no trial copied another's state" in capsys.readouterr().err
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_rung_plot_refuses_an_unknown_kind_in_one_line(asha, capsys):
     _, folder = asha
     assert main(["plot", str(folder), "--kind", "curves"]) == 2
