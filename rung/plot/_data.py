@@ -224,7 +224,8 @@ def importance_table(
 ) -> list[tuple[str, float, float]]:
     """``[(parameter, importance, spread), ...]``, most important first: how much a random
     forest's fit of the trials' best metric degrades when the parameter's values are
-    shuffled (scikit-learn's permutation importance, as a share of the total)."""
+    shuffled (scikit-learn's permutation importance, as a share of the total). Under early
+    stopping, trials stopped early count with the best value they reached, at their budget."""
     from sklearn.ensemble import RandomForestRegressor
     from sklearn.inspection import permutation_importance
 
