@@ -33,12 +33,11 @@ def lineage_schedule(
     by the new value from there on.
     """
     trial = trials[trial_id]
-    exploits = [e for e in trial.lineage if e["time"] <= before]
+    last = _last_copy(trial, before)
     schedule: list[tuple[float, Any]]
-    if not exploits:
+    if last is None:
         schedule = [(0, flatten(trial.initial_config or trial.config)[param])]
     else:
-        last = exploits[-1]
         schedule = lineage_schedule(trials, last["donor"], param, last["iteration"], last["time"])
         schedule.append((last["iteration"], flatten(last["config"])[param]))
     return _merge([(i, v) for i, v in schedule if i == 0 or i < until])
@@ -56,13 +55,18 @@ def lineage_results(
     jumps a trial's own results show where it copied another."""
     trial = trials[trial_id]
     own = [r for r in trial.results if r.get("experiment_time_s", 0.0) <= before]
-    exploits = [e for e in trial.lineage if e["time"] <= before]
+    last = _last_copy(trial, before)
     head: list[dict[str, Any]] = []
-    if exploits:
-        last = exploits[-1]
+    if last is not None:
         head = lineage_results(trials, last["donor"], last["iteration"], last["time"])
         own = [r for r in own if r.get("experiment_time_s", 0.0) > last["time"]]
     return [r for r in head + own if r.get("training_iteration", 0) <= until]
+
+
+def _last_copy(trial: Trial, before: float) -> dict[str, Any] | None:
+    """The trial's latest copy of another's state up to time ``before``, or None."""
+    copies = [e for e in trial.lineage if e["time"] <= before]
+    return copies[-1] if copies else None
 
 
 def _merge(schedule: list[tuple[float, Any]]) -> list[tuple[float, Any]]:

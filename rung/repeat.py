@@ -54,9 +54,14 @@ def repeat(
     from rung.api import run
     from rung.space import choice
 
-    seed_list = list(range(seeds)) if isinstance(seeds, int) else [int(s) for s in seeds]
+    if isinstance(seeds, int) and not isinstance(seeds, bool):
+        seed_list = list(range(seeds))
+    elif isinstance(seeds, Sequence) and all(isinstance(s, int) for s in seeds):
+        seed_list = list(seeds)
+    else:
+        seed_list = []
     if not seed_list or len(set(seed_list)) < len(seed_list):
-        raise ConfigError(f"seeds={seeds!r}: give a number >= 1 or distinct seeds")
+        raise ConfigError(f"seeds={seeds!r}: give a number >= 1 or distinct integer seeds")
     if not configs or not all(isinstance(c, Mapping) for c in configs):
         raise ConfigError("repeat(configs=...): give a non-empty list of configuration dicts")
     if scope not in ("last", "all"):

@@ -101,7 +101,8 @@ def test_rerun_best_of_results_in_memory_asks_for_the_trainable():
     ("kwargs", "message"),
     [
         ({"seeds": 0}, "give a number >= 1"),
-        ({"seeds": [1, 1]}, "distinct seeds"),
+        ({"seeds": [1, 1]}, "distinct integer seeds"),
+        ({"seeds": 2.5}, "give a number >= 1"),
         ({"num_trials": 5}, "repeat decides num_trials"),
         ({"scope": "best"}, "use 'last' or 'all'"),
     ],

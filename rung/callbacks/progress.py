@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from rung.callbacks.base import Callback
-from rung.callbacks.status_view import short, status_line, status_view
+from rung.callbacks.status_view import config_text, short, status_line, status_view
 from rung.results import flatten, trial_score
 from rung.store import MemoryStore
 from rung.trial import TrialStatus
@@ -181,7 +181,7 @@ class ProgressReporter(Callback):
             self._last_line = now
             metric = self._experiment.objective.metric
             last = (trial.last_result or {}).get(metric)
-            config = ", ".join(f"{k}={short(v)}" for k, v in flatten(trial.config).items())
+            config = config_text(trial)
             mark = " [green]new best[/green]" if new_best else ""
             self.console.print(
                 f"[{self._ended} ended] trial {trial.trial_id} {trial.status.value.lower()} "

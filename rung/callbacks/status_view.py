@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from rung.results import flatten, trial_score
+from rung.results import Results, flatten
 from rung.trial import TrialStatus
 
 if TYPE_CHECKING:
@@ -44,9 +44,10 @@ def short(value: Any) -> str:
     return str(value)
 
 
-def _config(trial: Trial, width: int = 60) -> str:
+def config_text(trial: Trial, width: int | None = None) -> str:
+    """``lr=0.01, width=64``: the trial's config in one line, cut at ``width`` characters."""
     text = ", ".join(f"{k}={short(v)}" for k, v in flatten(trial.config).items())
-    return text if len(text) <= width else text[: width - 1] + "…"
+    return text if width is None or len(text) <= width else text[: width - 1] + "…"
 
 
 def _counts(experiment: Experiment) -> dict[str, int]:
@@ -55,13 +56,6 @@ def _counts(experiment: Experiment) -> dict[str, int]:
     for trial in experiment.trials.values():
         counts[words[trial.status]] += 1
     return counts
-
-
-def _best(experiment: Experiment) -> Trial | None:
-    """The best trial by the rule of ``results.best_trial`` (its last result)."""
-    scored = [(trial_score(t, experiment.objective), t) for t in experiment.trials.values()]
-    scored = [pair for pair in scored if pair[0] != float("inf")]
-    return min(scored, key=lambda pair: pair[0])[1] if scored else None
 
 
 def summary(experiment: Experiment) -> tuple[str, str, str]:
@@ -79,7 +73,7 @@ def summary(experiment: Experiment) -> tuple[str, str, str]:
     total = f"{len(experiment.trials)} of {stop.num_trials}" if stop.num_trials else ""
     states = ", ".join(f"{n} {word}" for word, n in counts.items() if n)
     states = f"trials {total}: {states}" if total else f"trials: {states or 'none yet'}"
-    best = _best(experiment)
+    best = Results(list(experiment.trials.values()), experiment.objective).best_trial
     metric = experiment.objective.metric
     if best is None:
         best_line = f"best {metric}: none yet"
@@ -87,7 +81,7 @@ def summary(experiment: Experiment) -> tuple[str, str, str]:
         value = (best.last_result or {}).get(metric)
         best_line = (
             f"best {metric}={short(value)} (trial {best.trial_id}, iteration "
-            f"{best.iterations}): {_config(best, 100)}"
+            f"{best.iterations}): {config_text(best, 100)}"
         )
     return timing, states, best_line
 
@@ -121,7 +115,7 @@ def status_view(experiment: Experiment, rows: int = 8) -> RenderableType:
             short(last.get(metric, "")),
             short(best) if best is not None else "",
             clock(float(last.get("time_total_s", 0.0))),
-            _config(trial),
+            config_text(trial, 60),
         )
     parts: list[Any] = [
         Text.from_markup(f"[bold]rung[/bold] {experiment.name}: {timing}"),

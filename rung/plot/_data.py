@@ -226,8 +226,13 @@ def importance_table(
     forest's fit of the trials' best metric degrades when the parameter's values are
     shuffled (scikit-learn's permutation importance, as a share of the total). Under early
     stopping, trials stopped early count with the best value they reached, at their budget."""
-    from sklearn.ensemble import RandomForestRegressor
-    from sklearn.inspection import permutation_importance
+    try:
+        from sklearn.ensemble import RandomForestRegressor
+        from sklearn.inspection import permutation_importance
+    except ImportError:
+        raise ConfigError(
+            "parameter importance needs scikit-learn: pip install 'rung[plot]'"
+        ) from None
 
     results = load_results(source)
     trials, values = _scored_trials(results)
