@@ -37,7 +37,8 @@ def terminal(width=140):
     return Console(file=io.StringIO(), force_terminal=True, width=width, color_system=None)
 
 
-def test_on_a_terminal_the_view_is_redrawn_in_place_with_the_running_trials(tmp_path):
+def test_on_a_terminal_the_view_is_redrawn_in_place_with_the_running_trials(tmp_path, monkeypatch):
+    monkeypatch.delenv("CI", raising=False)  # CI itself sets it; this test is about terminals
     console = terminal()
     reporter = ProgressReporter(verbose=1, console=console, live_interval_s=0.0)
     assert reporter.live, "a terminal gets the live view"
