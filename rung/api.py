@@ -26,6 +26,7 @@ from rung.interrupts import InterruptGuard, critical
 from rung.results import Results
 from rung.schedulers import Scheduler, make_scheduler
 from rung.searchers import BOHBSearch, GridSearch, Searcher, default_searcher, make_searcher
+from rung.searchers.starting_points import StartingPoints
 from rung.settings import Settings, unknown_knobs
 from rung.space import Space
 from rung.storage import check_resume, settings_meta
@@ -63,6 +64,7 @@ def run(
     mode: str,
     searcher: str | Searcher | None = None,
     scheduler: str | Scheduler | None = "fifo",
+    points_to_evaluate: Sequence[Mapping[str, Any]] | None = None,
     num_trials: int | None = None,
     max_concurrent: int | None = None,
     resources_per_trial: Mapping[str, float] | None = None,
@@ -97,6 +99,9 @@ def run(
             ``grid`` parameters (repeated to fill ``num_trials``, once without it).
         scheduler: how long each trial runs: a name (``"asha"``), a name with settings
             (``{"name": "asha", "max_t": 27}``) or an instance.
+        points_to_evaluate: configurations to try first (known good ones, a default, last
+            run's best); a partial one is completed by the searcher, which learns from
+            their results as from its own proposals.
         num_trials: trials to run in all; required unless the search is a grid (then its
             size), or a time budget or a target in ``stop`` ends the run.
         max_concurrent: trials at once; defaults to what ``resources_per_trial`` fits.
@@ -193,6 +198,8 @@ def run_settings(trainable: Any, space: Space | Mapping[str, Any], settings: Set
     }
     meta = settings_meta(settings, objects)
     objective = settings.objective
+    if settings.points_to_evaluate:
+        searcher = StartingPoints(searcher, settings.points_to_evaluate)
     searcher_seed, scheduler_seed = np.random.SeedSequence(settings.seed).spawn(2)
     searcher.setup(space, objective, np.random.default_rng(searcher_seed), settings.num_trials)
     scheduler.setup(objective, np.random.default_rng(scheduler_seed), settings.num_trials)

@@ -32,6 +32,7 @@ an experiment file (YAML); every keyword of rung.run may be given:
   mode: min
   num_trials: 50
   searcher: tpe                      # or {name: tpe, n_startup: 20}
+  points_to_evaluate: [{lr: 0.01}]   # tried first; the searcher fills in the rest
   scheduler: {name: asha, max_t: 20, grace_period: 1}
   storage_path: rung_results         # the default
   name: mlp

@@ -52,6 +52,9 @@ class Settings:
     mode: str = field(metadata=_knob("'min' or 'max'"))
     searcher: Any = field(default=None, metadata=_knob("a searcher name, or {name: ..., ...}"))
     scheduler: Any = field(default="fifo", metadata=_knob("a scheduler name, or {name: ...}"))
+    points_to_evaluate: Sequence[Mapping[str, Any]] | None = field(
+        default=None, metadata=_knob("configurations (whole or partial) to try first")
+    )
     num_trials: int | None = field(default=None, metadata=_knob("trials to run in all"))
     max_concurrent: int | None = field(default=None, metadata=_knob("trials at once"))
     resources_per_trial: Mapping[str, float] | None = field(
@@ -110,6 +113,15 @@ class Settings:
         if self.seed is not None and (not isinstance(self.seed, int) or self.seed < 0):
             raise ConfigError(f"seed={self.seed!r}: must be an int >= 0 or None")
         CheckpointKeep.of(self.checkpoint_keep)
+        points = self.points_to_evaluate
+        if points is not None and (
+            isinstance(points, str | bytes | Mapping)
+            or not isinstance(points, Sequence)
+            or not all(isinstance(p, Mapping) for p in points)
+        ):
+            raise ConfigError(
+                f"points_to_evaluate={points!r}: give a list of configurations (dicts)"
+            )
 
     @property
     def objective(self) -> Objective:

@@ -38,7 +38,16 @@ from rung.store.sqlite import open_readonly as _open_readonly
 
 # What a resume may not change (the experiment would not be the same one), and the budgets
 # it may change, which are recorded.
-IDENTITY = ("metric", "mode", "searcher", "scheduler", "seed", "max_iterations", "stop")
+IDENTITY = (
+    "metric",
+    "mode",
+    "searcher",
+    "points_to_evaluate",
+    "scheduler",
+    "seed",
+    "max_iterations",
+    "stop",
+)
 BUDGETS = ("num_trials", "time_budget_s")
 _REGISTRIES: dict[str, Mapping[str, type]] = {
     "searcher": SEARCHERS,
@@ -64,6 +73,8 @@ def settings_meta(settings: Settings, objects: dict[str, Any]) -> dict[str, Any]
         obj = objects[knob]
         saved[knob] = spec_of(obj, registry) or {"name": type(obj).__name__, "pickled": True}
     saved["stop"] = dict(settings.stop or {})
+    if settings.points_to_evaluate is not None:
+        saved["points_to_evaluate"] = [dict(p) for p in settings.points_to_evaluate]
     saved["resources_per_trial"] = (
         None if settings.resources_per_trial is None else dict(settings.resources_per_trial)
     )

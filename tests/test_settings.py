@@ -46,6 +46,7 @@ def test_an_experiment_file_may_set_every_setting_but_the_objects(tmp_path):
         "mode": "min",
         "searcher": {"name": "random"},
         "scheduler": {"name": "fifo"},
+        "points_to_evaluate": [{"x": 0.5}],
         "num_trials": 3,
         "max_concurrent": 1,
         "resources_per_trial": {"cpu": 1},

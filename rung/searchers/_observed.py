@@ -137,6 +137,12 @@ class ModelSearcher(Searcher):
             self._explore._suggest(trial_id)
         self.pending[trial_id] = config
 
+    def adopt(self, trial_id: str, config: dict[str, Any]) -> None:
+        """A starting point counts as one of the start-up proposals, as Optuna counts its
+        enqueued trials: ten points and ``n_startup=10`` go straight to the model."""
+        self._suggested += 1
+        self.pending[trial_id] = config
+
     def _observe(
         self,
         trial_id: str,

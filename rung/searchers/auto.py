@@ -62,6 +62,9 @@ class AutoSearch(Searcher):
     def restore(self, trial_id: str, config: dict[str, Any]) -> None:
         self.chosen.restore(trial_id, config)
 
+    def adopt(self, trial_id: str, config: dict[str, Any]) -> None:
+        self.chosen.adopt(trial_id, config)
+
     def on_trial_result(self, trial_id: str, result: Mapping[str, Any]) -> None:
         self.chosen.on_trial_result(trial_id, result)
 

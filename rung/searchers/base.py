@@ -71,6 +71,11 @@ class Searcher(ABC):
         self._suggest(trial_id)
         self.pending[trial_id] = config
 
+    def adopt(self, trial_id: str, config: dict[str, Any]) -> None:
+        """Take a configuration proposed elsewhere (a starting point) as this searcher's own
+        proposal for ``trial_id``: it is pending, and learnt from when the trial ends."""
+        self.pending[trial_id] = config
+
     def on_trial_result(self, trial_id: str, result: Mapping[str, Any]) -> None:
         """An intermediate result (multi-fidelity searchers use them; others ignore them)."""
 
