@@ -8,6 +8,7 @@ from rung.registry import resolve
 from rung.searchers.auto import AutoSearch
 from rung.searchers.base import Searcher
 from rung.searchers.bohb import BOHBSearch
+from rung.searchers.cma_es import CMAESSearch
 from rung.searchers.evolution import EvolutionSearch
 from rung.searchers.given import GivenConfigs
 from rung.searchers.gp import GPSearch
@@ -25,6 +26,7 @@ SEARCHERS: dict[str, type[Searcher]] = {
     "gp": GPSearch,
     "evolution": EvolutionSearch,
     "bohb": BOHBSearch,
+    "cmaes": CMAESSearch,
     "auto": AutoSearch,
     "given": GivenConfigs,
 }
@@ -49,6 +51,7 @@ __all__ = [
     "SEARCHERS",
     "AutoSearch",
     "BOHBSearch",
+    "CMAESSearch",
     "EvolutionSearch",
     "GPSearch",
     "GivenConfigs",

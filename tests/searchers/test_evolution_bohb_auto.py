@@ -145,6 +145,7 @@ def test_every_name_resolves_and_unknown_names_list_the_choices():
         "bohb",
         "auto",
         "given",
+        "cmaes",
     }
     for name, cls in SEARCHERS.items():
         spec = {"name": name, "configs": [{"x": 1}]} if name == "given" else name
@@ -153,7 +154,7 @@ def test_every_name_resolves_and_unknown_names_list_the_choices():
         make_searcher("bayes")
 
 
-@pytest.mark.parametrize("name", ["tpe", "gp", "evolution", "bohb", "auto"])
+@pytest.mark.parametrize("name", ["tpe", "gp", "evolution", "bohb", "auto", "cmaes"])
 def test_model_based_searchers_survive_failures_and_nan_in_a_run(name):
     def trainable(config):
         if config["x"] < 0.2:
