@@ -1,6 +1,6 @@
 """Searcher quality: rung's model-based searchers against Optuna and HyperOpt, same run.
 
-Five test functions with known optima (simple regret) and three cross-validated
+Six test functions with known optima (simple regret) and three cross-validated
 scikit-learn problems (their loss: 1 - R^2 or log-loss); 100 evaluations per run, several
 seeds; median and quartiles, wall time per run (and the part of it spent outside the
 objective), a table, a plot of median best-so-far; and the time one suggestion takes after
@@ -44,7 +44,7 @@ from rung.searchers.auto import choose  # noqa: E402
 from rung.space._domains import Categorical, Float, Int  # noqa: E402
 
 PROBLEMS = {**SYNTHETIC, **SKLEARN}
-RUNG = ["rung-tpe", "rung-gp", "rung-evolution", "rung-auto", "random"]
+RUNG = ["rung-tpe", "rung-gp", "rung-cmaes", "rung-evolution", "rung-auto", "random"]
 PEERS = ["optuna-tpe", "optuna-tpe-univariate", "optuna-gp", "optuna-cmaes", "hyperopt-tpe"]
 SEARCHERS = RUNG + PEERS
 
@@ -284,14 +284,18 @@ def summarize(runs: list[dict]) -> list[dict]:
     return rows
 
 
-def plot(runs: list[dict], out: Path) -> str:
+def plot(runs: list[dict], out: Path, name: str = "quality") -> str:
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    fig, axes = plt.subplots(2, 4, figsize=(20, 8))
-    for ax, problem in zip(axes.flat, PROBLEMS, strict=True):
+    problems = [p for p in PROBLEMS if any(r["problem"] == p for r in runs)]
+    columns = math.ceil(len(problems) / 2)
+    fig, axes = plt.subplots(2, columns, figsize=(5 * columns, 8), squeeze=False)
+    for ax in axes.flat[len(problems) :]:
+        ax.set_visible(False)
+    for ax, problem in zip(axes.flat, problems, strict=False):
         for name in SEARCHERS:
             curves = [r["best"] for r in runs if r["problem"] == problem and r["searcher"] == name]
             if curves:
@@ -302,7 +306,7 @@ def plot(runs: list[dict], out: Path) -> str:
     axes.flat[0].set_ylabel("median regret (loss for scikit-learn)")
     axes.flat[0].legend(fontsize=7)
     fig.tight_layout()
-    path = out / "quality.png"
+    path = out / f"{name}.png"
     fig.savefig(path, dpi=80)
     plt.close(fig)
     return str(path)
@@ -324,6 +328,14 @@ def main() -> None:
         help="an earlier quality.json whose runs (problem and searcher) not run now are kept",
     )
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results")
+    parser.add_argument(
+        "--name", default="quality", help="the JSON and plot's file name, without suffix"
+    )
+    parser.add_argument(
+        "--no-suggest-cost",
+        action="store_true",
+        help="skip timing one suggestion at 100-1,000 observations (keep --keep's figures)",
+    )
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
 
@@ -348,8 +360,10 @@ def main() -> None:
                 for r in list(runs)
                 if r["problem"] == problem and r["searcher"] == f"rung-{pick}"
             ]
+    earlier_costs: dict = {}
     if args.keep:
-        earlier = json.loads(args.keep.read_text())["runs"]
+        kept = json.loads(args.keep.read_text())
+        earlier, earlier_costs = kept["runs"], kept.get("suggest_ms", {})
         ran = {(r["problem"], r["searcher"]) for r in runs}
         runs += [
             r
@@ -357,8 +371,8 @@ def main() -> None:
             if r["problem"] in PROBLEMS and (r["problem"], r["searcher"]) not in ran
         ]
     rows = summarize(runs)
-    costs = suggest_cost()
-    figure = plot(runs, args.out)
+    costs = earlier_costs if args.no_suggest_cost else suggest_cost()
+    figure = plot(runs, args.out, args.name)
     print_table(rows, costs, picks)
     summary = {
         "rows": rows,
@@ -369,8 +383,8 @@ def main() -> None:
         "plot": figure,
         "runs": runs,
     }
-    (args.out / "quality.json").write_text(json.dumps(summary, indent=1))
-    print(f"wrote {args.out / 'quality.json'} and {figure}")
+    (args.out / f"{args.name}.json").write_text(json.dumps(summary, indent=1))
+    print(f"wrote {args.out / args.name}.json and {figure}")
 
 
 def print_table(rows: list[dict], costs: dict, picks: dict) -> None:

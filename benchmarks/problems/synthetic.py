@@ -72,6 +72,19 @@ def _ackley(c: dict) -> float:
     )
 
 
+# A rotated ellipsoid: condition number 1e6 along axes no coordinate follows, the shape
+# CMA-ES is built for (a fixed rotation, so every library sees the same problem).
+_ELLIPSOID_D = 8
+_ELLIPSOID_ROTATION = np.linalg.qr(np.random.default_rng(2026).normal(size=(8, 8)))[0]
+_ELLIPSOID_SCALES = 10.0 ** (6 * np.arange(_ELLIPSOID_D) / (_ELLIPSOID_D - 1))
+
+
+def _ellipsoid(c: dict) -> float:
+    x = np.array([c[f"x{i}"] for i in range(_ELLIPSOID_D)])
+    y = _ELLIPSOID_ROTATION @ (x - 1.0)
+    return float(_ELLIPSOID_SCALES @ y**2)
+
+
 _OFFSETS = {"sgd": (2.0, 0.0), "adam": (-1.0, 0.5), "rmsprop": (0.5, 1.0)}
 
 
@@ -102,6 +115,12 @@ PROBLEMS = {
     ),
     "ackley10": Problem(
         "ackley10", {f"x{i}": rung.uniform(-32.768, 32.768) for i in range(10)}, _ackley, 0.0
+    ),
+    "ellipsoid8": Problem(
+        "ellipsoid8",
+        {f"x{i}": rung.uniform(-5, 5) for i in range(_ELLIPSOID_D)},
+        _ellipsoid,
+        0.0,
     ),
     "mixed": Problem(
         "mixed",

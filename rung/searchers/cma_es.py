@@ -86,7 +86,7 @@ class CMAESSearch(Searcher):
                 RungWarning,
                 stacklevel=2,
             )
-        self._population = self.population_size
+        self._population: int = self.population_size or 0  # 0: cmaes's default, set below
         self._generation = 0
         self._asked: dict[str, tuple[int, np.ndarray]] = {}
         self._told: list[tuple[np.ndarray, float]] = []
@@ -106,7 +106,7 @@ class CMAESSearch(Searcher):
             sigma=self.sigma0,
             bounds=bounds,
             seed=int(self.rng.integers(2**31 - 1)),
-            population_size=self._population,
+            population_size=self._population or None,
         )
         self._population = strategy.population_size
         return strategy
