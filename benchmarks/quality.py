@@ -284,7 +284,7 @@ def summarize(runs: list[dict]) -> list[dict]:
     return rows
 
 
-def plot(runs: list[dict], out: Path, name: str = "quality") -> str:
+def plot(runs: list[dict], out: Path, stem: str = "quality") -> str:
     import matplotlib
 
     matplotlib.use("Agg")
@@ -306,7 +306,7 @@ def plot(runs: list[dict], out: Path, name: str = "quality") -> str:
     axes.flat[0].set_ylabel("median regret (loss for scikit-learn)")
     axes.flat[0].legend(fontsize=7)
     fig.tight_layout()
-    path = out / f"{name}.png"
+    path = out / f"{stem}.png"
     fig.savefig(path, dpi=80)
     plt.close(fig)
     return str(path)

@@ -34,10 +34,12 @@ from rung.trainable import (
     report,
 )
 from rung.trial import Trial, TrialStatus
+from rung.tuner import AskedTrial, Tuner
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "AskedTrial",
     "Callback",
     "ConfigError",
     "Repeats",
@@ -51,6 +53,7 @@ __all__ = [
     "Trial",
     "TrialError",
     "TrialStatus",
+    "Tuner",
     "choice",
     "get_checkpoint",
     "get_trial_dir",

@@ -21,6 +21,7 @@ from rung.callbacks.progress import ProgressReporter
 from rung.checkpoint import CheckpointKeep
 from rung.errors import ConfigError, RungWarning, SpaceError
 from rung.executors import make_executor
+from rung.executors.base import Executor
 from rung.experiment import INTERRUPTED, Experiment, FailurePolicy, StopConditions
 from rung.interrupts import InterruptGuard, critical
 from rung.results import Results
@@ -48,7 +49,8 @@ def _check_name(name: Any) -> None:
 
 def _fresh_name(trainable: Any, root: Path | None) -> str:
     """``<trainable>_<date-time>``, with a counter when that folder under ``root`` is taken."""
-    base = f"{getattr(trainable, '__name__', 'trainable')}_{time.strftime('%Y%m%d-%H%M%S')}"
+    default = "tuner" if trainable is None else "trainable"
+    base = f"{getattr(trainable, '__name__', default)}_{time.strftime('%Y%m%d-%H%M%S')}"
     name, count = base, 1
     while root is not None and (root / name).exists():
         count += 1
@@ -144,8 +146,33 @@ def run(
 def run_settings(trainable: Any, space: Space | Mapping[str, Any], settings: Settings) -> Results:
     """``rung.run`` with its knobs as one ``Settings`` value (what ``rung run FILE`` and
     ``rung resume DIR`` call)."""
-    executor = make_executor(settings.executor)
-    executor.check_trainable(trainable)
+    with InterruptGuard() as guard:
+        try:
+            experiment, resume = prepare(trainable, space, settings, guard=guard)
+        except KeyboardInterrupt:  # while the experiment's folder was being created
+            return Results([], settings.objective, INTERRUPTED, None)
+        try:
+            return experiment.run(resume=resume)
+        finally:
+            if settings.storage_path is None:
+                _remove_if_empty(Path(experiment.path))
+
+
+def prepare(
+    trainable: Any,
+    space: Space | Mapping[str, Any],
+    settings: Settings,
+    *,
+    guard: InterruptGuard,
+    executor: Executor | None = None,
+) -> tuple[Experiment, bool]:
+    """The experiment ``settings`` describe, its folder and log opened (or continued), and
+    whether it resumes. ``trainable`` is None for a loop the user drives (``rung.Tuner``,
+    with its own ``executor``); such an experiment needs no stopping rule."""
+    if executor is None:
+        executor = make_executor(settings.executor)
+    if trainable is not None:
+        executor.check_trainable(trainable)
     space = Space.of(space)
     if not space.definition:
         raise SpaceError(
@@ -158,8 +185,9 @@ def run_settings(trainable: Any, space: Space | Mapping[str, Any], settings: Set
         else make_searcher(settings.searcher)
     )
     scheduler = make_scheduler(settings.scheduler)
-    _check_can_stop(settings, searcher)
-    _check_can_end_trials(trainable, scheduler, settings)
+    if trainable is not None:
+        _check_can_stop(settings, searcher)
+        _check_can_end_trials(trainable, scheduler, settings)
     if settings.trial_timeout_s is not None and not executor.supports_timeout:
         raise ConfigError(
             f"trial_timeout_s needs an executor that can kill a trial; "
@@ -204,42 +232,34 @@ def run_settings(trainable: Any, space: Space | Mapping[str, Any], settings: Set
     searcher.setup(space, objective, np.random.default_rng(searcher_seed), settings.num_trials)
     scheduler.setup(objective, np.random.default_rng(scheduler_seed), settings.num_trials)
     file_loggers = [FileLogger()] if root is not None and settings.result_files else []
-    with InterruptGuard() as guard:
-        try:
-            guard.arm()
-            path, store = _open_store(root, name, trainable, resume, meta)
-            guard.quiet()  # until the experiment's own loop arms it again
-        except KeyboardInterrupt:
-            return Results([], objective, INTERRUPTED, None)
-        experiment = Experiment(
-            trainable,
-            space,
-            objective=objective,
-            searcher=searcher,
-            scheduler=scheduler,
-            executor=executor,
-            slots=slots,
-            store=store,
-            path=str(path),
-            name=name,
-            stop=StopConditions(
-                settings.num_trials,
-                settings.time_budget_s,
-                dict(settings.stop or {}),
-                settings.max_iterations,
-            ),
-            failures=FailurePolicy(settings.max_failures, settings.fail_fast),
-            trial_timeout_s=settings.trial_timeout_s,
-            checkpoint_keep=CheckpointKeep.of(settings.checkpoint_keep),
-            callbacks=[ProgressReporter(settings.verbose), *file_loggers, *settings.callbacks],
-            guard=guard,
-            capture_output=root is not None,
-        )
-        try:
-            return experiment.run(resume=resume)
-        finally:
-            if root is None:
-                _remove_if_empty(path)
+    guard.arm()
+    path, store = _open_store(root, name, trainable, resume, meta)
+    guard.quiet()  # until the experiment's own loop arms it again
+    experiment = Experiment(
+        trainable,
+        space,
+        objective=objective,
+        searcher=searcher,
+        scheduler=scheduler,
+        executor=executor,
+        slots=slots,
+        store=store,
+        path=str(path),
+        name=name,
+        stop=StopConditions(
+            settings.num_trials,
+            settings.time_budget_s,
+            dict(settings.stop or {}),
+            settings.max_iterations,
+        ),
+        failures=FailurePolicy(settings.max_failures, settings.fail_fast),
+        trial_timeout_s=settings.trial_timeout_s,
+        checkpoint_keep=CheckpointKeep.of(settings.checkpoint_keep),
+        callbacks=[ProgressReporter(settings.verbose), *file_loggers, *settings.callbacks],
+        guard=guard,
+        capture_output=root is not None and trainable is not None,
+    )
+    return experiment, bool(resume)
 
 
 def _remove_if_empty(folder: Path) -> None:

@@ -148,6 +148,11 @@ def command_resume(
 
     directory = directory.expanduser().absolute()
     stored, objects = load_payload(directory)
+    if objects["trainable"] is None:
+        raise RungError(
+            f"{directory} is driven by rung.Tuner (ask and tell from your own loop): resume "
+            "it from that loop, with rung.Tuner(..., storage_path=..., name=..., resume=True)"
+        )
     values = {k: stored[k] for k in Settings.knobs(saved=True) if k in stored}
     values.update(
         searcher=objects["searcher"],

@@ -56,6 +56,8 @@ from rung.store.base import Store
 from rung.trial import Decision, Exit, Launch, Outcome, Report, Trial
 
 INTERRUPTED = "interrupted (Ctrl-C)"
+# A ``rung.Tuner`` closed by its user: trials asked and not told resume as interrupted ones.
+CLOSED = "the tuner was closed"
 
 
 @dataclass(frozen=True)
@@ -173,14 +175,26 @@ class Experiment:
             if isinstance(error, TrialError):
                 error.results = results
             raise
-        self._finish()
-        results = self.results()
-        for callback in self._listeners:
-            callback.on_experiment_end(results)
-        return results
+        return self.finish()
 
     def _loop(self, resume: bool) -> None:
         self.guard.arm()
+        self.start(resume)
+        while self.stop_reason is None:
+            self.guard.check()
+            self.launch_waiting()
+            if self.stop_reason is not None:
+                break
+            self.executor.poll(self._poll_timeout())
+            self.check_time_budget()
+            self.flush()
+        # From here a Ctrl-C only hurries the shutdown; one that came before was raised.
+        self.guard.quiet()
+
+    # the pieces of the loop, also for a loop the user drives (``rung.Tuner``) -------------
+
+    def start(self, resume: bool = False) -> None:
+        """Replay the log (to resume), start the executor and tell the callbacks."""
         if resume:
             self._restore()
         self.executor.start(
@@ -192,19 +206,22 @@ class Experiment:
                 callback.on_experiment_start(self)
                 self._listeners.append(callback)
                 self._hooks.clear()
-        while self.stop_reason is None:
-            self.guard.check()
-            self._check_time_budget()
-            self._launch_waiting()
-            if self.stop_reason is None and not self._running():
-                self.stop_reason = self._why_nothing_runs()
-            if self.stop_reason is not None:
-                break
-            self.executor.poll(self._poll_timeout())
-            self._check_time_budget()
-            self._flush()
-        # From here a Ctrl-C only hurries the shutdown; one that came before was raised.
-        self.guard.quiet()
+
+    def launch_waiting(self) -> None:
+        """Launch trials while the executor has room and the experiment goes on; when
+        nothing runs and nothing can start, the experiment is over (``stop_reason``)."""
+        self.check_time_budget()
+        self._launch_waiting()
+        if self.stop_reason is None and not self._running():
+            self.stop_reason = self._why_nothing_runs()
+
+    def finish(self) -> Results:
+        """Stop the executor, write the last records, tell the callbacks; the results."""
+        self._finish()
+        results = self.results()
+        for callback in self._listeners:
+            callback.on_experiment_end(results)
+        return results
 
     def _finish(self) -> None:
         """Stop the workers and write the last records; further Ctrl-Cs only hurry this."""
@@ -217,7 +234,7 @@ class Experiment:
                 self.executor.shutdown(wait=False)
             if self.path is not None:  # the workers' output capture files
                 shutil.rmtree(Path(self.path, "trials", CAPTURE_FOLDER), ignore_errors=True)
-            interrupted = self.stop_reason == INTERRUPTED
+            interrupted = self.stop_reason in (INTERRUPTED, CLOSED)
             for trial in list(self._running()):
                 if trial.decision is not None:
                     self._leave(trial, cut_short=True)
@@ -233,9 +250,10 @@ class Experiment:
             self.store.close()
         self._notify("on_turn_end")
 
-    def _flush(self) -> None:
-        """End a turn of the loop: commit (at the store's pace), let callbacks write."""
-        self._commit()
+    def flush(self, force: bool = False) -> None:
+        """End a turn of the loop: commit (at the store's pace, or now if ``force``), let
+        callbacks write."""
+        self._commit(force)
         self._notify("on_turn_end")
 
     def _commit(self, force: bool = False) -> None:
@@ -279,7 +297,7 @@ class Experiment:
             return interval
         return max(0.0, min(interval, budget - self._now()))
 
-    def _check_time_budget(self) -> None:
+    def check_time_budget(self) -> None:
         budget = self.stop.time_budget_s
         if self.stop_reason is None and budget is not None and self._now() >= budget:
             self.stop_reason = f"the time budget of {budget:g} s was spent"

@@ -14,6 +14,22 @@ from rung.errors import ConfigError
 
 T = TypeVar("T")
 
+# Names people use for a strategy that rung registers under another name; spelling
+# closeness alone would point them elsewhere ("bayes" looks most like "cmaes").
+ALIASES = {
+    "bayes": "gp",
+    "bayesian": "gp",
+    "bo": "gp",
+    "gpbo": "gp",
+    "cma": "cmaes",
+    "cma-es": "cmaes",
+    "cma_es": "cmaes",
+    "hyperopt": "tpe",
+    "optuna": "tpe",
+    "successive_halving": "sha",
+    "none": "fifo",
+}
+
 
 def did_you_mean(word: str, choices: Any) -> str:
     """`` (did you mean 'x'?)`` when a choice is close to ``word``, else ``""``."""
@@ -47,7 +63,10 @@ def resolve(knob: str, spec: Any, registry: Mapping[str, type[T]], base: type) -
             return cls(**settings)
         except TypeError as error:
             raise ConfigError(f"{knob}={dict(spec)!r}: {error}") from None
-    hint = did_you_mean(name, registry) if isinstance(name, str) else ""
+    hint = ""
+    if isinstance(name, str):
+        alias = ALIASES.get(name.lower())
+        hint = f" (did you mean {alias!r}?)" if alias in registry else did_you_mean(name, registry)
     raise ConfigError(
         f"{knob}={spec!r} is not a known {knob}{hint}; pass one of {sorted(registry)} (with "
         f'settings: {{"name": ..., ...}}), or an instance of a '

@@ -57,7 +57,10 @@ _REGISTRIES: dict[str, Mapping[str, type]] = {
 
 
 def reference(trainable: Any) -> str:
-    """``module:qualname`` of a trainable, to recognize it on resume."""
+    """``module:qualname`` of a trainable, to recognize it on resume (``rung.Tuner`` for a
+    loop the user drives)."""
+    if trainable is None:
+        return "rung.Tuner"
     module = getattr(trainable, "__module__", None) or "?"
     return f"{module}:{getattr(trainable, '__qualname__', type(trainable).__qualname__)}"
 

@@ -106,6 +106,22 @@ class TrialContext:
         self.last_checkpoint = save_checkpoint(checkpoint, self.checkpoint_dir())
         return self.last_checkpoint
 
+    def report(self, metrics: dict[str, Any], checkpoint: Any = None) -> Action:
+        """One iteration's report, with its checkpoint saved now or, lazy (a function),
+        only when the driver's decision needs it; returns the decision."""
+        with self.lock:
+            self.iteration += 1
+            lazy = callable(checkpoint)
+            path = None
+            if checkpoint is not None and not lazy:
+                path = self.save(checkpoint)
+            action = self.send(metrics, path, final=self.final and path is None)
+            if lazy and action in (Action.SAVE, Action.PAUSE):
+                path = self.save(checkpoint())
+                if action is Action.SAVE:
+                    self.saved(path)
+        return action
+
     def ensure_dir(self) -> Path:
         path = Path(self.trial_dir)
         path.mkdir(parents=True, exist_ok=True)
@@ -140,20 +156,8 @@ def report(
             population-based training copy it, to retry it), which keeps saving off the
             path of trials that never need it.
     """
-    context = _current()
-    values = {**(metrics or {}), **kwargs}
-    with context.lock:
-        context.iteration += 1
-        lazy = callable(checkpoint)
-        path = None
-        if checkpoint is not None and not lazy:
-            path = context.save(checkpoint)
-        action = context.send(values, path, final=context.final and path is None)
-        if lazy and action in (Action.SAVE, Action.PAUSE):
-            path = context.save(checkpoint())
-            if action is Action.SAVE:
-                context.saved(path)
-    if action is not Action.CONTINUE and action is not Action.SAVE:
+    action = _current().report({**(metrics or {}), **kwargs}, checkpoint)
+    if action.leaves:
         raise StopTrial(action)
 
 

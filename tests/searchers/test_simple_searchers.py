@@ -86,7 +86,8 @@ def test_searchers_by_name_and_unknown_names():
     instance = RandomSearch(seed=1)
     assert make_searcher(instance) is instance
     with pytest.raises(
-        rung.ConfigError, match=r"searcher='bayes' is not a known searcher; pass one of"
+        rung.ConfigError,
+        match=r"searcher='bayes' is not a known searcher \(did you mean 'gp'\?\); pass one of",
     ):
         make_searcher("bayes")
 
