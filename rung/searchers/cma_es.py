@@ -9,6 +9,7 @@ also as Optuna does (say so, once); conditional spaces are refused.
 Trials run in parallel: each suggestion is a fresh sample of the current generation, and a
 generation is told to CMA-ES once ``population_size`` of its trials have ended (failed ones
 do not count; trials of an older generation that end late are left out, as in Optuna).
+Trials a scheduler stopped early rank after those that ran to their end.
 """
 
 from __future__ import annotations
@@ -89,7 +90,7 @@ class CMAESSearch(Searcher):
         self._population: int = self.population_size or 0  # 0: cmaes's default, set below
         self._generation = 0
         self._asked: dict[str, tuple[int, np.ndarray]] = {}
-        self._told: list[tuple[np.ndarray, float]] = []
+        self._told: list[tuple[np.ndarray, float, bool, float]] = []
         self._strategy = self._new_strategy(np.full(self._dim, 0.5))
 
     @property
@@ -147,10 +148,11 @@ class CMAESSearch(Searcher):
         loss = self.objective.score(result)
         if generation != self._generation or x is None or failed or not math.isfinite(loss):
             return
-        self._told.append((x, loss))
+        budget = float((result or {}).get("training_iteration", 0) or 0)
+        self._told.append((x, loss, stopped_early, budget))
         if len(self._told) < self._population:
             return
-        self._strategy.tell(self._told)
+        self._strategy.tell(_ranked(self._told))
         self._told = []
         self._generation += 1
         if self.restart and self._strategy.should_stop():
@@ -159,3 +161,16 @@ class CMAESSearch(Searcher):
 
     def describe(self) -> str:
         return f"CMAESSearch (population {self._population}, generation {self._generation})"
+
+
+def _ranked(told: list[tuple[np.ndarray, float, bool, float]]) -> list[tuple[np.ndarray, float]]:
+    """The generation as CMA-ES takes it: trials that ran to their end keep their loss;
+    those a scheduler stopped early come after all of them (longer-trained first, then by
+    loss), as the other model-based searchers rank them, since their losses were measured
+    on smaller budgets. CMA-ES only uses the order."""
+    complete = [(x, loss) for x, loss, stopped, _ in told if not stopped]
+    stopped = sorted(
+        ((x, loss, budget) for x, loss, cut, budget in told if cut), key=lambda s: (-s[2], s[1])
+    )
+    worst = max([loss for _, loss in complete], default=0.0)
+    return complete + [(x, worst + 1.0 + rank) for rank, (x, _, _) in enumerate(stopped)]

@@ -124,3 +124,21 @@ def test_given_points_join_the_generation_in_a_run():
     assert results.trials[0].config == {f"x{i}": 1.0 for i in range(4)}
     assert results.best_result["loss"] == 0.0
     assert searcher._generation == 2, "the point counted as one of generation 0's four"
+
+
+def test_trials_stopped_early_rank_after_those_that_ran_to_their_end():
+    from rung.searchers.cma_es import _ranked
+
+    x = [np.full(2, i / 10) for i in range(4)]
+    told = [
+        (x[0], 5.0, False, 9.0),
+        (x[1], 0.1, True, 1.0),
+        (x[2], 7.0, False, 9.0),
+        (x[3], 0.5, True, 3.0),
+    ]
+    ranked = _ranked(told)
+    order = [
+        next(i for i, xi in enumerate(x) if xi is point)
+        for point, _ in sorted(ranked, key=lambda p: p[1])
+    ]
+    assert order == [0, 2, 3, 1], "complete by loss, then the longer-trained stopped one"

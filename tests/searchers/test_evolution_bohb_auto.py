@@ -118,8 +118,10 @@ def test_bohb_with_hyperband_in_a_run():
         (SPHERE_SPACE, 10, "quasirandom"),
         (MIXED_CONDITIONAL, 100, "tpe"),
         ({f"x{i}": rung.uniform(0, 1) for i in range(20)}, 100, "tpe"),
-        (SPHERE_SPACE, 5000, "tpe"),
-        (SPHERE_SPACE, None, "tpe"),
+        (SPHERE_SPACE, 5000, "cmaes"),
+        (SPHERE_SPACE, None, "cmaes"),
+        ({"x": rung.loguniform(1e-3, 1), "n": rung.randint(1, 5)}, 5000, "tpe"),
+        ({"a": 1}, 5000, "tpe"),
         (SPHERE_SPACE, 100, "gp"),
     ],
 )
