@@ -262,3 +262,14 @@ def test_asha_instance_is_the_one_the_tuner_uses():
     ) as tuner:
         drive(tuner)
     assert scheduler._bracket_of, "the scheduler given was set up and used"
+
+
+def test_given_points_are_asked_first():
+    points = [{"x": 0.3, "width": 8}, {"x": 0.9}]
+    tuner = rung.Tuner(
+        SPACE, metric="loss", mode="min", points_to_evaluate=points, num_trials=3, seed=0
+    )
+    first, second = tuner.ask(), tuner.ask()
+    assert first.config == {"x": 0.3, "width": 8}
+    assert second.config["x"] == 0.9 and second.config["width"] in (8, 16, 32)
+    tuner.close()

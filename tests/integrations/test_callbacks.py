@@ -70,3 +70,22 @@ def test_paused_trials_resume_from_the_frameworks_checkpoint(framework):
     for trial in results.trials:
         rounds = [r[counter] for r in trial.results]
         assert rounds == list(range(1, trial.iteration + 1)), "no round lost or repeated"
+
+
+def test_a_callback_reports_from_worker_processes_too():
+    pytest.importorskip("xgboost")
+    asha = {"name": "asha", "max_t": frameworks.ROUNDS, "grace_period": 1}
+    results = rung.run(
+        frameworks.xgboost_trainable,
+        SPACE,
+        metric="valid-logloss",
+        mode="min",
+        scheduler=asha,
+        num_trials=6,
+        max_concurrent=2,
+        executor="process",
+        seed=0,
+        verbose=0,
+    )
+    assert not [t.error for t in results.trials if t.error]
+    assert any(t.status is rung.TrialStatus.STOPPED for t in results.trials)
