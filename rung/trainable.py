@@ -94,6 +94,19 @@ class TrialContext:
     final: bool = False
     lock: threading.Lock = field(default_factory=threading.Lock)
 
+    @classmethod
+    def of(cls, launch: Launch, send: SendReport, saved: SendCheckpoint) -> TrialContext:
+        """The context of one launched run."""
+        return cls(
+            launch.trial_id,
+            launch.trial_dir,
+            launch.checkpoint,
+            send,
+            saved,
+            launch.iteration,
+            launch.run,
+        )
+
     def checkpoint_dir(self) -> Path:
         """A folder for the checkpoint after the current iteration: ``ckpt_000012``, with
         the run number after the first run (``ckpt_000012_run2``), since a restarted or
@@ -243,15 +256,7 @@ class TrialRunner:
         capture = launch.capture_output and self.chdir
         if capture:
             send = self._collecting(send)
-        context = TrialContext(
-            trial_id,
-            launch.trial_dir,
-            launch.checkpoint,
-            send,
-            saved,
-            launch.iteration,
-            launch.run,
-        )
+        context = TrialContext.of(launch, send, saved)
         previous_dir = os.getcwd() if self.chdir else None
         # A trainable may run an experiment of its own (inline): its trials have their own
         # context, and this one comes back when they end.

@@ -146,26 +146,9 @@ class Tuner:
     ) -> None:
         from rung.api import prepare
 
-        settings = Settings(
-            metric=metric,
-            mode=mode,
-            searcher=searcher,
-            scheduler=scheduler,
-            points_to_evaluate=points_to_evaluate,
-            num_trials=num_trials,
-            time_budget_s=time_budget_s,
-            stop=stop,
-            max_iterations=max_iterations,
-            max_failures=max_failures,
-            executor="inline",
-            seed=seed,
-            name=name,
-            storage_path=storage_path,
-            resume=resume,
-            checkpoint_keep=checkpoint_keep,
-            callbacks=callbacks,
-            verbose=verbose,
-        )
+        arguments = locals()
+        knobs = set(Settings.knobs()) & set(arguments)
+        settings = Settings(**{knob: arguments[knob] for knob in knobs}, executor="inline")
         self._executor = AskTellExecutor()
         self._lock = threading.RLock()
         self._changed = threading.Condition(self._lock)
@@ -205,6 +188,8 @@ class Tuner:
                 if left is not None and left <= 0:
                     return None
                 self._changed.wait(left)
+                if self._results is not None:
+                    return None  # closed by another thread while this one waited
 
     def report(self, trial: AskedTrial, *, checkpoint: Any = None, **metrics: Any) -> bool:
         """Record one iteration's metrics; True if the trial should go on, False if rung
@@ -296,15 +281,7 @@ class Tuner:
         def saved(path: str) -> None:
             experiment.on_checkpoint(trial.trial_id, path)
 
-        trial._context = TrialContext(
-            launch.trial_id,
-            launch.trial_dir,
-            launch.checkpoint,
-            send,
-            saved,
-            launch.iteration,
-            launch.run,
-        )
+        trial._context = TrialContext.of(launch, send, saved)
         self._asked[trial.trial_id] = trial
         return trial
 

@@ -78,11 +78,13 @@ class ProgressReporter(Callback):
         persistent = not isinstance(experiment.store, MemoryStore)
         where = f"results in {experiment.path}" if persistent else "results in memory"
         if self.verbose:
+            slots = len(experiment.slots)
+            # A loop the user drives (rung.Tuner) has no slots: it runs what it asks for.
+            runs_on = f"{slots} {'slot' if slots == 1 else 'slots'} " if slots else ""
             self.console.print(
                 f"[bold]rung[/bold] {experiment.name}: {experiment.objective.describe()} "
                 f"with {experiment.searcher.describe()} + "
-                f"{type(experiment.scheduler).__name__} on {len(experiment.slots)} "
-                f"{'slot' if len(experiment.slots) == 1 else 'slots'} "
+                f"{type(experiment.scheduler).__name__} on {runs_on}"
                 f"({type(experiment.executor).__name__}), {where}"
             )
             if experiment.interrupted is not None:
