@@ -11,6 +11,7 @@ that ``rung resume DIR`` needs nothing but the directory, from any working direc
 from __future__ import annotations
 
 import base64
+import inspect
 import os
 import sys
 import time
@@ -114,7 +115,7 @@ def check_resume(store: Store, meta: dict[str, Any], where: str | os.PathLike) -
     differences = [
         f"{knob}: the experiment has {stored[knob]!r}, this run {given[knob]!r}"
         for knob in IDENTITY
-        if knob in stored and stored[knob] != given[knob]
+        if knob in stored and not _same(knob, stored[knob], given[knob])
     ]
     for key in ("space", "trainable"):
         kept = store.get_meta(key)
@@ -131,6 +132,28 @@ def check_resume(store: Store, meta: dict[str, Any], where: str | os.PathLike) -
         changes = store.get_meta("changes", [])
         store.set_meta("changes", [*changes, {"time": time.time(), **changed}])
     store.set_meta("settings", {**stored, **{k: given[k] for k in given if k not in IDENTITY}})
+
+
+def _same(knob: str, stored: Any, given: Any) -> bool:
+    """Whether a stored setting and a given one make the same experiment: equal, or the
+    same strategy whose spec gained settings (a later rung's) at their defaults."""
+    if stored == given:
+        return True
+    registry = _REGISTRIES.get(knob)
+    if not (registry and isinstance(stored, dict) and isinstance(given, dict)):
+        return False
+    cls = registry.get(str(given.get("name")))
+    if cls is None or stored.get("name") != given.get("name"):
+        return False
+    defaults = {
+        name: parameter.default
+        for name, parameter in inspect.signature(cls).parameters.items()
+        if parameter.default is not inspect.Parameter.empty
+    }
+    added = set(given) - set(stored)
+    return all(stored[k] == given.get(k) for k in stored) and all(
+        k in defaults and given[k] == defaults[k] for k in added
+    )
 
 
 def load_payload(directory: str | os.PathLike) -> tuple[dict[str, Any], dict[str, Any]]:

@@ -130,3 +130,37 @@ def test_resume_auto_starts_an_experiment_then_continues_it(tmp_path):
     assert len(again.trials) == 5
     with pytest.raises(rung.ConfigError, match="resume='yes'"):
         rung.run(lambda c: None, {"x": 1}, metric="loss", mode="min", num_trials=1, resume="yes")
+
+
+def test_a_strategy_setting_added_later_at_its_default_does_not_block_a_resume(tmp_path):
+    from rung.store.sqlite import SQLiteStore
+
+    def tune(**kwargs):
+        return rung.run(
+            trainables.returns_dict,
+            {"x": rung.uniform(0, 1)},
+            metric="loss",
+            mode="min",
+            searcher="gp",
+            executor="inline",
+            storage_path=tmp_path,
+            name="old",
+            verbose=0,
+            seed=0,
+            **kwargs,
+        )
+
+    tune(num_trials=2)
+    store = SQLiteStore(tmp_path / "old", create=False)
+    settings = store.get_meta("settings")
+    del settings["searcher"]["max_data"]  # as an experiment from before GPSearch had it
+    store.set_meta("settings", settings)
+    store.flush(force=True)
+    store.close()
+    assert len(tune(num_trials=3, resume=True).trials) == 3
+    with pytest.raises(rung.ConfigError, match="searcher"):
+        rung.run(
+            trainables.returns_dict, {"x": rung.uniform(0, 1)}, metric="loss", mode="min",
+            searcher={"name": "gp", "max_data": 50}, executor="inline", storage_path=tmp_path,
+            name="old", verbose=0, seed=0, num_trials=4, resume=True,
+        )  # fmt: skip

@@ -56,6 +56,9 @@ class GPSearch(ModelSearcher):
         n_startup: trials drawn quasi-randomly (scrambled Sobol) before the model is used.
         n_candidates: random points scoring the acquisition before gradient refinement.
         n_restarts: random restarts of the hyperparameter fit, besides the previous fit.
+        max_data: the most observations the model is fitted on (None: all). Beyond it, the
+            GP sees the best half of that many and the most recent other half, which bounds
+            a suggestion's cost at any budget (a GP's fit grows with the cube of its data).
         seed: the searcher's own seed, when used on its own.
     """
 
@@ -64,14 +67,18 @@ class GPSearch(ModelSearcher):
         n_startup: int = 10,
         n_candidates: int = 1024,
         n_restarts: int = 2,
+        max_data: int | None = 300,
         seed: int | None = None,
     ) -> None:
         super().__init__(n_startup, seed)
         check_settings(
             "GPSearch", {"n_candidates": (n_candidates, 1), "n_restarts": (n_restarts, 0)}, {}
         )
+        if max_data is not None:
+            check_settings("GPSearch", {"max_data": (max_data, 2 * n_startup or 2)}, {})
         self.n_candidates = n_candidates
         self.n_restarts = n_restarts
+        self.max_data = max_data
 
     def _setup(self) -> None:
         super()._setup()
@@ -111,16 +118,26 @@ class GPSearch(ModelSearcher):
         keep = observed.tier != STOPPED
         if not keep.any():
             keep = np.ones(len(observed), dtype=bool)
-        return observed.x[keep], observed.loss[keep]
+        x, loss = observed.x[keep], observed.loss[keep]
+        limit = self.max_data
+        if limit is None or len(loss) <= limit:
+            return x, loss
+        # The best half keeps the model sharp where the optimum is; the most recent half
+        # keeps it up to date where the search is now.
+        best = np.argsort(loss, kind="stable")[: limit // 2]
+        rest = np.setdiff1d(np.arange(len(loss)), best)
+        chosen = np.sort(np.concatenate([best, rest[-(limit - len(best)) :]]))
+        return x[chosen], loss[chosen]
 
     def _fit(self, inputs: np.ndarray, targets: np.ndarray) -> _gp.Hyper:
         """Refit the hyperparameters, warm-started from the last fit. Restarts from the
         default and from the prior come every ``_RESTART_EVERY`` fits (and at the first);
-        past ``_FULL_FIT_LIMIT`` observations, refits wait for the data to grow."""
+        past ``_FULL_FIT_LIMIT`` observations, refits wait for the observations to grow."""
         n, dims = inputs.shape
+        seen = len(self.observed)
         previous = self._hyper
         if previous is not None and n > _FULL_FIT_LIMIT:
-            if n < self._fitted_at * _REFIT_GROWTH:
+            if seen < self._fitted_at * _REFIT_GROWTH:
                 return previous
             hyper = _gp.fit(inputs, targets, [previous.vector()], maxiter=30)
         else:
@@ -129,7 +146,7 @@ class GPSearch(ModelSearcher):
                 starts.append(_gp.Hyper.default(dims).vector())
                 starts += [_gp.random_start(dims, self.rng) for _ in range(self.n_restarts)]
             hyper = _gp.fit(inputs, targets, starts, maxiter=50)
-        self._hyper, self._fitted_at = hyper, n
+        self._hyper, self._fitted_at = hyper, seen
         self._fits += 1
         return hyper
 

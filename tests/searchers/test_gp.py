@@ -97,3 +97,30 @@ def closest_pair(keep_pending):
 
 def test_kriging_believer_spreads_parallel_proposals():
     assert closest_pair(keep_pending=True) > 10 * closest_pair(keep_pending=False)
+
+
+def test_past_max_data_the_model_sees_the_best_half_and_the_most_recent_half():
+    from rung.objective import Objective
+
+    searcher = GPSearch(max_data=40).setup(
+        SPHERE_SPACE, Objective("loss"), np.random.default_rng(0)
+    )
+    rng = np.random.default_rng(1)
+    losses = rng.random(100)
+    for i, loss in enumerate(losses):
+        searcher.pending[str(i)] = {"x": float(rng.random()), "y": float(rng.random())}
+        searcher.on_trial_complete(str(i), {"loss": float(loss), "training_iteration": 1})
+    _, kept = searcher._training_data()
+    assert len(kept) == 40
+    best = np.sort(losses)[:20]
+    assert set(best) <= set(kept), "the 20 best are all in"
+    others = [loss for loss in losses if loss not in set(best)]
+    assert set(others[-20:]) <= set(kept), "and the 20 most recent of the others"
+    assert len(GPSearch(max_data=None).setup(SPHERE_SPACE, Objective("loss")).observed) == 0
+    with pytest.raises(rung.ConfigError, match="max_data"):
+        GPSearch(max_data=5)
+
+
+def test_a_bounded_gp_still_optimizes_past_its_data_limit():
+    _, losses = minimize(GPSearch(max_data=30), SPHERE_SPACE, sphere, 60)
+    assert min(losses[30:]) < 1e-3
