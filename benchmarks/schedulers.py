@@ -33,6 +33,7 @@ from benchmarks.problems.digits_table import DigitsTable  # noqa: E402
 from benchmarks.problems.lcbench import DEFAULT_PATH, TASKS, LCBench  # noqa: E402
 from rung.executors import SimulatedExecutor  # noqa: E402
 from rung.schedulers import (  # noqa: E402
+    AdaptiveHyperBandScheduler,
     ASHAScheduler,
     AsyncHyperBandScheduler,
     HyperBandScheduler,
@@ -40,7 +41,7 @@ from rung.schedulers import (  # noqa: E402
     PopulationBasedTraining,
 )
 
-SCHEDULERS = ["fifo", "median", "asha", "hyperband", "async_hyperband", "pbt"]
+SCHEDULERS = ["fifo", "median", "asha", "hyperband", "async_hyperband", "adaptive_hyperband", "pbt"]
 LCBENCH_TASKS = ["7593", "167168", "189873"]
 PBT_MUTATIONS = {
     "lcbench": {
@@ -70,6 +71,8 @@ def make_scheduler(name: str, problem, eta: float = 3):
         return HyperBandScheduler(max_t=max_t, grace_period=grace, reduction_factor=eta)
     if name == "async_hyperband":
         return AsyncHyperBandScheduler(max_t=max_t, grace_period=grace, reduction_factor=eta)
+    if name == "adaptive_hyperband":
+        return AdaptiveHyperBandScheduler(max_t=max_t, grace_period=grace, reduction_factor=eta)
     if name == "pbt":
         mutations = (
             {"row": problem.space["row"]}

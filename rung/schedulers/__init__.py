@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from rung.registry import resolve
+from rung.schedulers.adaptive import AdaptiveHyperBandScheduler
 from rung.schedulers.asha import ASHAScheduler, AsyncHyperBandScheduler
 from rung.schedulers.base import Scheduler
 from rung.schedulers.curve import CurveStoppingRule
@@ -18,6 +19,7 @@ SCHEDULERS: dict[str, type[Scheduler]] = {
     "asha": ASHAScheduler,
     "hyperband": HyperBandScheduler,
     "async_hyperband": AsyncHyperBandScheduler,
+    "adaptive_hyperband": AdaptiveHyperBandScheduler,
     "curve": CurveStoppingRule,
     "pbt": PopulationBasedTraining,
 }
@@ -31,6 +33,7 @@ def make_scheduler(spec: str | Scheduler | None) -> Scheduler:
 __all__ = [
     "SCHEDULERS",
     "ASHAScheduler",
+    "AdaptiveHyperBandScheduler",
     "AsyncHyperBandScheduler",
     "CurveStoppingRule",
     "FIFOScheduler",

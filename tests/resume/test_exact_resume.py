@@ -18,6 +18,7 @@ from benchmarks.problems.curves import SPACE, make_curve
 from rung.executors import SimulatedExecutor
 from rung.schedulers import (
     SCHEDULERS,
+    AdaptiveHyperBandScheduler,
     ASHAScheduler,
     AsyncHyperBandScheduler,
     CurveStoppingRule,
@@ -38,6 +39,7 @@ STRATEGIES = {
     "asha": lambda: ASHAScheduler(max_t=MAX_T),
     "hyperband": lambda: HyperBandScheduler(max_t=MAX_T),
     "async_hyperband": lambda: AsyncHyperBandScheduler(max_t=MAX_T),
+    "adaptive_hyperband": lambda: AdaptiveHyperBandScheduler(max_t=MAX_T),
     "curve": lambda: CurveStoppingRule(max_t=MAX_T, min_points=3, threshold=0.2),
     "pbt": lambda: PopulationBasedTraining(
         perturbation_interval=3, hyperparam_mutations={"decay": rung.uniform(0.1, 2.0)}
