@@ -46,8 +46,8 @@ class AdaptiveHyperBandScheduler(ASHAScheduler):
         max_t: float = 100,
         grace_period: float = 1,
         reduction_factor: float = 3,
-        floor: float = 0.2,
-        sharpness: float = 2.0,
+        floor: float = 0.1,
+        sharpness: float = 4.0,
         best_fraction: float = 0.1,
     ) -> None:
         name = type(self).__name__
