@@ -48,7 +48,7 @@ class AdaptiveHyperBandScheduler(ASHAScheduler):
         reduction_factor: float = 3,
         floor: float = 0.1,
         sharpness: float = 4.0,
-        best_fraction: float = 0.1,
+        best_fraction: float = 1 / 3,
     ) -> None:
         name = type(self).__name__
         for knob, value in (("floor", floor), ("best_fraction", best_fraction)):
