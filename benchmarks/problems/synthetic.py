@@ -85,6 +85,46 @@ def _ellipsoid(c: dict) -> float:
     return float(_ELLIPSOID_SCALES @ y**2)
 
 
+def _vector(c: dict, d: int) -> np.ndarray:
+    return np.array([c[f"x{i}"] for i in range(d)])
+
+
+def _levy(c: dict) -> float:
+    """Levy, 6-d: many local minima along ridges; minimum 0 at (1, ..., 1)."""
+    w = 1 + (_vector(c, 6) - 1) / 4
+    body = np.sum((w[:-1] - 1) ** 2 * (1 + 10 * np.sin(np.pi * w[:-1] + 1) ** 2))
+    tail = (w[-1] - 1) ** 2 * (1 + np.sin(2 * np.pi * w[-1]) ** 2)
+    return float(np.sin(np.pi * w[0]) ** 2 + body + tail)
+
+
+def _rastrigin(c: dict) -> float:
+    """Rastrigin, 4-d: a bowl under a regular egg-crate of local minima; minimum 0 at 0."""
+    x = _vector(c, 4)
+    return float(10 * len(x) + np.sum(x**2 - 10 * np.cos(2 * np.pi * x)))
+
+
+def _schwefel(c: dict) -> float:
+    """Schwefel, 3-d: deceptive, the best minimum far from the next best, near a corner;
+    minimum (about 4e-5) at 420.968746 in every coordinate."""
+    x = _vector(c, 3)
+    return float(418.9829 * len(x) - np.sum(x * np.sin(np.sqrt(np.abs(x)))))
+
+
+def _styblinski_tang(c: dict) -> float:
+    """Styblinski-Tang, 5-d: 2^5 local minima of nearly equal depth; minimum -39.166166 * 5
+    at -2.903534 in every coordinate."""
+    x = _vector(c, 5)
+    return float(0.5 * np.sum(x**4 - 16 * x**2 + 5 * x))
+
+
+def _michalewicz(c: dict) -> float:
+    """Michalewicz, 5-d (m = 10): steep narrow valleys on flat plateaus; minimum
+    -4.687658."""
+    x = _vector(c, 5)
+    i = np.arange(1, len(x) + 1)
+    return float(-np.sum(np.sin(x) * np.sin(i * x**2 / np.pi) ** 20))
+
+
 _OFFSETS = {"sgd": (2.0, 0.0), "adam": (-1.0, 0.5), "rmsprop": (0.5, 1.0)}
 
 
@@ -121,6 +161,28 @@ PROBLEMS = {
         {f"x{i}": rung.uniform(-5, 5) for i in range(_ELLIPSOID_D)},
         _ellipsoid,
         0.0,
+    ),
+    "levy6": Problem("levy6", {f"x{i}": rung.uniform(-10, 10) for i in range(6)}, _levy, 0.0),
+    "rastrigin4": Problem(
+        "rastrigin4", {f"x{i}": rung.uniform(-5.12, 5.12) for i in range(4)}, _rastrigin, 0.0
+    ),
+    "schwefel3": Problem(
+        "schwefel3",
+        {f"x{i}": rung.uniform(-500, 500) for i in range(3)},
+        _schwefel,
+        _schwefel({f"x{i}": 420.968746 for i in range(3)}),
+    ),
+    "styblinski_tang5": Problem(
+        "styblinski_tang5",
+        {f"x{i}": rung.uniform(-5, 5) for i in range(5)},
+        _styblinski_tang,
+        -39.16616570377142 * 5,
+    ),
+    "michalewicz5": Problem(
+        "michalewicz5",
+        {f"x{i}": rung.uniform(0, math.pi) for i in range(5)},
+        _michalewicz,
+        -4.687658179,
     ),
     "mixed": Problem(
         "mixed",

@@ -53,3 +53,27 @@ def test_the_scikit_learn_problems_give_continuous_losses():
         losses = {problem.loss(space.sample(rng)) for _ in range(3)}
         assert all(np.isfinite(loss) and loss > 0 for loss in losses), problem.name
         assert len(losses) == 3, problem.name  # distinct configurations, distinct losses
+
+
+MINIMIZERS = {
+    "levy6": [1.0] * 6,
+    "rastrigin4": [0.0] * 4,
+    "schwefel3": [420.968746] * 3,
+    "styblinski_tang5": [-2.903534] * 5,
+    "michalewicz5": [2.202906, 1.570796, 1.284992, 1.923058, 1.720470],
+    "ellipsoid8": [1.0] * 8,
+    "rosenbrock5": [1.0] * 5,
+    "ackley10": [0.0] * 10,
+}
+
+
+@pytest.mark.parametrize("name", list(MINIMIZERS))
+def test_each_test_function_reaches_its_stated_optimum_and_no_draw_beats_it(name):
+    from benchmarks.problems.synthetic import PROBLEMS
+
+    problem = PROBLEMS[name]
+    at_minimum = problem.loss({f"x{i}": v for i, v in enumerate(MINIMIZERS[name])})
+    assert at_minimum == pytest.approx(problem.optimum, abs=1e-6)
+    space = rung.Space(problem.space)
+    rng = np.random.default_rng(0)
+    assert min(problem.loss(space.sample(rng)) for _ in range(2000)) > problem.optimum
