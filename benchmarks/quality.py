@@ -1,6 +1,6 @@
 """Searcher quality: rung's model-based searchers against Optuna and HyperOpt, same run.
 
-Six test functions with known optima (simple regret) and three cross-validated
+Eleven test functions with known optima (simple regret) and three cross-validated
 scikit-learn problems (their loss: 1 - R^2 or log-loss); 100 evaluations per run, several
 seeds; median and quartiles, wall time per run (and the part of it spent outside the
 objective), a table, a plot of median best-so-far; and the time one suggestion takes after
