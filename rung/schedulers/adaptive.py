@@ -46,7 +46,7 @@ class AdaptiveHyperBandScheduler(ASHAScheduler):
         max_t: float = 100,
         grace_period: float = 1,
         reduction_factor: float = 3,
-        floor: float = 0.1,
+        floor: float = 0.05,
         sharpness: float = 4.0,
         best_fraction: float = 1 / 3,
     ) -> None:
