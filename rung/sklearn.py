@@ -54,8 +54,9 @@ class RungSearchCV(MetaEstimatorMixin, BaseEstimator):
         estimator: the scikit-learn estimator (or pipeline) to tune.
         param_space: a rung space of its parameters, e.g. ``{"C": rung.loguniform(1e-3,
             1e3)}`` (``"step__param"`` keys reach into a pipeline).
-        scoring: a scorer name or callable (None: the estimator's ``score``); greater is
-            better, as in scikit-learn.
+        scoring: a scorer name or callable (None: the estimator's ``score``), or several as
+            a list or dict (then ``refit`` names the one to optimize, and ``cv_results_``
+            has ``mean_test_<name>`` for each); greater is better, as in scikit-learn.
         cv: folds, or a splitter, as scikit-learn's ``cv``.
         num_trials: configurations to try.
         searcher: any rung searcher (None: random search; ``"tpe"``, ``"gp"``, ...).
@@ -68,7 +69,8 @@ class RungSearchCV(MetaEstimatorMixin, BaseEstimator):
             is cross-validated at growing values of it (``min_resource`` times
             ``reduction_factor`` to the k, up to ``max_resource``).
         min_resource, max_resource, reduction_factor: the resource levels.
-        refit: refit the best configuration on the whole data (``best_estimator_``).
+        refit: refit the best configuration on the whole data (``best_estimator_``); with
+            several scorers, the name of the one the search optimizes.
         n_jobs: trials at once, in worker processes (None or 1: one at a time, here).
         random_state: seeds the searcher and scheduler.
         error_score: the score of a fold whose fit raises (``"raise"`` to raise).
@@ -92,7 +94,7 @@ class RungSearchCV(MetaEstimatorMixin, BaseEstimator):
         min_resource: int = 1,
         max_resource: int | None = None,
         reduction_factor: int = 3,
-        refit: bool = True,
+        refit: bool | str = True,
         n_jobs: int | None = None,
         random_state: int | None = None,
         error_score: Any = np.nan,
@@ -127,13 +129,21 @@ class RungSearchCV(MetaEstimatorMixin, BaseEstimator):
         """Search, then refit the best configuration on all of ``X``, ``y``."""
         X, y, groups = indexable(X, y, groups)
         self.scorer_ = check_scoring(self.estimator, scoring=self.scoring)
+        self.multimetric_ = isinstance(self.scoring, list | tuple | set | dict)
+        names = _scorer_names(self.scoring) if self.multimetric_ else ["score"]
+        if self.multimetric_ and self.refit not in names:
+            raise ConfigError(
+                f"RungSearchCV(scoring={self.scoring!r}) has several scorers; refit must name "
+                f"the one to optimize (one of {names}), e.g. refit={names[0]!r}"
+            )
+        chosen = str(self.refit) if self.multimetric_ else "score"
         cv = check_cv(self.cv, y, classifier=is_classifier(self.estimator))
         splits = list(cv.split(X, y, groups))
         self.n_splits_ = len(splits)
         levels = self._resource_levels()
         evaluate = _Evaluation(
-            self.estimator, X, y, splits, self.scorer_, fit_params, self.resource, levels,
-            self.error_score, self.return_train_score,
+            self.estimator, X, y, splits, self.scorer_, names, chosen, fit_params,
+            self.resource, levels, self.error_score, self.return_train_score,
         )  # fmt: skip
         steps = len(levels) if levels else self.n_splits_
         results = rung.run(
@@ -153,9 +163,9 @@ class RungSearchCV(MetaEstimatorMixin, BaseEstimator):
             verbose=self.verbose,
         )
         self.results_ = results
-        self.cv_results_ = _cv_results(results, self.n_splits_, self.return_train_score)
+        self.cv_results_ = _cv_results(results, self.n_splits_, names, self.return_train_score)
         complete = [i for i, t in enumerate(results.trials) if t.status is TrialStatus.TERMINATED]
-        if not complete or all(np.isnan(self.cv_results_["mean_test_score"][complete])):
+        if not complete or all(np.isnan(self.cv_results_[f"mean_test_{chosen}"][complete])):
             errors = sorted(
                 {r["fit_error"] for t in results.trials for r in t.results if "fit_error" in r}
             )
@@ -164,10 +174,9 @@ class RungSearchCV(MetaEstimatorMixin, BaseEstimator):
                 f"RungSearchCV: none of the {len(results.trials)} configurations got a score on "
                 "every fold. The fits failed with:\n" + "\n".join(errors or ["(no error)"])
             )
-        self.best_index_ = int(np.argmin(self.cv_results_["rank_test_score"]))
+        self.best_index_ = int(np.argmin(self.cv_results_[f"rank_test_{chosen}"]))
         self.best_params_ = results.trials[self.best_index_].config
-        self.best_score_ = float(self.cv_results_["mean_test_score"][self.best_index_])
-        self.multimetric_ = False
+        self.best_score_ = float(self.cv_results_[f"mean_test_{chosen}"][self.best_index_])
         if self.refit:
             best = clone(self.estimator).set_params(**self._full_budget(self.best_params_))
             start = time.perf_counter()
@@ -223,7 +232,8 @@ class RungSearchCV(MetaEstimatorMixin, BaseEstimator):
     def score(self, X: Any, y: Any = None) -> float:
         """The scorer's score of the refitted best estimator on ``X``, ``y``."""
         check_is_fitted(self, "best_estimator_")
-        return float(self.scorer_(self.best_estimator_, X, y))
+        score = self.scorer_(self.best_estimator_, X, y)
+        return float(score[self.refit] if self.multimetric_ else score)
 
     @available_if(_estimator_has("predict"))
     def predict(self, X: Any) -> Any:
@@ -290,6 +300,8 @@ class _Evaluation:
         y: Any,
         splits: list[tuple[np.ndarray, np.ndarray]],
         scorer: Any,
+        names: list[str],
+        chosen: str,
         fit_params: dict[str, Any],
         resource: str | None,
         levels: list[int],
@@ -300,6 +312,8 @@ class _Evaluation:
         self.X, self.y = X, y
         self.splits = splits
         self.scorer = scorer
+        self.names = names
+        self.chosen = chosen
         self.fit_params = fit_params
         self.resource = resource
         self.levels = levels
@@ -312,7 +326,7 @@ class _Evaluation:
             scores: list[float] = []
             for fold, split in enumerate(self.splits):
                 fold_result = self._fold(config, split)
-                scores.append(fold_result["test"])
+                scores.append(fold_result["test"][self.chosen])
                 rung.report(
                     score=float(np.mean(scores)), n_resources=fold + 1, **_named(fold, fold_result)
                 )
@@ -321,9 +335,8 @@ class _Evaluation:
         for level in self.levels:
             folds = [self._fold({**config, resource: level}, s) for s in self.splits]
             named = {k: v for i, r in enumerate(folds) for k, v in _named(i, r).items()}
-            rung.report(
-                score=float(np.mean([r["test"] for r in folds])), n_resources=level, **named
-            )
+            level_score = float(np.mean([r["test"][self.chosen] for r in folds]))
+            rung.report(score=level_score, n_resources=level, **named)
 
     def _fold(self, config: dict[str, Any], split: tuple[np.ndarray, np.ndarray]) -> dict:
         train, test = split
@@ -343,7 +356,7 @@ class _Evaluation:
                 RungWarning,
                 stacklevel=2,
             )
-            failed = float(self.error_score)
+            failed = dict.fromkeys(self.names, float(self.error_score))
             return {
                 "test": failed,
                 "train": failed,
@@ -353,29 +366,43 @@ class _Evaluation:
             }
         fit_time = time.perf_counter() - start
         start = time.perf_counter()
-        test_score = float(self.scorer(estimator, x_test, y_test))
+        test_score = self._scores(estimator, x_test, y_test)
         score_time = time.perf_counter() - start
         result = {"test": test_score, "fit_time": fit_time, "score_time": score_time}
         if self.return_train_score:
-            result["train"] = float(self.scorer(estimator, x_train, y_train))
+            result["train"] = self._scores(estimator, x_train, y_train)
         return result
 
+    def _scores(self, estimator: Any, X: Any, y: Any) -> dict[str, float]:
+        """Each scorer's score, by name ("score" for a single one)."""
+        scored = self.scorer(estimator, X, y)
+        if isinstance(scored, Mapping):
+            return {name: float(scored[name]) for name in self.names}
+        return {"score": float(scored)}
 
-def _named(fold: int, result: dict[str, float]) -> dict[str, float]:
+
+def _scorer_names(scoring: Any) -> list[str]:
+    """The names of several scorers given as a list or a dict, as scikit-learn names them."""
+    return [str(name) for name in scoring]
+
+
+def _named(fold: int, result: dict[str, Any]) -> dict[str, Any]:
     """A fold's numbers under the names ``cv_results_`` gives them."""
-    named = {
-        f"split{fold}_test_score": result["test"],
+    named: dict[str, Any] = {
         f"split{fold}_fit_time": result["fit_time"],
         f"split{fold}_score_time": result["score_time"],
     }
-    if "train" in result:
-        named[f"split{fold}_train_score"] = result["train"]
+    for kind in ("test", "train"):
+        for name, value in result.get(kind, {}).items():
+            named[f"split{fold}_{kind}_{name}"] = value
     if "fit_error" in result:
         named["fit_error"] = result["fit_error"]
     return named
 
 
-def _cv_results(results: rung.Results, n_splits: int, train: bool) -> dict[str, Any]:
+def _cv_results(
+    results: rung.Results, n_splits: int, names: list[str], train: bool
+) -> dict[str, Any]:
     """scikit-learn's ``cv_results_``: one entry per trial. A trial stopped early has the
     folds it reached (NaN for the others) and its ``n_resources``; ranks put trials that were
     evaluated in full first, by mean test score."""
@@ -384,28 +411,29 @@ def _cv_results(results: rung.Results, n_splits: int, train: bool) -> dict[str, 
     # A trial reports each fold as it goes: its latest value of each key is its record.
     latest = [{k: v for r in t.results for k, v in r.items()} for t in trials]
     out: dict[str, Any] = {}
-    names = sorted({key for t in trials for key in t.config})
-    for name in names:
+    params = sorted({key for t in trials for key in t.config})
+    for param in params:
         column = np.ma.MaskedArray(np.empty(n, dtype=object), mask=True)
         for i, trial in enumerate(trials):
-            if name in trial.config:
-                column[i] = trial.config[name]
-        out[f"param_{name}"] = column
+            if param in trial.config:
+                column[i] = trial.config[param]
+        out[f"param_{param}"] = column
     out["params"] = [dict(t.config) for t in trials]
     kinds = ["test", *(["train"] if train else [])]
     for kind in kinds:
-        splits = np.full((n, n_splits), np.nan)
-        for i, last in enumerate(latest):
+        for name in names:
+            splits = np.full((n, n_splits), np.nan)
+            for i, last in enumerate(latest):
+                for fold in range(n_splits):
+                    value = last.get(f"split{fold}_{kind}_{name}")
+                    if value is not None:
+                        splits[i, fold] = value
             for fold in range(n_splits):
-                value = last.get(f"split{fold}_{kind}_score")
-                if value is not None:
-                    splits[i, fold] = value
-        for fold in range(n_splits):
-            out[f"split{fold}_{kind}_score"] = splits[:, fold]
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", RuntimeWarning)  # trials with no fold at all
-            out[f"mean_{kind}_score"] = np.nanmean(splits, axis=1)
-            out[f"std_{kind}_score"] = np.nanstd(splits, axis=1)
+                out[f"split{fold}_{kind}_{name}"] = splits[:, fold]
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", RuntimeWarning)  # trials with no fold at all
+                out[f"mean_{kind}_{name}"] = np.nanmean(splits, axis=1)
+                out[f"std_{kind}_{name}"] = np.nanstd(splits, axis=1)
     for timing in ("fit_time", "score_time"):
         values = np.full((n, n_splits), np.nan)
         for i, last in enumerate(latest):
@@ -418,10 +446,11 @@ def _cv_results(results: rung.Results, n_splits: int, train: bool) -> dict[str, 
     out["n_resources"] = np.array([(t.last_result or {}).get("n_resources", 0) for t in trials])
     out["status"] = np.array([t.status.value for t in trials])
     complete = np.array([t.status is TrialStatus.TERMINATED for t in trials])
-    mean = out["mean_test_score"]
-    key = np.where(np.isnan(mean), -math.inf, mean)
-    order = np.lexsort((-key, ~complete))
-    ranks = np.empty(n, dtype=np.int32)
-    ranks[order] = np.arange(1, n + 1)
-    out["rank_test_score"] = ranks
+    for name in names:
+        mean = out[f"mean_test_{name}"]
+        key = np.where(np.isnan(mean), -math.inf, mean)
+        order = np.lexsort((-key, ~complete))
+        ranks = np.empty(n, dtype=np.int32)
+        ranks[order] = np.arange(1, n + 1)
+        out[f"rank_test_{name}"] = ranks
     return out

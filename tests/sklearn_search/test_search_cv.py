@@ -155,3 +155,34 @@ def test_regression_with_a_scorer_and_parallel_workers():
     ).fit(X, y)  # fmt: skip
     assert search.best_score_ < 0 and len(search.cv_results_["params"]) == 6
     assert search.score(X, y) == pytest.approx(-np.mean((search.predict(X) - y) ** 2))
+
+
+def test_several_scorers_are_reported_and_refit_names_the_one_optimized():
+    X, y = cancer()
+    search = RungSearchCV(
+        make_pipeline(StandardScaler(), LogisticRegression(max_iter=1000)),
+        {"logisticregression__C": rung.loguniform(1e-4, 1e2)},
+        scoring={"acc": "accuracy", "auc": "roc_auc"},
+        refit="auc",
+        num_trials=6,
+        cv=3,
+        scheduler="asha",
+        random_state=0,
+    ).fit(X, y)
+    results = search.cv_results_
+    for name in ("acc", "auc"):
+        for key in (
+            f"mean_test_{name}",
+            f"std_test_{name}",
+            f"rank_test_{name}",
+            f"split2_test_{name}",
+        ):
+            assert len(results[key]) == 6, key
+    assert "mean_test_score" not in results
+    assert search.best_index_ == int(np.argmin(results["rank_test_auc"]))
+    assert search.best_score_ == results["mean_test_auc"][search.best_index_]
+    assert search.multimetric_ and 0.9 < search.score(X, y) <= 1.0
+    with pytest.raises(rung.ConfigError, match="refit must name the one to optimize"):
+        RungSearchCV(
+            LogisticRegression(), {"C": rung.loguniform(0.1, 10)}, scoring=["accuracy", "f1"]
+        ).fit(X, y)
