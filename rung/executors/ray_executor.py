@@ -484,6 +484,11 @@ class RayExecutor(Executor):
             with contextlib.suppress(OSError):
                 (Path(experiment) / PROBE_FILE).unlink()
         self._probes.clear()
+        # Let go of every Ray reference now, while Ray is up: one freed after ray.shutdown()
+        # (when this object is collected, perhaps in another thread) makes Ray end the
+        # whole process.
+        del calls
+        self._payload = None
         if self._started_ray and ray.is_initialized():
             ray.shutdown()
             self._started_ray = False
