@@ -23,7 +23,19 @@ def metric_names(metrics: Metrics) -> dict[str, str] | None:
         return {metrics: metrics}
     if isinstance(metrics, Mapping):
         return {str(k): str(v) for k, v in metrics.items()}
+    if not isinstance(metrics, Sequence):
+        raise ConfigError(
+            f"RungCallback(metrics={metrics!r}): give a logged name, a list of names, a dict "
+            "{name to record: logged name}, or None for every logged metric"
+        )
     return {str(name): str(name) for name in metrics}
+
+
+def check_every(every: Any) -> int:
+    """``every`` (report every this many rounds) as a positive int, or a message naming it."""
+    if not isinstance(every, int) or isinstance(every, bool) or every < 1:
+        raise ConfigError(f"RungCallback(every={every!r}): must be an int >= 1")
+    return every
 
 
 def select(logged: Mapping[str, Any], names: dict[str, str] | None, where: str) -> dict[str, Any]:
@@ -65,15 +77,17 @@ def report_or_stop(
             "a rung callback reports only inside a trainable that rung.run(...) runs"
         ) from None
     scratch: list[str] = []
+    checkpoint = None
+    if save is not None:
 
-    def checkpoint() -> str:
-        folder = tempfile.mkdtemp(prefix="rung-checkpoint-")
-        scratch.append(folder)
-        save(Path(folder) / filename)  # type: ignore[misc]
-        return folder
+        def checkpoint() -> str:
+            folder = tempfile.mkdtemp(prefix="rung-checkpoint-")
+            scratch.append(folder)
+            save(Path(folder) / filename)
+            return folder
 
     try:
-        action = context.report(metrics, checkpoint if save is not None else None)
+        action = context.report(metrics, checkpoint)
     finally:
         for folder in scratch:
             shutil.rmtree(folder, ignore_errors=True)

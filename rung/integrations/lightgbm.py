@@ -20,7 +20,13 @@ from typing import Any
 
 import lightgbm
 
-from rung.integrations._report import Metrics, checkpoint_file, metric_names, report_or_stop
+from rung.integrations._report import (
+    Metrics,
+    check_every,
+    checkpoint_file,
+    metric_names,
+    report_or_stop,
+)
 from rung.integrations._report import select as _select
 
 MODEL_FILE = "model.txt"
@@ -42,7 +48,7 @@ class RungCallback:
 
     def __init__(self, metrics: Metrics = None, every: int = 1, checkpoint: bool = True) -> None:
         self.names = metric_names(metrics)
-        self.every = every
+        self.every = check_every(every)
         self.checkpoint = checkpoint
 
     def __call__(self, env: Any) -> None:

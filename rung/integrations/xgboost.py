@@ -19,7 +19,13 @@ from typing import Any
 
 import xgboost
 
-from rung.integrations._report import Metrics, checkpoint_file, metric_names, report_or_stop
+from rung.integrations._report import (
+    Metrics,
+    check_every,
+    checkpoint_file,
+    metric_names,
+    report_or_stop,
+)
 from rung.integrations._report import select as _select
 
 MODEL_FILE = "model.ubj"
@@ -39,7 +45,7 @@ class RungCallback(xgboost.callback.TrainingCallback):
     def __init__(self, metrics: Metrics = None, every: int = 1, checkpoint: bool = True) -> None:
         super().__init__()
         self.names = metric_names(metrics)
-        self.every = every
+        self.every = check_every(every)
         self.checkpoint = checkpoint
 
     def after_iteration(self, model: Any, epoch: int, evals_log: dict) -> bool:

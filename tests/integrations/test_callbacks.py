@@ -89,3 +89,13 @@ def test_a_callback_reports_from_worker_processes_too():
     )
     assert not [t.error for t in results.trials if t.error]
     assert any(t.status is rung.TrialStatus.STOPPED for t in results.trials)
+
+
+def test_bad_callback_settings_name_the_knob():
+    pytest.importorskip("xgboost")
+    from rung.integrations.xgboost import RungCallback
+
+    with pytest.raises(rung.ConfigError, match=r"every=0\): must be an int >= 1"):
+        RungCallback(every=0)
+    with pytest.raises(rung.ConfigError, match=r"metrics=5\): give a logged name"):
+        RungCallback(metrics=5)
