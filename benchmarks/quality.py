@@ -1,10 +1,11 @@
 """Searcher quality: rung's model-based searchers against Optuna and HyperOpt, same run.
 
-Eleven test functions with known optima (simple regret) and three cross-validated
+Eleven test functions with known optima (simple regret) and six cross-validated
 scikit-learn problems (their loss: 1 - R^2 or log-loss); 100 evaluations per run, several
 seeds; median and quartiles, wall time per run (and the part of it spent outside the
-objective), a table, a plot of median best-so-far; and the time one suggestion takes after
-100, 500 and 1,000 observations.
+objective), a table, a plot of median best-so-far; each searcher's mean rank and the number
+of problems where it is best or within the seed noise of the best; and the time one
+suggestion takes after 100, 500 and 1,000 observations.
 
     python benchmarks/quality.py --out benchmarks/results
 """
@@ -46,7 +47,10 @@ from rung.space._domains import Categorical, Float, Int  # noqa: E402
 PROBLEMS = {**SYNTHETIC, **SKLEARN}
 RUNG = ["rung-tpe", "rung-gp", "rung-cmaes", "rung-evolution", "rung-auto", "random"]
 # Variants that are not the defaults, run only when asked for by name.
-VARIANTS = {"rung-gp-all": {"name": "gp", "max_data": None}}
+VARIANTS = {
+    "rung-gp-all": {"name": "gp", "max_data": None},
+    "rung-portfolio": {"name": "portfolio"},
+}
 PEERS = ["optuna-tpe", "optuna-tpe-univariate", "optuna-gp", "optuna-cmaes", "hyperopt-tpe"]
 SEARCHERS = RUNG + PEERS
 CHOICES = SEARCHERS + list(VARIANTS)
@@ -296,6 +300,38 @@ def summarize(runs: list[dict]) -> list[dict]:
     return rows
 
 
+def standings(runs: list[dict], searchers: list[str] = SEARCHERS) -> dict[str, dict]:
+    """Per searcher over the problems all of ``searchers`` ran: its mean rank (by median final
+    loss, ties shared) and on how many problems it is best or within the noise of the best
+    (a two-sided Mann-Whitney U test of the final losses over seeds, p > 0.05)."""
+    from scipy.stats import mannwhitneyu, rankdata
+
+    finals: dict[str, dict[str, list[float]]] = {}
+    for r in runs:
+        if r["searcher"] in searchers:
+            finals.setdefault(r["problem"], {}).setdefault(r["searcher"], []).append(r["best"][-1])
+    complete = {p: by for p, by in finals.items() if set(by) == set(searchers)}
+    ranks: dict[str, list[float]] = {name: [] for name in searchers}
+    near_best: dict[str, list[str]] = {name: [] for name in searchers}
+    for problem, by in complete.items():
+        medians = {name: float(np.median(values)) for name, values in by.items()}
+        for name, rank in zip(medians, rankdata(list(medians.values())), strict=True):
+            ranks[name].append(float(rank))
+        best = min(medians, key=medians.__getitem__)
+        for name, values in by.items():
+            if name == best or mannwhitneyu(values, by[best]).pvalue > 0.05:
+                near_best[name].append(problem)
+    return {
+        name: {
+            "mean_rank": float(np.mean(ranks[name])) if complete else float("nan"),
+            "best_or_within_noise": len(near_best[name]),
+            "problems": len(complete),
+            "near_best_on": near_best[name],
+        }
+        for name in searchers
+    }
+
+
 def plot(runs: list[dict], out: Path, stem: str = "quality") -> str:
     import matplotlib
 
@@ -386,8 +422,11 @@ def main() -> None:
     costs = earlier_costs if args.no_suggest_cost else suggest_cost()
     figure = plot(runs, args.out, args.name)
     print_table(rows, costs, picks)
+    standing = standings(runs, [n for n in SEARCHERS if any(r["searcher"] == n for r in runs)])
+    print_standings(standing)
     summary = {
         "rows": rows,
+        "standings": standing,
         "suggest_ms": costs,
         "auto_picks": {p: {"searcher": s, "why": why} for p, (s, why) in picks.items()},
         "evals": args.evals,
@@ -429,6 +468,15 @@ def print_table(rows: list[dict], costs: dict, picks: dict) -> None:
     for name, by_size in costs.items():
         sizes = ", ".join(f"{ms:.2f} ms at {n}" for n, ms in by_size.items())
         console.print(f"suggest time, {name}: {sizes}")
+
+
+def print_standings(standing: dict[str, dict]) -> None:
+    print("\nmean rank over the problems every searcher ran; best or within the noise of the best")
+    for name, row in sorted(standing.items(), key=lambda item: item[1]["mean_rank"]):
+        print(
+            f"{name:<24} {row['mean_rank']:5.2f}   "
+            f"{row['best_or_within_noise']:>2} of {row['problems']}"
+        )
 
 
 if __name__ == "__main__":
