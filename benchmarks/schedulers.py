@@ -1,10 +1,11 @@
 """Early-stopping schedulers on the simulated clock: how much sooner they find good models.
 
-Random search under FIFO, median stopping, ASHA, Hyperband, asynchronous Hyperband and PBT,
-on LCBench tasks (YAHPO surrogate) and on recorded digits-MLP curves, at several worker
-counts and seeds. For each: the best validation accuracy seen by a fixed simulated budget,
-and the simulated time to reach random search's (FIFO's) final quality; a plot of
-best-so-far against simulated time; the cost of one scheduler decision at 10,000 trials.
+Random search (or the searcher ``--searcher`` names) under FIFO, median stopping, ASHA,
+Hyperband, asynchronous Hyperband and PBT, on LCBench tasks (YAHPO surrogate) and on recorded
+digits-MLP curves, at several worker counts and seeds. For each: the best validation accuracy
+seen by a fixed simulated budget, and the simulated time to reach random search's (FIFO's)
+final quality; a plot of best-so-far against simulated time; the cost of one scheduler
+decision at 10,000 trials.
 
     python benchmarks/schedulers.py --data ../shared/data/yahpo --out benchmarks/results
 """
@@ -99,7 +100,7 @@ def full_trial_seconds(problem, samples: int = 200) -> float:
 def one_run(job: tuple) -> dict:
     """Run one (problem, scheduler, workers, seed) and return its best-so-far trajectory."""
     warnings.simplefilter("ignore", rung.RungWarning)
-    problem_name, scheduler_name, workers, seed, budget, data, eta = job
+    problem_name, scheduler_name, workers, seed, budget, data, eta, searcher = job
     problem = load_problem(problem_name, data)
     scheduler = make_scheduler(scheduler_name, problem, eta)
     num_trials = max(16, workers) if scheduler_name == "pbt" else None
@@ -110,6 +111,7 @@ def one_run(job: tuple) -> dict:
         metric=problem.metric,
         mode=problem.mode,
         scheduler=scheduler,
+        searcher=searcher,
         num_trials=num_trials,
         time_budget_s=budget,
         executor=SimulatedExecutor(workers),
@@ -124,6 +126,7 @@ def one_run(job: tuple) -> dict:
     run = {
         "problem": problem_name,
         "scheduler": scheduler_name,
+        "searcher": searcher,
         "workers": workers,
         "seed": seed,
         "times": times.tolist(),
@@ -304,6 +307,9 @@ def main() -> None:
         default=3,
         help="eta of successive halving, ASHA and Hyperband (the smallest budget stays max_t/27)",
     )
+    parser.add_argument(
+        "--searcher", default="random", help="the searcher under every scheduler (a name)"
+    )
     parser.add_argument("--processes", type=int, default=2)
     parser.add_argument(
         "--extras",
@@ -350,6 +356,7 @@ def main() -> None:
             budgets[(problem, workers)],
             args.data,
             args.reduction_factor,
+            args.searcher,
         )
         for problem in args.problems
         for workers in args.workers
@@ -370,6 +377,7 @@ def main() -> None:
         "wall_s": elapsed,
         "plots": figures,
         "reduction_factor": args.reduction_factor,
+        "searcher": args.searcher,
         "budgets": {f"{p}@{w}": b for (p, w), b in budgets.items()},
     }
     if args.extras:
