@@ -12,6 +12,7 @@ from rung.searchers.cma_es import CMAESSearch
 from rung.searchers.evolution import EvolutionSearch
 from rung.searchers.given import GivenConfigs
 from rung.searchers.gp import GPSearch
+from rung.searchers.portfolio import PortfolioSearch
 from rung.searchers.grid import GridSearch
 from rung.searchers.quasirandom import QuasiRandomSearch
 from rung.searchers.random import RandomSearch
@@ -27,6 +28,7 @@ SEARCHERS: dict[str, type[Searcher]] = {
     "evolution": EvolutionSearch,
     "bohb": BOHBSearch,
     "cmaes": CMAESSearch,
+    "portfolio": PortfolioSearch,
     "auto": AutoSearch,
     "given": GivenConfigs,
 }
@@ -56,6 +58,7 @@ __all__ = [
     "GPSearch",
     "GivenConfigs",
     "GridSearch",
+    "PortfolioSearch",
     "QuasiRandomSearch",
     "RandomSearch",
     "Searcher",

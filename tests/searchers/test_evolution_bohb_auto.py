@@ -122,7 +122,7 @@ def test_bohb_with_hyperband_in_a_run():
         (SPHERE_SPACE, None, "cmaes"),
         ({"x": rung.loguniform(1e-3, 1), "n": rung.randint(1, 5)}, 5000, "tpe"),
         ({"a": 1}, 5000, "tpe"),
-        (SPHERE_SPACE, 100, "gp"),
+        (SPHERE_SPACE, 100, "portfolio"),
     ],
 )
 def test_auto_picks_by_space_and_budget(space, trials, picked):
@@ -131,7 +131,8 @@ def test_auto_picks_by_space_and_budget(space, trials, picked):
 
 def test_auto_says_what_it_picked_and_proposes_as_it():
     auto = AutoSearch().setup(SPHERE_SPACE, Objective("loss"), np.random.default_rng(3), 200)
-    assert auto.describe().startswith("auto: GPSearch (")
+    assert auto.describe().startswith("auto: PortfolioSearch (")
+    assert [type(m).__name__ for m in auto.chosen.members] == ["GPSearch", "TPESearch"]
     tpe = AutoSearch().setup(MIXED_CONDITIONAL, Objective("loss"), np.random.default_rng(3), 200)
     assert "TPESearch" in tpe.describe() and "conditional" in tpe.describe()
 
@@ -148,6 +149,7 @@ def test_every_name_resolves_and_unknown_names_list_the_choices():
         "auto",
         "given",
         "cmaes",
+        "portfolio",
     }
     for name, cls in SEARCHERS.items():
         spec = {"name": name, "configs": [{"x": 1}]} if name == "given" else name
@@ -156,7 +158,7 @@ def test_every_name_resolves_and_unknown_names_list_the_choices():
         make_searcher("bayes")
 
 
-@pytest.mark.parametrize("name", ["tpe", "gp", "evolution", "bohb", "auto", "cmaes"])
+@pytest.mark.parametrize("name", ["tpe", "gp", "evolution", "bohb", "auto", "cmaes", "portfolio"])
 def test_model_based_searchers_survive_failures_and_nan_in_a_run(name):
     def trainable(config):
         if config["x"] < 0.2:
