@@ -77,9 +77,7 @@ class PortfolioSearch(Searcher):
         if self._asked <= self._startup:
             return 0
         if len(self._recent) == self.window - 1:
-            starved = [
-                i for i in range(len(self.members)) if self._recent.count(i) < self._least
-            ]
+            starved = [i for i in range(len(self.members)) if self._recent.count(i) < self._least]
             if starved:
                 return min(starved, key=self._recent.count)
         rates = []
