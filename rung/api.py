@@ -26,7 +26,14 @@ from rung.experiment import INTERRUPTED, Experiment, FailurePolicy, StopConditio
 from rung.interrupts import InterruptGuard, critical
 from rung.results import Results
 from rung.schedulers import Scheduler, make_scheduler
-from rung.searchers import BOHBSearch, GridSearch, Searcher, default_searcher, make_searcher
+from rung.searchers import (
+    AutoSearch,
+    BOHBSearch,
+    GridSearch,
+    Searcher,
+    default_searcher,
+    make_searcher,
+)
 from rung.searchers.starting_points import StartingPoints
 from rung.settings import Settings, unknown_knobs
 from rung.space import Space
@@ -185,6 +192,8 @@ def prepare(
         else make_searcher(settings.searcher)
     )
     scheduler = make_scheduler(settings.scheduler)
+    if isinstance(searcher, AutoSearch):
+        searcher.early_stopping = getattr(scheduler, "max_t", None) is not None
     if trainable is not None:
         _check_can_stop(settings, searcher)
         _check_can_end_trials(trainable, scheduler, settings)

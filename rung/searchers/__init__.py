@@ -12,8 +12,8 @@ from rung.searchers.cma_es import CMAESSearch
 from rung.searchers.evolution import EvolutionSearch
 from rung.searchers.given import GivenConfigs
 from rung.searchers.gp import GPSearch
-from rung.searchers.portfolio import PortfolioSearch
 from rung.searchers.grid import GridSearch
+from rung.searchers.portfolio import PortfolioSearch
 from rung.searchers.quasirandom import QuasiRandomSearch
 from rung.searchers.random import RandomSearch
 from rung.searchers.tpe import TPESearch

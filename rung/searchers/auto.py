@@ -16,13 +16,16 @@ _GP_MAX_TRIALS = 300
 _QUASIRANDOM_MAX_TRIALS = 16
 
 
-def choose(space, num_trials: int | None) -> tuple[str, str]:
-    """The searcher's name and why, for a space and a budget (None: unbounded)."""
+def choose(space, num_trials: int | None, early_stopping: bool = False) -> tuple[str, str]:
+    """The searcher's name and why, for a space, a budget (None: unbounded) and whether a
+    scheduler stops trials at several budgets."""
     params = space.params
     if params and all(isinstance(p.domain, Grid) for p in params):
         return "grid", "every parameter is a grid"
     if num_trials is not None and num_trials <= _QUASIRANDOM_MAX_TRIALS:
         return "quasirandom", f"{num_trials} trials are too few to fit a model"
+    if early_stopping:
+        return "bohb", "the scheduler stops trials early: BOHB models their largest budget"
     if space.is_conditional:
         return "tpe", "the space is conditional"
     large = num_trials is None or num_trials > _GP_MAX_TRIALS
@@ -44,6 +47,11 @@ class AutoSearch(Searcher):
 
     - only grids: grid search;
     - at most 16 trials: quasi-random search;
+    - under a scheduler that stops trials at several budgets (``early_stopping``, which
+      ``rung.run`` sets): BOHB, whose model reads the largest budget with enough results;
+      TPE and GP-BO there would learn mostly from first-rung results and chase the
+      configurations that look good, or train fast, early (docs/benchmarks.md, "A real
+      model");
     - more than 300 trials (or no limit) over continuous parameters only: CMA-ES (when the
       ``cmaes`` package is installed): at 1,000 evaluations it ended 28x to 166x closer to
       the optimum than TPE on five continuous test functions (docs/benchmarks.md);
@@ -58,10 +66,12 @@ class AutoSearch(Searcher):
     ``describe()`` (shown when the experiment starts) says what it picked and why.
     """
 
+    early_stopping = False
+
     def _setup(self) -> None:
         from rung.searchers import make_searcher
 
-        self.choice, self.reason = choose(self.space, self.num_trials)
+        self.choice, self.reason = choose(self.space, self.num_trials, self.early_stopping)
         self.chosen = make_searcher(self.choice)
         self.chosen.setup(self.space, self.objective, self.rng, self.num_trials)
         self.pending = self.chosen.pending

@@ -129,6 +129,30 @@ def test_auto_picks_by_space_and_budget(space, trials, picked):
     assert choose(rung.Space(space), trials)[0] == picked
 
 
+def test_auto_under_a_scheduler_that_stops_early_picks_bohb(capsys):
+    assert choose(rung.Space(SPHERE_SPACE), 100, early_stopping=True)[0] == "bohb"
+    assert choose(rung.Space(SPHERE_SPACE), 10, early_stopping=True)[0] == "quasirandom"
+    picked = {}
+    for scheduler in ("asha", "fifo", "median"):
+        results = rung.run(
+            stepped_sphere,
+            SPHERE_SPACE,
+            metric="loss",
+            mode="min",
+            searcher="auto",
+            scheduler=scheduler if scheduler != "asha" else {"name": "asha", "max_t": 9},
+            max_iterations=9,
+            num_trials=20,
+            executor="inline",
+            seed=0,
+            verbose=1,
+        )
+        assert len(results.trials) == 20
+        header = capsys.readouterr().out.splitlines()[0]
+        picked[scheduler] = header.split("auto: ")[1].split(" ")[0]
+    assert picked == {"asha": "BOHBSearch", "fifo": "PortfolioSearch", "median": "PortfolioSearch"}
+
+
 def test_auto_says_what_it_picked_and_proposes_as_it():
     auto = AutoSearch().setup(SPHERE_SPACE, Objective("loss"), np.random.default_rng(3), 200)
     assert auto.describe().startswith("auto: PortfolioSearch (")
