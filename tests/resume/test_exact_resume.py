@@ -80,7 +80,12 @@ def summary(results):
 
 @pytest.mark.parametrize(
     ("scheduler", "searcher"),
-    [*((name, None) for name in STRATEGIES), ("asha", "tpe"), ("fifo", "cmaes")],
+    [
+        *((name, None) for name in STRATEGIES),
+        ("asha", "tpe"),
+        ("fifo", "cmaes"),
+        ("fifo", "portfolio"),
+    ],
 )
 def test_a_run_killed_after_any_commit_and_resumed_ends_as_the_unbroken_run(
     tmp_path, monkeypatch, scheduler, searcher
