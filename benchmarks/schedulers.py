@@ -59,6 +59,16 @@ def load_problem(name: str, data: Path):
     return LCBench(name.removeprefix("lcbench-"), data)
 
 
+def scheduler_entry(text: str) -> str:
+    """A --schedulers entry: a scheduler's name, or NAME@SEARCHER."""
+    name, _, searcher = text.partition("@")
+    if name not in SCHEDULERS:
+        raise argparse.ArgumentTypeError(f"{name!r} is not one of {', '.join(SCHEDULERS)}")
+    if searcher and searcher not in rung.searchers.SEARCHERS:
+        raise argparse.ArgumentTypeError(f"{searcher!r} is not a searcher's name")
+    return text
+
+
 def make_scheduler(name: str, problem, eta: float = 3):
     max_t = problem.max_t
     # The usual successive-halving setting: eta = 3 and a smallest budget about 1/27 of the
@@ -100,7 +110,9 @@ def full_trial_seconds(problem, samples: int = 200) -> float:
 def one_run(job: tuple) -> dict:
     """Run one (problem, scheduler, workers, seed) and return its best-so-far trajectory."""
     warnings.simplefilter("ignore", rung.RungWarning)
-    problem_name, scheduler_name, workers, seed, budget, data, eta, searcher = job
+    problem_name, entry, workers, seed, budget, data, eta, searcher = job
+    scheduler_name, _, own_searcher = entry.partition("@")
+    searcher = own_searcher or searcher
     problem = load_problem(problem_name, data)
     scheduler = make_scheduler(scheduler_name, problem, eta)
     num_trials = max(16, workers) if scheduler_name == "pbt" else None
@@ -125,7 +137,7 @@ def one_run(job: tuple) -> dict:
     best = np.maximum.accumulate(frame[problem.metric].fillna(-np.inf).to_numpy())
     run = {
         "problem": problem_name,
-        "scheduler": scheduler_name,
+        "scheduler": entry,
         "searcher": searcher,
         "workers": workers,
         "seed": seed,
@@ -300,7 +312,14 @@ def main() -> None:
         default=[25, 25, 10],
         help="the budget for each worker count, in full-length trials' time",
     )
-    parser.add_argument("--schedulers", nargs="*", default=SCHEDULERS, choices=SCHEDULERS)
+    parser.add_argument(
+        "--schedulers",
+        nargs="*",
+        default=SCHEDULERS,
+        type=scheduler_entry,
+        help=f"of {', '.join(SCHEDULERS)}; NAME@SEARCHER runs that one with its own searcher "
+        "(e.g. asha@bohb), against FIFO with --searcher",
+    )
     parser.add_argument(
         "--reduction-factor",
         type=float,
