@@ -43,7 +43,7 @@ class PortfolioSearch(Searcher):
     ) -> None:
         super().__init__(seed)
         name = type(self).__name__
-        if len(members) < 2:
+        if isinstance(members, str | Searcher) or len(members) < 2:
             raise ConfigError(f"{name}(members={members!r}): needs at least two searchers")
         if not isinstance(window, int) or isinstance(window, bool) or window < 2:
             raise ConfigError(f"{name}(window={window!r}): must be an int >= 2")
@@ -124,14 +124,14 @@ class PortfolioSearch(Searcher):
         for searcher in self.members:
             searcher.on_trial_result(trial_id, result)
 
-    def on_trial_complete(
+    def _observe(
         self,
         trial_id: str,
+        config: dict[str, Any] | None,
         result: Mapping[str, Any] | None,
-        failed: bool = False,
-        stopped_early: bool = False,
+        failed: bool,
+        stopped_early: bool,
     ) -> None:
-        self.pending.pop(trial_id, None)
         for searcher in self.members:
             searcher.on_trial_complete(trial_id, result, failed, stopped_early)
         loss = math.inf if failed or stopped_early else self.objective.score(result)

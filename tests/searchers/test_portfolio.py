@@ -90,6 +90,7 @@ def test_on_a_smooth_bowl_it_stays_close_to_its_best_member():
     ("settings", "knob"),
     [
         ({"members": ["gp"]}, "members"),
+        ({"members": "gp"}, "members"),
         ({"window": 1}, "window"),
         ({"min_share": 0.6}, "min_share"),
     ],
