@@ -91,17 +91,21 @@ def ray_request(resources: Mapping[str, float]) -> dict[str, Any]:
     return request
 
 
-def node_capacity(offered: Mapping[str, float], request: Mapping[str, Any]) -> float:
-    """How many trials of size ``request`` fit on a node offering ``offered`` (Ray's
-    resource names); ``inf`` when the request asks for nothing."""
-    needs = {
+def _needs(request: Mapping[str, Any]) -> dict[str, float]:
+    """A Ray actor request by Ray's resource names."""
+    return {
         "CPU": request.get("num_cpus", 0.0),
         "GPU": request.get("num_gpus", 0.0),
         "memory": request.get("memory", 0.0),
         **request.get("resources", {}),
     }
+
+
+def node_capacity(offered: Mapping[str, float], request: Mapping[str, Any]) -> float:
+    """How many trials of size ``request`` fit on a node offering ``offered`` (Ray's
+    resource names); ``inf`` when the request asks for nothing."""
     fits = math.inf
-    for name, amount in needs.items():
+    for name, amount in _needs(request).items():
         if amount > 0:
             fits = min(fits, math.floor(offered.get(name, 0.0) / amount + 1e-9))
     return fits
@@ -290,24 +294,39 @@ class RayExecutor(Executor):
             if not (shrunk or stuck):
                 continue
             idle = next((a for a in self._actors if a.trial_id is None and a.hello is None), None)
+            if stuck and not shrunk:
+                self._warn_unplaced(moved=idle is not None)
             if idle is None:
                 return
-            if stuck and not shrunk and not self._unplaced_warned:
-                self._unplaced_warned = True
-                free = _describe(_ray().available_resources())
-                warnings.warn(
-                    f"a Ray actor for a trial of {self._resources} could not be placed for "
-                    f"{self.placement_patience_s:g} s (the cluster has {free} free; another "
-                    "job may hold the rest); its trial moved to an idle actor",
-                    RungWarning,
-                    stacklevel=2,
-                )
             idle.trial_id, idle.trial_dir = actor.trial_id, actor.trial_dir
             idle.started = now
             idle.pending = idle.handle.exchange.remote(actor.launch)
             self._retire(actor)
             assert idle.trial_id is not None
             self.handler.on_run_begun(idle.trial_id)
+
+    def _warn_unplaced(self, moved: bool) -> None:
+        """Say once that Ray could not place an actor in time, and what the cluster has
+        free: without it a trial held by another job's resources would wait in silence."""
+        if self._unplaced_warned:
+            return
+        self._unplaced_warned = True
+        ray = _ray()
+        free, total = ray.available_resources(), ray.cluster_resources()
+        needed = [name for name, amount in _needs(self._request).items() if amount > 0]
+        room = ", ".join(f"{free.get(n, 0):g} of {total.get(n, 0):g} {n}" for n in needed)
+        then = (
+            "its trial moved to an idle actor"
+            if moved
+            else "its trial waits until the room is freed"
+        )
+        warnings.warn(
+            f"a Ray actor for a trial of {self._resources} could not be placed for "
+            f"{self.placement_patience_s:g} s (free on the cluster: {room}; another job, "
+            f"or actors it left behind, may hold the rest); {then}",
+            RungWarning,
+            stacklevel=3,
+        )
 
     def _probe(self, trial_dir: str) -> str:
         """The token a node must read in the experiment's folder to share it."""
