@@ -197,6 +197,7 @@ class Experiment:
         """Replay the log (to resume), start the executor and tell the callbacks."""
         if resume:
             self._restore()
+        self.executor.stage_ahead = not (self.searcher.adaptive or self.scheduler.acts_on_results)
         self.executor.start(
             self.trainable, self, self.slots, self.trial_timeout_s, self._elapsed_before
         )

@@ -37,6 +37,12 @@ class Executor(ABC):
     # events; a simulated clock can jump straight to the next event.
     poll_interval_s: float = 0.5
 
+    # Set by the experiment when no decision waits on results (a searcher that is not
+    # adaptive, a scheduler that never stops or pauses): an executor may then hand a busy
+    # slot its next trial, to start the moment the slot's trial ends. The Ray executor does,
+    # where a round trip to the driver costs milliseconds; the others ignore it.
+    stage_ahead: bool = False
+
     # Whether ``trial_timeout_s`` can be enforced (a trial can be killed).
     supports_timeout: bool = False
 

@@ -50,8 +50,11 @@ class _Actor:
     pid: int = 0
     pending: Any = None  # the exchange() call in flight
     trial_id: str | None = None
-    launch: Any = None  # the launch call held while the actor waits for a node
+    launch: Any = None  # the launch held while the actor waits for a node
     trial_dir: str | None = None
+    staged: tuple[str, str] | None = None  # the next trial handed over: id, folder
+    outbox: list[Any] = field(default_factory=list)  # launches for the actor's next call
+    call_due: bool = False  # a staged trial began; its messages need a call in flight
     started: float = math.inf
     spawned: float = field(default_factory=time.monotonic)
 
@@ -270,17 +273,39 @@ class RayExecutor(Executor):
 
     @property
     def free_slots(self) -> int:
-        return sum(a.trial_id is None for a in self._actors)
+        return sum(a.trial_id is None or self._stageable(a) for a in self._actors)
+
+    def _stageable(self, actor: _Actor) -> bool:
+        """Whether a busy actor can be handed its next trial now (``stage_ahead``): the
+        trial then starts the moment the running one ends, without waiting for a round
+        trip to the driver and back."""
+        return (
+            self.stage_ahead
+            and actor.trial_id is not None
+            and actor.staged is None
+            and actor.hello is None
+        )
 
     def launch(self, launch: Launch) -> None:
+        message = (launch, self._probe(launch.trial_dir))
         idle = [a for a in self._actors if a.trial_id is None]
+        if not idle:
+            busy = next(a for a in self._actors if self._stageable(a))
+            busy.staged = (launch.trial_id, launch.trial_dir)
+            busy.outbox.append(message)
+            return
         actor = next((a for a in idle if a.hello is None), idle[0])
         actor.trial_id = launch.trial_id
         actor.trial_dir = launch.trial_dir
         actor.started = time.monotonic() if actor.hello is None else math.inf
-        message = ("launch", launch, self._probe(launch.trial_dir))
-        actor.pending = actor.handle.exchange.remote(message)
+        actor.outbox.append(message)
+        actor.pending = self._call(actor, None)
         actor.launch = message if actor.hello is not None else None
+
+    def _call(self, actor: _Actor, answer: Any) -> Any:
+        """The actor's next call: ``answer`` for its trial, with the launches waiting."""
+        launches, actor.outbox = tuple(actor.outbox), []
+        return actor.handle.exchange.remote(answer, launches)
 
     def _move_unplaced(self) -> None:
         """A trial waiting for its actor to be placed moves to an actor that is placed and
@@ -300,7 +325,7 @@ class RayExecutor(Executor):
                 return
             idle.trial_id, idle.trial_dir = actor.trial_id, actor.trial_dir
             idle.started = now
-            idle.pending = idle.handle.exchange.remote(actor.launch)
+            idle.pending = idle.handle.exchange.remote(None, (actor.launch,))
             self._retire(actor)
             assert idle.trial_id is not None
             self.handler.on_run_begun(idle.trial_id)
@@ -347,6 +372,10 @@ class RayExecutor(Executor):
     def poll(self, timeout: float) -> None:
         if time.monotonic() - self._rescaled > self.rescale_interval_s:
             self._rescale()
+        for actor in self._actors:
+            if actor.call_due:  # sent only now, with the launch staged after it began
+                actor.call_due = False
+                actor.pending = self._call(actor, None)
         if not any(a.trial_id is not None for a in self._actors):
             return
         calls = {a.hello: a for a in self._actors if a.hello is not None}
@@ -408,23 +437,28 @@ class RayExecutor(Executor):
                 unpack_checkpoint(data, path)
             action = self.handler.on_report(Report(trial_id, metrics, path))
             if not final:  # a final report's decision is carried out when the run exits
-                actor.pending = actor.handle.exchange.remote(action)
+                actor.pending = self._call(actor, action)
         elif kind == "checkpoint":
             path, data = body
             if data is not None:
                 unpack_checkpoint(data, path)
             self.handler.on_checkpoint(trial_id, path)
-            actor.pending = actor.handle.exchange.remote(None)
+            actor.pending = self._call(actor, None)
         elif kind == "fetch":
             path = body[0]
             data = pack_checkpoint(path) if os.path.isdir(path) else None
-            actor.pending = actor.handle.exchange.remote(data)
+            actor.pending = self._call(actor, data)
         else:
             exit, extras = body
             self._keep_files(exit, extras, actor.trial_dir)
             actor.pending = actor.trial_id = None
             actor.started = math.inf
+            if actor.staged is not None:  # the next trial has begun on the actor
+                (actor.trial_id, actor.trial_dir), actor.staged = actor.staged, None
+                actor.started, actor.call_due = time.monotonic(), True
             self.handler.on_exit(exit)
+            if actor.trial_id is not None:
+                self.handler.on_run_begun(actor.trial_id)
 
     def _keep_files(self, exit: Exit, extras: dict[str, Any], trial_dir: str | None) -> None:
         """Write what a run on a node without the driver's storage sent back at its end:
@@ -460,6 +494,15 @@ class RayExecutor(Executor):
                 trial_id, Outcome.FAILED, error=f"its Ray actor{where} died: {_death(error)}"
             )
         self.handler.on_exit(exit)
+        gone = f"its Ray node{where} was lost" if lost else f"its Ray actor{where} ended"
+        self._give_back_staged(actor, f"{gone} before the trial began")
+
+    def _give_back_staged(self, actor: _Actor, why: str) -> None:
+        """A trial handed to an actor that ended before running it is lost, not failed: it
+        did nothing, and starts again first on another actor."""
+        if actor.staged is not None:
+            trial_id, actor.staged = actor.staged[0], None
+            self.handler.on_exit(Exit(trial_id, Outcome.LOST, error=why))
 
     def _salvage(self, actor: _Actor) -> None:
         """Keep what a dead actor's trial wrote since its last report, where the actor's
@@ -485,6 +528,7 @@ class RayExecutor(Executor):
                     f"(trial_timeout_s={limit}); its actor was killed",
                 )
             )
+            self._give_back_staged(actor, "the trial before it on its Ray actor timed out")
 
     def shutdown(self, wait: bool = True) -> None:
         """End every actor's process (those with a trial too: what happens to that trial is

@@ -107,13 +107,17 @@ class TrialActor:
             "pid": os.getpid(),
         }
 
-    def exchange(self, answer: Any) -> list[tuple[Any, ...]]:
-        """Hand the trial ``answer`` (a launch, an action, checkpoint bytes, or None) and
-        return its next message; after a final report (which needs no answer), the run's
-        exit with it, so that a short trial costs the driver one call."""
-        if isinstance(answer, tuple) and answer[0] == "launch":
-            self._launches.put(answer[1:])
-        elif answer is not None:
+    def exchange(
+        self, answer: Any, launches: tuple[tuple[Launch, str], ...] = ()
+    ) -> list[tuple[Any, ...]]:
+        """Queue ``launches`` (each with the storage probe's token; they run one after
+        another, the first as soon as the trial thread is free), hand the running trial
+        ``answer`` (an action, checkpoint bytes, or None for no answer) and return the
+        trial's next message; after a final report (which needs no answer), the run's exit
+        with it, so that a short trial costs the driver one call."""
+        for launch in launches:
+            self._launches.put(launch)
+        if answer is not None:
             self._answers.put(answer)
         message = self._messages.get()
         if message[0] == "report" and message[-1]:

@@ -19,6 +19,9 @@ class Scheduler(ABC):
     a seeded generator before the first trial.
     """
 
+    # Whether results can stop, pause or change running trials (every scheduler but FIFO).
+    acts_on_results: bool = True
+
     def setup(
         self,
         objective: Objective,

@@ -74,6 +74,7 @@ class AutoSearch(Searcher):
         self.choice, self.reason = choose(self.space, self.num_trials, self.early_stopping)
         self.chosen = make_searcher(self.choice)
         self.chosen.setup(self.space, self.objective, self.rng, self.num_trials)
+        self.adaptive = self.chosen.adaptive
         self.pending = self.chosen.pending
 
     def describe(self) -> str:

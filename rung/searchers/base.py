@@ -25,6 +25,11 @@ class Searcher(ABC):
             injects (itself seeded from ``rung.run(seed=...)``).
     """
 
+    # Whether results steer the proposals. A searcher whose proposals do not depend on them
+    # (random, grid, quasi-random) lets an executor hand a slot its next trial before the
+    # slot's running trial ends.
+    adaptive: bool = True
+
     def __init__(self, seed: int | None = None) -> None:
         self.seed = seed
 

@@ -18,6 +18,8 @@ class GivenConfigs(Searcher):
         configs: complete configurations (dicts, nested ones too).
     """
 
+    adaptive = False
+
     def __init__(self, configs: Sequence[Mapping[str, Any]], seed: int | None = None) -> None:
         super().__init__(seed)
         if not configs or not all(isinstance(c, Mapping) for c in configs):

@@ -20,6 +20,8 @@ class GridSearch(Searcher):
         seed: seed for the parameters that are drawn, when used on its own.
     """
 
+    adaptive = False
+
     def __init__(self, num_samples: int = 1, seed: int | None = None) -> None:
         super().__init__(seed)
         if not isinstance(num_samples, int) or num_samples < 1:

@@ -25,6 +25,8 @@ class QuasiRandomSearch(Searcher):
         seed: seed of the scrambling, when used on its own.
     """
 
+    adaptive = False
+
     def __init__(self, scramble: bool = True, seed: int | None = None) -> None:
         super().__init__(seed)
         self.scramble = scramble

@@ -14,5 +14,7 @@ class RandomSearch(Searcher):
     ASHA are usually paired with.
     """
 
+    adaptive = False
+
     def _suggest(self, trial_id: str) -> dict[str, Any]:
         return self.space.sample(self.rng)

@@ -87,6 +87,7 @@ class StartingPoints(Searcher):
     ) -> Searcher:
         super().setup(space, objective, rng, num_trials)
         self.searcher.setup(self.space, self.objective, self.rng, num_trials)
+        self.adaptive = self.searcher.adaptive
         self.points = check_points(self.points, self.space)
         self._complete = [self.space.contains(point) for point in self.points]
         return self

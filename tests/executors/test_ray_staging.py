@@ -1,0 +1,133 @@
+"""Staging on Ray: where no decision waits on results, each busy actor holds its next trial
+and starts it the moment the running one ends; nothing else changes."""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+import rung
+from rung.events import RunStarted, TrialEnded
+from rung.executors.inline import InlineExecutor
+from rung.executors.ray_executor import RayExecutor
+from tests.resume.test_exact_resume import read_log
+
+
+@pytest.mark.parametrize(
+    ("searcher", "scheduler", "num_trials", "stages"),
+    [
+        ("random", "fifo", 6, True),
+        ("quasirandom", "fifo", 6, True),
+        ("auto", "fifo", 6, True),  # quasi-random for so few trials
+        ("tpe", "fifo", 6, False),
+        ("auto", "fifo", 40, False),  # a model-based portfolio
+        ("random", "asha", 6, False),
+    ],
+)
+def test_trials_are_staged_only_when_no_decision_waits_on_results(
+    tune, searcher, scheduler, num_trials, stages
+):
+    executor = InlineExecutor()
+    extra = {"max_iterations": 4} if scheduler == "asha" else {}
+    tune(
+        lambda config: {"loss": config["x"]},
+        {"x": rung.uniform(0, 1)},
+        searcher=searcher,
+        scheduler=scheduler,
+        num_trials=num_trials,
+        executor=executor,
+        **extra,
+    )
+    assert executor.stage_ahead is stages
+
+
+def counts_itself(config):
+    """Counts the trials running at once in a file shared by all actors (under a lock),
+    keeps the most it saw, and reports ``config["reports"]`` times."""
+    path = Path(config["counter"])
+    with open(path, "a+") as file:
+        fcntl.flock(file, fcntl.LOCK_EX)
+        file.seek(0)
+        state = json.loads(file.read() or '{"now": 0, "most": 0}')
+        state["now"] += 1
+        state["most"] = max(state["most"], state["now"])
+        file.seek(0)
+        file.truncate()
+        file.write(json.dumps(state))
+    for i in range(config["reports"] - 1):
+        rung.report(loss=config["x"] + i)
+    with open(path, "a+") as file:
+        fcntl.flock(file, fcntl.LOCK_EX)
+        file.seek(0)
+        state = json.loads(file.read())
+        state["now"] -= 1
+        file.seek(0)
+        file.truncate()
+        file.write(json.dumps(state))
+    return {"loss": config["x"], "pid": os.getpid()}
+
+
+@pytest.mark.parametrize("reports", [1, 3])
+def test_staged_trials_run_once_each_and_never_more_at_once_than_the_slots(
+    local_ray, tmp_path, reports
+):
+    counter = tmp_path / "counter.json"
+    results = rung.run(
+        counts_itself,
+        {"x": rung.uniform(0, 1), "counter": str(counter), "reports": reports},
+        metric="loss",
+        mode="min",
+        num_trials=24,
+        max_concurrent=2,
+        executor="ray",
+        storage_path=tmp_path / "runs",
+        name="staged",
+        verbose=0,
+        seed=0,
+    )
+    assert [t.status for t in results.trials] == [rung.TrialStatus.TERMINATED] * 24
+    frame = results.results_dataframe()
+    assert sorted(frame.groupby("trial_id").size()) == [reports] * 24
+    counted = json.loads(counter.read_text())
+    assert counted["now"] == 0
+    assert counted["most"] <= 2
+    # Trials were handed over ahead: more launched than ended, beyond the two slots.
+    in_flight, most = set(), 0
+    for event in read_log(tmp_path / "runs" / "staged"):
+        if isinstance(event, RunStarted):
+            in_flight.add(event.trial_id)
+        elif isinstance(event, TrialEnded):
+            in_flight.discard(event.trial_id)
+        most = max(most, len(in_flight))
+    assert most > 2
+
+
+def dies_on_two(config):
+    if config["x"] == 2:
+        os._exit(3)
+    return {"loss": config["x"]}
+
+
+def test_a_trial_staged_behind_one_that_kills_its_actor_starts_again_uncounted(local_ray, tmp_path):
+    with pytest.warns(rung.RungWarning, match="ended before the trial began"):
+        results = rung.run(
+            dies_on_two,
+            {"x": rung.grid([0, 1, 2, 3, 4, 5])},
+            metric="loss",
+            mode="min",
+            max_concurrent=2,
+            max_failures=0,
+            executor=RayExecutor(),
+            storage_path=tmp_path,
+            verbose=0,
+            seed=0,
+        )
+    statuses = {t.config["x"]: t.status for t in results.trials}
+    assert statuses == {
+        x: rung.TrialStatus.ERROR if x == 2 else rung.TrialStatus.TERMINATED for x in range(6)
+    }
+    assert sorted(results.results_dataframe()["loss"]) == [0, 1, 3, 4, 5]
