@@ -6,6 +6,7 @@ import dataclasses
 import inspect
 import os
 import shutil
+import signal
 import tempfile
 import time
 import warnings
@@ -157,12 +158,16 @@ def run_settings(trainable: Any, space: Space | Mapping[str, Any], settings: Set
         try:
             experiment, resume = prepare(trainable, space, settings, guard=guard)
         except KeyboardInterrupt:  # while the experiment's folder was being created
-            return Results([], settings.objective, INTERRUPTED, None)
-        try:
-            return experiment.run(resume=resume)
-        finally:
-            if settings.storage_path is None:
-                _remove_if_empty(Path(experiment.path))
+            results = Results([], settings.objective, INTERRUPTED, None)
+        else:
+            try:
+                results = experiment.run(resume=resume)
+            finally:
+                if settings.storage_path is None:
+                    _remove_if_empty(Path(experiment.path))
+    if guard.terminated:  # the log is complete; now end as SIGTERM asked
+        raise SystemExit(128 + signal.SIGTERM)
+    return results
 
 
 def prepare(

@@ -56,6 +56,7 @@ from rung.store.base import Store
 from rung.trial import Decision, Exit, Launch, Outcome, Report, Trial
 
 INTERRUPTED = "interrupted (Ctrl-C)"
+TERMINATED = "terminated (SIGTERM)"
 # A ``rung.Tuner`` closed by its user: trials asked and not told resume as interrupted ones.
 CLOSED = "the tuner was closed"
 
@@ -161,7 +162,7 @@ class Experiment:
         try:
             self._loop(resume)
         except KeyboardInterrupt:
-            self.stop_reason = INTERRUPTED
+            self.stop_reason = TERMINATED if self.guard.terminated else INTERRUPTED
         except BaseException as error:
             # Failing fast, a typo in the metric, a full disk: what was recorded stays
             # recorded, and every callback still ends (its files closed, its threads gone).
@@ -228,6 +229,7 @@ class Experiment:
         """Stop the workers and write the last records; further Ctrl-Cs only hurry this."""
         self.guard.quiet()
         try:
+            never_began = self.executor.staged
             try:
                 with self.guard.interruptible():
                     self.executor.shutdown()
@@ -235,11 +237,11 @@ class Experiment:
                 self.executor.shutdown(wait=False)
             if self.path is not None:  # the workers' output capture files
                 shutil.rmtree(Path(self.path, "trials", CAPTURE_FOLDER), ignore_errors=True)
-            interrupted = self.stop_reason in (INTERRUPTED, CLOSED)
+            interrupted = self.stop_reason in (INTERRUPTED, TERMINATED, CLOSED)
             for trial in list(self._running()):
                 if trial.decision is not None:
                     self._leave(trial, cut_short=True)
-                elif interrupted:
+                elif interrupted or trial.trial_id in never_began:
                     # Not ended: a resume runs it again from its last checkpoint.
                     self._record(RunInterrupted(trial.trial_id, self._now()))
                 else:

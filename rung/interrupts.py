@@ -9,6 +9,11 @@ ends. Unarmed (before the driver's ``try``, and once it is cleaning up), a Ctrl-
 counted: it raises inside ``interruptible()`` blocks (waiting for workers to exit), so it can
 hurry the shutdown but never escape it, and the log is always written and the results
 always returned.
+
+SIGTERM (``kill``, Slurm's ``scancel`` or time limit, a container stopping) is taken the
+same way when nothing else handles it, and marked ``terminated``: the experiment records
+its running trials as interrupted, so that a resume continues them, and then the process
+exits as terminated.
 """
 
 from __future__ import annotations
@@ -62,43 +67,61 @@ class _Critical:
 _CRITICAL = _Critical()
 
 
+def reclaim_sigterm() -> None:
+    """Take SIGTERM back for the guard of the running experiment, if it holds SIGTERM."""
+    if _guard is not None:
+        _guard.reclaim_sigterm()
+
+
 def critical() -> _Critical:
     """A block a Ctrl-C must not split: one that arrives inside is raised when it ends."""
     return _CRITICAL
 
 
 class InterruptGuard:
-    """Takes SIGINT for the duration of a ``with`` block and gives it back after.
+    """Takes SIGINT, and SIGTERM where it has its default action, for the duration of a
+    ``with`` block and gives them back after.
 
-    Does nothing outside the main thread, or when SIGINT is ignored (a background job): the
-    process then never sees a Ctrl-C.
+    Does nothing outside the main thread, or for SIGINT when it is ignored (a background
+    job): the process then never sees a Ctrl-C.
     """
 
     def __init__(self) -> None:
         self.count = 0
         self.pending = False
         self.raising = False
-        self._installed = False
-        self._previous: Any = None
+        self.terminated = False
+        self._previous: dict[int, Any] = {}
         self._outer: InterruptGuard | None = None
 
     def __enter__(self) -> InterruptGuard:
         global _guard
-        if _in_main_thread() and signal.getsignal(signal.SIGINT) is not signal.SIG_IGN:
-            self._previous = signal.signal(signal.SIGINT, self._handle)
-            self._installed = True
+        if not _in_main_thread():
+            return self
+        if signal.getsignal(signal.SIGINT) is not signal.SIG_IGN:
+            self._previous[signal.SIGINT] = signal.signal(signal.SIGINT, self._handle)
+        if signal.getsignal(signal.SIGTERM) is signal.SIG_DFL:
+            self._previous[signal.SIGTERM] = signal.signal(signal.SIGTERM, self._handle)
+        if self._previous:
             self._outer, _guard = _guard, self
         return self
 
     def __exit__(self, *exc_info: object) -> None:
         global _guard
-        if self._installed:
-            previous = self._previous if self._previous is not None else signal.SIG_DFL
-            signal.signal(signal.SIGINT, previous)
+        if self._previous:
+            for signum, previous in self._previous.items():
+                signal.signal(signum, previous if previous is not None else signal.SIG_DFL)
+            self._previous.clear()
             _guard = self._outer
-            self._installed = False
+
+    def reclaim_sigterm(self) -> None:
+        """Take SIGTERM back from a library that took it while the guard held it (Ray's
+        ``init`` sets a handler that exits at once, before anything is recorded)."""
+        if signal.SIGTERM in self._previous and _in_main_thread():
+            signal.signal(signal.SIGTERM, self._handle)
 
     def _handle(self, signum: int, frame: FrameType | None) -> None:
+        self.terminated = self.terminated or signum == signal.SIGTERM
         self.count += 1
         if self.raising and _depth == 0:
             self._raise()

@@ -18,9 +18,11 @@ if TYPE_CHECKING:
     from rung.experiment import Experiment
     from rung.trial import Trial
 
-# The order states are counted in, and the word for each.
+# The order states are counted in, and the word for each; "next" counts the running
+# trials an executor handed to a busy slot that have not begun (``Executor.staged``).
 STATES = (
     (TrialStatus.RUNNING, "running"),
+    (TrialStatus.RUNNING, "next"),
     (TrialStatus.PENDING, "pending"),
     (TrialStatus.PAUSED, "paused"),
     (TrialStatus.TERMINATED, "completed"),
@@ -52,9 +54,10 @@ def config_text(trial: Trial, width: int | None = None) -> str:
 
 def _counts(experiment: Experiment) -> dict[str, int]:
     counts = {word: 0 for _, word in STATES}
-    words = dict(STATES)
+    words = {status: word for status, word in reversed(STATES)}
+    staged = experiment.executor.staged
     for trial in experiment.trials.values():
-        counts[words[trial.status]] += 1
+        counts["next" if trial.trial_id in staged else words[trial.status]] += 1
     return counts
 
 
@@ -99,8 +102,13 @@ def status_view(experiment: Experiment, rows: int = 8) -> RenderableType:
 
     timing, states, best_line = summary(experiment)
     metric = experiment.objective.metric
+    staged = experiment.executor.staged
     running = sorted(
-        (t for t in experiment.trials.values() if t.status is TrialStatus.RUNNING),
+        (
+            t
+            for t in experiment.trials.values()
+            if t.status is TrialStatus.RUNNING and t.trial_id not in staged
+        ),
         key=lambda t: t.trial_id,
     )
     table = Table(box=None, pad_edge=False, header_style="bold")

@@ -77,6 +77,11 @@ class Executor(ABC):
     def free_slots(self) -> int:
         """How many more trials can start now."""
 
+    @property
+    def staged(self) -> frozenset[str]:
+        """The trials handed to a busy slot (``stage_ahead``) that have not begun."""
+        return frozenset()
+
     @abstractmethod
     def launch(self, launch: Launch) -> None:
         """Start one run of a trial (from its checkpoint when it has one)."""

@@ -35,6 +35,7 @@ from rung.executors.process import serialize_trainable
 from rung.executors.ray_worker import PROBE_FILE, TrialActor
 from rung.executors.resources import Slot
 from rung.executors.sources import code_files
+from rung.interrupts import reclaim_sigterm
 from rung.output_capture import salvage
 from rung.trial import Exit, Launch, Outcome, Report
 
@@ -178,6 +179,7 @@ class RayExecutor(Executor):
             where = f"join the Ray cluster at {address!r}" if address else "start a local Ray"
             raise ConfigError(f"could not {where}: {error}") from None
         self._started_ray = address is None
+        reclaim_sigterm()
         return ray
 
     def _capacity(self) -> float:
@@ -274,6 +276,10 @@ class RayExecutor(Executor):
     @property
     def free_slots(self) -> int:
         return sum(a.trial_id is None or self._stageable(a) for a in self._actors)
+
+    @property
+    def staged(self) -> frozenset[str]:
+        return frozenset(a.staged[0] for a in self._actors if a.staged is not None)
 
     def _stageable(self, actor: _Actor) -> bool:
         """Whether a busy actor can be handed its next trial now (``stage_ahead``): the

@@ -6,11 +6,14 @@ from __future__ import annotations
 import fcntl
 import json
 import os
+import time
+from collections import Counter
 from pathlib import Path
 
 import pytest
 
 import rung
+from rung.callbacks.status_view import _counts
 from rung.events import RunStarted, TrialEnded
 from rung.executors.inline import InlineExecutor
 from rung.executors.ray_executor import RayExecutor
@@ -71,11 +74,25 @@ def counts_itself(config):
     return {"loss": config["x"], "pid": os.getpid()}
 
 
+class CountsStates(rung.Callback):
+    """The status view's counts each time a trial starts."""
+
+    def __init__(self) -> None:
+        self.seen: list[dict[str, int]] = []
+
+    def on_experiment_start(self, experiment) -> None:
+        self.experiment = experiment
+
+    def on_trial_start(self, trial) -> None:
+        self.seen.append(_counts(self.experiment))
+
+
 @pytest.mark.parametrize("reports", [1, 3])
 def test_staged_trials_run_once_each_and_never_more_at_once_than_the_slots(
     local_ray, tmp_path, reports
 ):
     counter = tmp_path / "counter.json"
+    states = CountsStates()
     results = rung.run(
         counts_itself,
         {"x": rung.uniform(0, 1), "counter": str(counter), "reports": reports},
@@ -86,6 +103,7 @@ def test_staged_trials_run_once_each_and_never_more_at_once_than_the_slots(
         executor="ray",
         storage_path=tmp_path / "runs",
         name="staged",
+        callbacks=[states],
         verbose=0,
         seed=0,
     )
@@ -104,6 +122,9 @@ def test_staged_trials_run_once_each_and_never_more_at_once_than_the_slots(
             in_flight.discard(event.trial_id)
         most = max(most, len(in_flight))
     assert most > 2
+    # The status view tells the trials that wait on a busy slot from those that run.
+    assert max(counts["running"] for counts in states.seen) <= 2
+    assert max(counts["next"] for counts in states.seen) > 0
 
 
 def dies_on_two(config):
@@ -131,3 +152,28 @@ def test_a_trial_staged_behind_one_that_kills_its_actor_starts_again_uncounted(l
         x: rung.TrialStatus.ERROR if x == 2 else rung.TrialStatus.TERMINATED for x in range(6)
     }
     assert sorted(results.results_dataframe()["loss"]) == [0, 1, 3, 4, 5]
+
+
+def sleeps_a_little(config):
+    time.sleep(0.02)  # the trial's work
+    return {"loss": config["x"]}
+
+
+def test_trials_staged_when_the_time_budget_ends_are_left_pending_not_stopped(local_ray, tmp_path):
+    results = rung.run(
+        sleeps_a_little,
+        {"x": rung.uniform(0, 1)},
+        metric="loss",
+        mode="min",
+        time_budget_s=3,
+        max_concurrent=2,
+        executor="ray",
+        storage_path=tmp_path,
+        verbose=0,
+        seed=0,
+    )
+    statuses = Counter(t.status for t in results.trials)
+    assert statuses[rung.TrialStatus.TERMINATED] > 10
+    assert statuses[rung.TrialStatus.STOPPED] <= 2  # at most the two that were running
+    assert statuses[rung.TrialStatus.PENDING] >= 1  # handed over, never begun: a resume runs them
+    assert all(not t.results for t in results.trials if t.status is rung.TrialStatus.PENDING)
