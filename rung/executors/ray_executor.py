@@ -23,6 +23,7 @@ import secrets
 import sys
 import time
 import warnings
+from collections import deque
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -40,6 +41,9 @@ from rung.output_capture import salvage
 from rung.trial import Exit, Launch, Outcome, Report
 
 STORAGE_MODES = ("auto", "shared", "transfer")
+# With ``stage_ahead``, how many trials a busy actor holds besides its running one: more
+# than one lets trials shorter than a round trip to the driver end several to a call.
+STAGED_PER_ACTOR = 4
 
 
 @dataclass(eq=False)
@@ -53,7 +57,7 @@ class _Actor:
     trial_id: str | None = None
     launch: Any = None  # the launch held while the actor waits for a node
     trial_dir: str | None = None
-    staged: tuple[str, str] | None = None  # the next trial handed over: id, folder
+    staged: deque[tuple[str, str]] = field(default_factory=deque)  # trials handed over
     outbox: list[Any] = field(default_factory=list)  # launches for the actor's next call
     call_due: bool = False  # a staged trial began; its messages need a call in flight
     started: float = math.inf
@@ -279,7 +283,7 @@ class RayExecutor(Executor):
 
     @property
     def staged(self) -> frozenset[str]:
-        return frozenset(a.staged[0] for a in self._actors if a.staged is not None)
+        return frozenset(trial_id for a in self._actors for trial_id, _ in a.staged)
 
     def _stageable(self, actor: _Actor) -> bool:
         """Whether a busy actor can be handed its next trial now (``stage_ahead``): the
@@ -288,7 +292,7 @@ class RayExecutor(Executor):
         return (
             self.stage_ahead
             and actor.trial_id is not None
-            and actor.staged is None
+            and len(actor.staged) < STAGED_PER_ACTOR
             and actor.hello is None
         )
 
@@ -297,7 +301,7 @@ class RayExecutor(Executor):
         idle = [a for a in self._actors if a.trial_id is None]
         if not idle:
             busy = next(a for a in self._actors if self._stageable(a))
-            busy.staged = (launch.trial_id, launch.trial_dir)
+            busy.staged.append((launch.trial_id, launch.trial_dir))
             busy.outbox.append(message)
             return
         actor = next((a for a in idle if a.hello is None), idle[0])
@@ -311,6 +315,7 @@ class RayExecutor(Executor):
     def _call(self, actor: _Actor, answer: Any) -> Any:
         """The actor's next call: ``answer`` for its trial, with the launches waiting."""
         launches, actor.outbox = tuple(actor.outbox), []
+        actor.call_due = False
         return actor.handle.exchange.remote(answer, launches)
 
     def _move_unplaced(self) -> None:
@@ -379,8 +384,7 @@ class RayExecutor(Executor):
         if time.monotonic() - self._rescaled > self.rescale_interval_s:
             self._rescale()
         for actor in self._actors:
-            if actor.call_due:  # sent only now, with the launch staged after it began
-                actor.call_due = False
+            if actor.call_due:  # sent only now, with the launches staged meanwhile
                 actor.pending = self._call(actor, None)
         if not any(a.trial_id is not None for a in self._actors):
             return
@@ -458,9 +462,9 @@ class RayExecutor(Executor):
             exit, extras = body
             self._keep_files(exit, extras, actor.trial_dir)
             actor.pending = actor.trial_id = None
-            actor.started = math.inf
-            if actor.staged is not None:  # the next trial has begun on the actor
-                (actor.trial_id, actor.trial_dir), actor.staged = actor.staged, None
+            actor.started, actor.call_due = math.inf, False
+            if actor.staged:  # the next trial has begun on the actor
+                actor.trial_id, actor.trial_dir = actor.staged.popleft()
                 actor.started, actor.call_due = time.monotonic(), True
             self.handler.on_exit(exit)
             if actor.trial_id is not None:
@@ -506,8 +510,8 @@ class RayExecutor(Executor):
     def _give_back_staged(self, actor: _Actor, why: str) -> None:
         """A trial handed to an actor that ended before running it is lost, not failed: it
         did nothing, and starts again first on another actor."""
-        if actor.staged is not None:
-            trial_id, actor.staged = actor.staged[0], None
+        while actor.staged:
+            trial_id, _ = actor.staged.popleft()
             self.handler.on_exit(Exit(trial_id, Outcome.LOST, error=why))
 
     def _salvage(self, actor: _Actor) -> None:

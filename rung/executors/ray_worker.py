@@ -114,15 +114,23 @@ class TrialActor:
         another, the first as soon as the trial thread is free), hand the running trial
         ``answer`` (an action, checkpoint bytes, or None for no answer) and return the
         trial's next message; after a final report (which needs no answer), the run's exit
-        with it, so that a short trial costs the driver one call."""
+        with it, and the messages of queued trials that ended meanwhile, so that short
+        trials cost the driver less than a call each."""
         for launch in launches:
             self._launches.put(launch)
         if answer is not None:
             self._answers.put(answer)
-        message = self._messages.get()
-        if message[0] == "report" and message[-1]:
-            return [message, self._messages.get()]
-        return [message]
+        messages = [self._messages.get()]
+        while True:
+            kind, *_, last = messages[-1]
+            if kind == "report" and last:  # final: the run's exit follows at once
+                messages.append(self._messages.get())
+            elif kind != "exit":
+                return messages  # the trial waits for the answer, or goes on
+            try:  # the trials queued after it may have ended too: all in one answer
+                messages.append(self._messages.get_nowait())
+            except queue.Empty:
+                return messages
 
     # the trial's thread ------------------------------------------------------------------
 
