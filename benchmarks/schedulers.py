@@ -27,6 +27,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 import rung  # noqa: E402
+from benchmarks.optuna_pruner import OptunaPruning  # noqa: E402
 from benchmarks.parallel import run_jobs  # noqa: E402
 from benchmarks.problems.curves import SPACE as CURVE_SPACE  # noqa: E402
 from benchmarks.problems.curves import make_curve  # noqa: E402
@@ -42,7 +43,17 @@ from rung.schedulers import (  # noqa: E402
     PopulationBasedTraining,
 )
 
-SCHEDULERS = ["fifo", "median", "asha", "hyperband", "async_hyperband", "adaptive_hyperband", "pbt"]
+SCHEDULERS = [
+    "fifo",
+    "median",
+    "asha",
+    "hyperband",
+    "async_hyperband",
+    "adaptive_hyperband",
+    "pbt",
+    "optuna_hyperband",
+    "optuna_sha",
+]
 LCBENCH_TASKS = ["7593", "167168", "189873"]
 PBT_MUTATIONS = {
     "lcbench": {
@@ -84,6 +95,9 @@ def make_scheduler(name: str, problem, eta: float = 3):
         return AsyncHyperBandScheduler(max_t=max_t, grace_period=grace, reduction_factor=eta)
     if name == "adaptive_hyperband":
         return AdaptiveHyperBandScheduler(max_t=max_t, grace_period=grace, reduction_factor=eta)
+    if name in ("optuna_hyperband", "optuna_sha"):
+        pruner = "hyperband" if name == "optuna_hyperband" else "successive_halving"
+        return OptunaPruning(pruner, min_resource=grace, max_resource=max_t, eta=eta)
     if name == "pbt":
         mutations = (
             {"row": problem.space["row"]}

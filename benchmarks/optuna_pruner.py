@@ -1,0 +1,66 @@
+"""Optuna's pruners on rung's simulated clock: a rung scheduler that passes each result to an
+Optuna trial (``trial.report(value, step)``) and stops the trial when ``should_prune()``
+says so, the calls an Optuna objective makes. Trials run in parallel on the simulated
+workers, as they would with several Optuna workers sharing a study."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rung.schedulers.base import Scheduler
+from rung.trial import CONTINUE, STOP, Decision, Trial
+
+
+class OptunaPruning(Scheduler):
+    """Stops trials as an Optuna pruner would.
+
+    Args:
+        pruner: ``"hyperband"`` (``HyperbandPruner``) or ``"successive_halving"``
+            (``SuccessiveHalvingPruner``), with the same smallest budget, largest budget and
+            reduction factor as rung's schedulers in the benchmark.
+    """
+
+    def __init__(self, pruner: str, min_resource: int, max_resource: int, eta: float) -> None:
+        self.pruner = pruner
+        self.min_resource = min_resource
+        self.max_resource = max_resource
+        self.eta = eta
+
+    def _setup(self) -> None:
+        import optuna
+
+        optuna.logging.set_verbosity(optuna.logging.WARNING)
+        if self.pruner == "hyperband":
+            pruner: Any = optuna.pruners.HyperbandPruner(
+                min_resource=self.min_resource,
+                max_resource=self.max_resource,
+                reduction_factor=int(self.eta),
+            )
+        else:
+            pruner = optuna.pruners.SuccessiveHalvingPruner(
+                min_resource=self.min_resource, reduction_factor=int(self.eta)
+            )
+        direction = "minimize" if self.objective.mode == "min" else "maximize"
+        self.study = optuna.create_study(direction=direction, pruner=pruner)
+        self.asked: dict[str, Any] = {}
+
+    def on_trial_result(self, trial: Trial, result: dict[str, Any]) -> Decision:
+        asked = self.asked.setdefault(trial.trial_id, self.study.ask())
+        value = result.get(self.objective.metric)
+        step = int(result["training_iteration"])
+        asked.report(float(value), step)
+        if step < self.max_resource and asked.should_prune():
+            return STOP
+        return CONTINUE
+
+    def on_trial_complete(self, trial: Trial, result: dict[str, Any] | None) -> None:
+        import optuna
+
+        asked = self.asked.pop(trial.trial_id, None)
+        if asked is None:
+            return
+        value = (result or {}).get(self.objective.metric)
+        if trial.iterations >= self.max_resource and value is not None:
+            self.study.tell(asked, float(value))
+        else:
+            self.study.tell(asked, state=optuna.trial.TrialState.PRUNED)
