@@ -17,10 +17,12 @@ killer) fails its trial, which does count, as with the process executor.
 from __future__ import annotations
 
 import contextlib
+import io
 import math
 import os
 import secrets
 import sys
+import tarfile
 import time
 import warnings
 from collections import deque
@@ -472,15 +474,21 @@ class RayExecutor(Executor):
 
     def _keep_files(self, exit: Exit, extras: dict[str, Any], trial_dir: str | None) -> None:
         """Write what a run on a node without the driver's storage sent back at its end:
-        its last checkpoint and its output files (appended: a trial may run many times)."""
+        its last checkpoint, its output (appended: a trial may run many times) and the
+        other files it wrote in its folder (a later run's copy replaces an earlier's)."""
         if extras.get("checkpoint") is not None and exit.checkpoint:
             unpack_checkpoint(extras["checkpoint"], exit.checkpoint)
+        if trial_dir is None:
+            return
         logs = extras.get("logs") or {}
-        if logs and trial_dir:
+        if logs or extras.get("files"):
             Path(trial_dir).mkdir(parents=True, exist_ok=True)
-            for name, data in logs.items():
-                with open(Path(trial_dir) / name, "ab") as file:
-                    file.write(data)
+        for name, data in logs.items():
+            with open(Path(trial_dir) / name, "ab") as file:
+                file.write(data)
+        if extras.get("files"):
+            with tarfile.open(fileobj=io.BytesIO(extras["files"]), mode="r") as archive:
+                archive.extractall(trial_dir, filter="data")
 
     def _on_actor_error(self, actor: _Actor, error: BaseException) -> None:
         """An actor died or cannot be reached: its trial's run is lost with its node, or

@@ -9,18 +9,21 @@ trial runs in a thread of the actor, so a stop or pause reaches it at its next r
 Where the actor's node does not see the driver's storage (no shared file system), a trial
 runs in a scratch folder on its node: each checkpoint travels to the driver as bytes with
 the message that records it and is deleted here, and a run that resumes from a checkpoint
-asks the driver for its bytes first. The driver's paths are the only ones recorded.
+asks the driver for its bytes first; the run's logs and the other files it wrote in its
+folder travel when it ends. The driver's paths are the only ones recorded.
 """
 
 from __future__ import annotations
 
 import contextlib
 import faulthandler
+import io
 import os
 import queue
 import shutil
 import socket
 import sys
+import tarfile
 import tempfile
 import threading
 import traceback
@@ -208,7 +211,8 @@ class _Transfer:
                 self.sent[exit.checkpoint] = self._driver_path(exit.checkpoint)
             if exit.checkpoint:
                 exit = replace(exit, checkpoint=self.sent[exit.checkpoint])
-            return ("exit", exit, {"checkpoint": data, "logs": self._logs()})
+            extras = {"checkpoint": data, "logs": self._logs(), "files": self._files()}
+            return ("exit", exit, extras)
         finally:
             shutil.rmtree(self.local_dir, ignore_errors=True)
 
@@ -230,6 +234,19 @@ class _Transfer:
 
     def _saved(self, path: str) -> None:
         self.actor._messages.put(("checkpoint", *self._ship(path)))
+
+    def _files(self) -> bytes | None:
+        """What else the trial wrote in its folder (plots, exported models), as a tar
+        archive; checkpoints and logs travel on their own."""
+        skip = {"checkpoints", "restored", *LOG_FILES}
+        names = [p for p in self.local_dir.iterdir() if p.name not in skip]
+        if not names:
+            return None
+        buffer = io.BytesIO()
+        with tarfile.open(fileobj=buffer, mode="w") as archive:
+            for path in names:
+                archive.add(str(path), arcname=path.name)
+        return buffer.getvalue()
 
     def _logs(self) -> dict[str, bytes]:
         logs = {}

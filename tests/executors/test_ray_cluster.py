@@ -215,6 +215,34 @@ def test_checkpoints_travel_between_nodes_without_a_shared_folder(
         assert any(t.lineage for t in results.trials), "PBT copied a donor's checkpoint"
 
 
+def writes_files(config):
+    Path("summary.txt").write_text(f"x={config['x']}")
+    Path("plots").mkdir(exist_ok=True)
+    Path("plots", "curve.csv").write_text("1,2\n")
+    return {"loss": config["x"], "trial_dir": os.getcwd()}
+
+
+def test_files_a_trial_writes_come_back_without_a_shared_folder(nodes_with_gpus, tmp_path):
+    results = rung.run(
+        writes_files,
+        {"x": rung.uniform(0, 1)},
+        metric="loss",
+        mode="min",
+        num_trials=4,
+        executor={"name": "ray", "storage": "transfer"},
+        storage_path=tmp_path,
+        name="exp",
+        seed=0,
+        verbose=0,
+    )
+    experiment = Path(results.path)
+    for trial in results.trials:
+        assert not trial.last_result["trial_dir"].startswith(str(experiment))
+        folder = experiment / "trials" / trial.trial_id
+        assert (folder / "summary.txt").read_text() == f"x={trial.config['x']}"
+        assert (folder / "plots" / "curve.csv").read_text() == "1,2\n"
+
+
 def reports_its_gpu(config):
     import ray
 
