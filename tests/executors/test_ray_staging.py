@@ -6,7 +6,6 @@ from __future__ import annotations
 import fcntl
 import json
 import os
-import time
 from collections import Counter
 from pathlib import Path
 
@@ -48,29 +47,27 @@ def test_trials_are_staged_only_when_no_decision_waits_on_results(
     assert executor.stage_ahead is stages
 
 
-def counts_itself(config):
-    """Counts the trials running at once in a file shared by all actors (under a lock),
-    keeps the most it saw, and reports ``config["reports"]`` times."""
-    path = Path(config["counter"])
+def _count(path: Path, change: int) -> None:
+    """Add ``change`` to the trials running now, in a file all actors share (under a
+    lock), and keep the most seen at once."""
     with open(path, "a+") as file:
         fcntl.flock(file, fcntl.LOCK_EX)
         file.seek(0)
         state = json.loads(file.read() or '{"now": 0, "most": 0}')
-        state["now"] += 1
+        state["now"] += change
         state["most"] = max(state["most"], state["now"])
         file.seek(0)
         file.truncate()
         file.write(json.dumps(state))
+
+
+def counts_itself(config):
+    """Counts itself among the trials running at once, and reports ``config["reports"]``
+    times."""
+    _count(Path(config["counter"]), 1)
     for i in range(config["reports"] - 1):
         rung.report(loss=config["x"] + i)
-    with open(path, "a+") as file:
-        fcntl.flock(file, fcntl.LOCK_EX)
-        file.seek(0)
-        state = json.loads(file.read())
-        state["now"] -= 1
-        file.seek(0)
-        file.truncate()
-        file.write(json.dumps(state))
+    _count(Path(config["counter"]), -1)
     return {"loss": config["x"], "pid": os.getpid()}
 
 
@@ -154,18 +151,13 @@ def test_a_trial_staged_behind_one_that_kills_its_actor_starts_again_uncounted(l
     assert sorted(results.results_dataframe()["loss"]) == [0, 1, 3, 4, 5]
 
 
-def sleeps_a_little(config):
-    time.sleep(0.02)  # the trial's work
-    return {"loss": config["x"]}
-
-
-def test_trials_staged_when_the_time_budget_ends_are_left_pending_not_stopped(local_ray, tmp_path):
+def test_trials_staged_when_the_experiment_ends_are_left_pending_not_stopped(local_ray, tmp_path):
     results = rung.run(
-        sleeps_a_little,
+        lambda config: {"loss": config["x"]},
         {"x": rung.uniform(0, 1)},
         metric="loss",
         mode="min",
-        time_budget_s=3,
+        stop={"loss": 0.02},  # the experiment ends when a trial reaches it
         max_concurrent=2,
         executor="ray",
         storage_path=tmp_path,
@@ -173,7 +165,7 @@ def test_trials_staged_when_the_time_budget_ends_are_left_pending_not_stopped(lo
         seed=0,
     )
     statuses = Counter(t.status for t in results.trials)
-    assert statuses[rung.TrialStatus.TERMINATED] > 10
-    assert statuses[rung.TrialStatus.STOPPED] <= 2  # at most the two that were running
-    assert statuses[rung.TrialStatus.PENDING] >= 1  # handed over, never begun: a resume runs them
+    assert statuses[rung.TrialStatus.TERMINATED] >= 1
+    # Handed over and never begun: pending (a resume runs them), not "stopped".
+    assert statuses[rung.TrialStatus.PENDING] >= 1
     assert all(not t.results for t in results.trials if t.status is rung.TrialStatus.PENDING)
