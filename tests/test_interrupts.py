@@ -78,3 +78,28 @@ def test_the_previous_handler_comes_back_and_an_ignored_sigint_stays_ignored():
         guard.arm()
         ctrl_c()
         assert guard.count == 0, "a background job never sees a Ctrl-C"
+
+
+def test_sigterm_is_taken_like_ctrl_c_and_marked_where_nothing_else_handles_it():
+    previous = signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    try:
+        with InterruptGuard() as guard, pytest.raises(KeyboardInterrupt):
+            guard.arm()
+            os.kill(os.getpid(), signal.SIGTERM)
+            pytest.fail("not interrupted")
+        assert guard.terminated
+        assert signal.getsignal(signal.SIGTERM) is signal.SIG_DFL  # given back
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def test_a_sigterm_handler_of_the_script_is_left_alone():
+    def handler(signum, frame) -> None:
+        pass
+
+    previous = signal.signal(signal.SIGTERM, handler)
+    try:
+        with InterruptGuard():
+            assert signal.getsignal(signal.SIGTERM) is handler
+    finally:
+        signal.signal(signal.SIGTERM, previous)
