@@ -6,7 +6,7 @@ from __future__ import annotations
 import fcntl
 import json
 import os
-from collections import Counter
+import threading
 from pathlib import Path
 
 import pytest
@@ -151,21 +151,47 @@ def test_a_trial_staged_behind_one_that_kills_its_actor_starts_again_uncounted(l
     assert sorted(results.results_dataframe()["loss"]) == [0, 1, 3, 4, 5]
 
 
+class OpensTheGate(rung.Callback):
+    """Opens a named pipe once four trials have started: two running, two handed over."""
+
+    def __init__(self, gate: Path) -> None:
+        self.gate = gate
+        self.started = 0
+
+    def on_trial_start(self, trial) -> None:
+        self.started += 1
+        if self.started == 4:
+            with open(self.gate, "w") as gate:
+                gate.write("go")
+
+
+def reaches_the_target_once_trials_are_staged(config):
+    if config["x"] == 0:
+        with open(config["gate"]) as gate:  # waits until the driver opens it
+            gate.read()
+        return {"loss": 0.0}
+    threading.Event().wait()  # holds its slot until the experiment ends
+
+
 def test_trials_staged_when_the_experiment_ends_are_left_pending_not_stopped(local_ray, tmp_path):
+    gate = tmp_path / "gate"
+    os.mkfifo(gate)
     results = rung.run(
-        lambda config: {"loss": config["x"]},
-        {"x": rung.uniform(0, 1)},
+        reaches_the_target_once_trials_are_staged,
+        {"x": rung.grid([0, 1, 2, 3, 4, 5, 6, 7]), "gate": str(gate)},
         metric="loss",
         mode="min",
-        stop={"loss": 0.02},  # the experiment ends when a trial reaches it
+        stop={"loss": 0.001},  # the experiment ends when trial 0 reports
         max_concurrent=2,
         executor="ray",
         storage_path=tmp_path,
+        callbacks=[OpensTheGate(gate)],
         verbose=0,
         seed=0,
     )
-    statuses = Counter(t.status for t in results.trials)
-    assert statuses[rung.TrialStatus.TERMINATED] >= 1
+    statuses = {t.config["x"]: t.status for t in results.trials}
+    assert statuses[1] is rung.TrialStatus.STOPPED  # it was running
     # Handed over and never begun: pending (a resume runs them), not "stopped".
-    assert statuses[rung.TrialStatus.PENDING] >= 1
-    assert all(not t.results for t in results.trials if t.status is rung.TrialStatus.PENDING)
+    staged = [x for x, status in statuses.items() if status is rung.TrialStatus.PENDING]
+    assert len(staged) >= 2
+    assert all(not t.results for t in results.trials if t.config["x"] in staged)
