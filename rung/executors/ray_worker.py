@@ -238,6 +238,8 @@ class _Transfer:
     def _files(self) -> bytes | None:
         """What else the trial wrote in its folder (plots, exported models), as a tar
         archive; checkpoints and logs travel on their own."""
+        if not self.local_dir.is_dir():
+            return None
         skip = {"checkpoints", "restored", *LOG_FILES}
         names = [p for p in self.local_dir.iterdir() if p.name not in skip]
         if not names:
