@@ -45,7 +45,9 @@ class OptunaPruning(Scheduler):
         self.asked: dict[str, Any] = {}
 
     def on_trial_result(self, trial: Trial, result: dict[str, Any]) -> Decision:
-        asked = self.asked.setdefault(trial.trial_id, self.study.ask())
+        asked = self.asked.get(trial.trial_id)
+        if asked is None:  # one Optuna trial per rung trial, asked at its first result
+            asked = self.asked[trial.trial_id] = self.study.ask()
         value = result.get(self.objective.metric)
         step = int(result["training_iteration"])
         asked.report(float(value), step)
