@@ -5,7 +5,7 @@ workers, as they would with several Optuna workers sharing a study."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from rung.schedulers.base import Scheduler
 from rung.trial import CONTINUE, STOP, Decision, Trial
@@ -40,7 +40,9 @@ class OptunaPruning(Scheduler):
             pruner = optuna.pruners.SuccessiveHalvingPruner(
                 min_resource=self.min_resource, reduction_factor=int(self.eta)
             )
-        direction = "minimize" if self.objective.mode == "min" else "maximize"
+        direction: Literal["minimize", "maximize"] = (
+            "minimize" if self.objective.mode == "min" else "maximize"
+        )
         # Optuna's Hyperband puts a trial in a bracket by hashing the study's name with the
         # trial's number; a name drawn from the experiment's seeded generator (not Optuna's
         # random one) makes each seed's run repeatable and the seeds' brackets differ.
@@ -52,9 +54,8 @@ class OptunaPruning(Scheduler):
         asked = self.asked.get(trial.trial_id)
         if asked is None:  # one Optuna trial per rung trial, asked at its first result
             asked = self.asked[trial.trial_id] = self.study.ask()
-        value = result.get(self.objective.metric)
         step = int(result["training_iteration"])
-        asked.report(float(value), step)
+        asked.report(float(result[self.objective.metric]), step)
         if step < self.max_resource and asked.should_prune():
             return STOP
         return CONTINUE
@@ -81,7 +82,7 @@ def _remembering_brackets(hyperband: type) -> type:
     decisions (the simulated clock does not count decision time either way).
     """
 
-    class RememberingBrackets(hyperband):  # type: ignore[misc, valid-type]
+    class RememberingBrackets(hyperband):
         def __init__(self, *args: Any, **kwargs: Any) -> None:
             super().__init__(*args, **kwargs)
             self._bracket_of: dict[int, int] = {}
