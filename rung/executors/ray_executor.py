@@ -4,11 +4,11 @@ Each actor (``TrialActor``) runs the same trial runner as a worker process of th
 executor. The driver keeps one call in flight per actor and waits on all of them at once,
 so a report costs one actor call. Where no decision waits on results (``stage_ahead``), a
 busy actor also holds its next trials, which start without a round trip to the driver.
-Actors ask Ray for the trial's resources
-(``resources_per_trial``: ``cpu``, ``gpu`` (fractions pack several trials on a GPU, and
-Ray sets each actor's ``CUDA_VISIBLE_DEVICES``), ``memory`` in bytes, and any custom
-resource by name). The pool follows the cluster: it grows when nodes join (up to
-``max_concurrent``) and shrinks when they leave.
+Actors ask Ray for the trial's resources (``resources_per_trial``: ``cpu``, ``gpu``
+(fractions pack several trials on a GPU, and Ray sets each actor's
+``CUDA_VISIBLE_DEVICES``), ``memory`` in bytes, and any custom resource by name). The pool
+follows the cluster: it grows when nodes join (up to ``max_concurrent``) and shrinks when
+they leave.
 
 A trial whose actor dies with its node is "lost": it restarts at once from its last
 checkpoint on a node that is left, and that does not count against ``max_failures`` (the
