@@ -5,6 +5,7 @@ workers, as they would with several Optuna workers sharing a study."""
 
 from __future__ import annotations
 
+import copy
 from typing import Any, Literal
 
 from rung.schedulers.base import Scheduler
@@ -77,22 +78,60 @@ def _remembering_brackets(hyperband: type) -> type:
     """Optuna's ``HyperbandPruner`` with each trial's bracket remembered.
 
     The pruner finds a trial's bracket by hashing the study's name and the trial's number, and
-    does so for every trial of the study at each rung check: quadratic in the trials, hours of
-    benchmark time at 10,000 trials. The hash never changes, so remembering it gives the same
-    decisions (the simulated clock does not count decision time either way).
+    at each rung check hashes every trial of the study again to pick out the bracket's: hours
+    of benchmark time at 10,000 trials. The hash never changes, so each trial's bracket is
+    computed once and each bracket keeps the numbers of its trials; Optuna's successive
+    halving then reads that bracket's trials as they stand, the same decisions (the
+    simulated clock does not count decision time either way).
     """
 
     class RememberingBrackets(hyperband):
         def __init__(self, *args: Any, **kwargs: Any) -> None:
             super().__init__(*args, **kwargs)
-            self._bracket_of: dict[int, int] = {}
+            self._bracket_of: list[int] = []  # by trial number
+            self._members: dict[int, list[int]] = {}
+            self._bracket_class: type | None = None
 
         def _get_bracket_id(self, study: Any, trial: Any) -> int:
             if not self._pruners:  # before the brackets exist every trial is in the first
                 return super()._get_bracket_id(study, trial)
-            bracket = self._bracket_of.get(trial.number)
-            if bracket is None:
-                bracket = self._bracket_of[trial.number] = super()._get_bracket_id(study, trial)
-            return bracket
+            self._index(study, trial.number + 1)
+            return self._bracket_of[trial.number]
+
+        def _index(self, study: Any, count: int) -> None:
+            """Remember the brackets of trials numbered below ``count``."""
+            for number in range(len(self._bracket_of), count):
+                bracket = super()._get_bracket_id(study, _Numbered(number))
+                self._bracket_of.append(bracket)
+                self._members.setdefault(bracket, []).append(number)
+
+        def _create_bracket_study(self, study: Any, bracket_id: int) -> Any:
+            if self._bracket_class is None:
+                self._bracket_class = _indexed(type(super()._create_bracket_study(study, 0)))
+            return self._bracket_class(study, self, bracket_id)
 
     return RememberingBrackets
+
+
+class _Numbered:
+    """A stand-in trial: all Optuna's bracket hash reads of one is its number."""
+
+    def __init__(self, number: int) -> None:
+        self.number = number
+
+
+def _indexed(bracket_study: type) -> type:
+    """Optuna's bracket study (the study as one bracket's successive halving sees it), with
+    the bracket's trials picked by number from the pruner's index, not by hashing them all."""
+
+    class IndexedBracketStudy(bracket_study):
+        def get_trials(self, deepcopy: bool = True, states: Any = None) -> list[Any]:
+            trials = self._study.get_trials(deepcopy=False)  # ordered by number
+            pruner = self.pruner
+            pruner._index(self._study, len(trials))
+            chosen = [trials[n] for n in pruner._members.get(self._bracket_id, [])]
+            if states is not None:
+                chosen = [t for t in chosen if t.state in states]
+            return copy.deepcopy(chosen) if deepcopy else chosen
+
+    return IndexedBracketStudy
