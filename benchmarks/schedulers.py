@@ -360,9 +360,14 @@ def main() -> None:
         metavar="JSON",
         help="print the across-problems table of saved sweeps, and run nothing",
     )
+    parser.add_argument(
+        "--merge",
+        action="store_true",
+        help="with --summarize: one table over all the files (the parts of one sweep)",
+    )
     args = parser.parse_args()
     if args.summarize:
-        summarize_saved(args.summarize)
+        summarize_saved(args.summarize, args.merge)
         return
     args.out.mkdir(parents=True, exist_ok=True)
     if "lcbench-all" in args.problems:
@@ -443,6 +448,8 @@ def across_problems(rows: list[dict], title: str = "across problems"):
     for workers in sorted({row["workers"] for row in rows}):
         for name in dict.fromkeys(row["scheduler"] for row in rows):
             chosen = [row for row in rows if row["workers"] == workers and row["scheduler"] == name]
+            if not chosen:  # run with other worker counts only
+                continue
             speedups = [row["speedup_vs_fifo"] or 0.0 for row in chosen]
             as_good = [
                 row["final_median"] >= fifo_final[(row["problem"], workers)] for row in chosen
@@ -458,14 +465,32 @@ def across_problems(rows: list[dict], title: str = "across problems"):
     return table
 
 
-def summarize_saved(paths: list[Path]) -> None:
-    """Print the across-problems table of sweeps this script saved earlier."""
+def summarize_saved(paths: list[Path], merge: bool = False) -> None:
+    """Print the across-problems table of sweeps this script saved earlier: one per file, or
+    with ``merge`` one over all of them (a sweep run in parts, each with its own problems)."""
     from rich.console import Console
 
     console = Console(width=160)
-    for path in paths:
-        summary = json.loads(path.read_text())
-        console.print(across_problems(summary["rows"], title=path.name))
+    summaries = [(path.name, json.loads(path.read_text())["rows"]) for path in paths]
+    if merge:
+        summaries = [(f"{len(paths)} files merged", merged_rows(summaries))]
+    for title, rows in summaries:
+        console.print(across_problems(rows, title=title))
+
+
+def merged_rows(summaries: list[tuple[str, list[dict]]]) -> list[dict]:
+    """The rows of several saved sweeps as one; a (problem, workers, scheduler) in two files is
+    an error, since the parts of one sweep do not overlap."""
+    seen: dict[tuple, str] = {}
+    rows = []
+    for name, part in summaries:
+        for row in part:
+            key = (row["problem"], row["workers"], row["scheduler"])
+            if key in seen:
+                raise SystemExit(f"{key} is in both {seen[key]} and {name}")
+            seen[key] = name
+            rows.append(row)
+    return rows
 
 
 def print_tables(rows: list[dict], costs: dict, elapsed: float, jobs: int) -> None:
