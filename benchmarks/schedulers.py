@@ -366,6 +366,8 @@ def main() -> None:
         help="with --summarize: one table over all the files (the parts of one sweep)",
     )
     args = parser.parse_args()
+    if args.merge and not args.summarize:
+        parser.error("--merge merges the saved files given to --summarize; give them there")
     if args.summarize:
         summarize_saved(args.summarize, args.merge)
         return

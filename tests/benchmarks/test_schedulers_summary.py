@@ -5,7 +5,7 @@ import json
 import pytest
 from rich.console import Console
 
-from benchmarks.schedulers import across_problems, merged_rows, summarize_saved
+from benchmarks.schedulers import across_problems, main, merged_rows, summarize_saved
 
 
 def row(problem: str, workers: int, scheduler: str, speedup: float, final: float) -> dict:
@@ -50,3 +50,10 @@ def test_worker_counts_run_by_only_some_schedulers_are_left_out():
     rows += [row("p", 32, "fifo", 1.0, 0.8)]
     text = rendered(across_problems(rows))
     assert text.count("asha") == 1 and text.count("fifo") == 2
+
+
+def test_merge_without_saved_files_is_refused_before_anything_runs(monkeypatch, capsys):
+    monkeypatch.setattr("sys.argv", ["schedulers.py", "--problems", "lcbench-126025", "--merge"])
+    with pytest.raises(SystemExit):
+        main()
+    assert "--merge merges the saved files given to --summarize" in capsys.readouterr().err
