@@ -62,6 +62,9 @@ class BOHBSearch(ModelSearcher):
         super()._setup()
         self.by_budget: dict[float, dict[str, tuple[np.ndarray, float]]] = defaultdict(dict)
         self._encoded: dict[str, np.ndarray] = {}
+        # Writes per budget: the fitted densities stand until their budget gets a new result.
+        self._writes: dict[float, int] = defaultdict(int)
+        self._fitted: tuple[tuple[float, int], tuple[ParzenEstimator, ...]] | None = None
 
     def _encode(self, trial_id: str, config: Mapping[str, Any]) -> np.ndarray:
         if trial_id not in self._encoded:
@@ -73,8 +76,7 @@ class BOHBSearch(ModelSearcher):
         budget = result.get(self.time_attr)
         if config is None or not is_number(budget):
             return
-        loss = self.objective.score(result)
-        self.by_budget[float(budget)][trial_id] = (self._encode(trial_id, config), loss)
+        self._record(float(budget), trial_id, config, self.objective.score(result))
 
     def _observe(self, trial_id, config, result, failed, stopped_early) -> None:
         # The model reads only by_budget, not the flat observations other searchers keep.
@@ -85,8 +87,12 @@ class BOHBSearch(ModelSearcher):
             budget = (result or {}).get(self.time_attr)
             if not is_number(budget):
                 budget = min(self.by_budget, default=0.0)
-            self.by_budget[float(budget)][trial_id] = (self._encode(trial_id, config), np.inf)
+            self._record(float(budget), trial_id, config, np.inf)
         self._encoded.pop(trial_id, None)
+
+    def _record(self, budget: float, trial_id: str, config: Mapping[str, Any], loss: float) -> None:
+        self.by_budget[budget][trial_id] = (self._encode(trial_id, config), loss)
+        self._writes[budget] += 1
 
     def model_budget(self) -> float | None:
         """The largest budget with enough results to fit the model, or None."""
@@ -103,6 +109,20 @@ class BOHBSearch(ModelSearcher):
     def _propose(self) -> dict[str, Any]:
         budget = self.model_budget()
         assert budget is not None  # _suggest proposes from the model only when there is one
+        good, bad, wide = self._densities(budget)
+        candidates = wide.sample(self.n_candidates, self.rng)
+        score = good.log_pdf(candidates) - bad.log_pdf(candidates)
+        return self.geometry.decode(candidates[int(np.argmax(score))])
+
+    def _densities(self, budget: float) -> tuple[ParzenEstimator, ...]:
+        """The good, bad and widened good densities at ``budget``, fitted again only after
+        the budget's results change (most results arrive at other budgets)."""
+        key = (budget, self._writes[budget])
+        if self._fitted is None or self._fitted[0] != key:
+            self._fitted = (key, self._fit(budget))
+        return self._fitted[1]
+
+    def _fit(self, budget: float) -> tuple[ParzenEstimator, ...]:
         results = list(self.by_budget[budget].values())
         x = np.array([r[0] for r in results])
         loss = np.array([r[1] for r in results])
@@ -111,12 +131,9 @@ class BOHBSearch(ModelSearcher):
         n_good = max(n_min, int(self.top_fraction * len(order)))
         n_bad = max(n_min, len(order) - n_good)
         good_x, bad_x = x[order[:n_good]], x[order[-n_bad:]]
-        good, bad, wide = (
+        return tuple(
             ParzenEstimator(
                 self.geometry, points, np.ones(len(points)), "scott", _PRIOR_WEIGHT, factor
             )
             for points, factor in ((good_x, 1.0), (bad_x, 1.0), (good_x, self.width_factor))
         )
-        candidates = wide.sample(self.n_candidates, self.rng)
-        score = good.log_pdf(candidates) - bad.log_pdf(candidates)
-        return self.geometry.decode(candidates[int(np.argmax(score))])

@@ -95,6 +95,24 @@ def test_bohb_counts_a_failed_trial_as_bad_at_its_budget():
     assert searcher.space.decode(searcher.by_budget[2.0]["a"][0]) == config
 
 
+def test_bohb_fits_again_only_when_its_model_budget_gets_a_result():
+    searcher = report_curves(BOHBSearch(random_fraction=0.0), 15)
+    fitted = searcher._densities(9.0)
+    config = searcher.suggest("p")
+    searcher.on_trial_result("p", {"loss": sphere(config) + 1, "training_iteration": 1})
+    assert searcher._densities(9.0) is fitted  # a result at another budget
+    searcher.on_trial_result("p", {"loss": 0.0, "training_iteration": 9})
+    refitted = searcher._densities(9.0)
+    assert refitted is not fitted
+    assert any(np.allclose(c, searcher.space.encode(config)) for c in refitted[0].centers)
+    # The same trial failing at that budget replaces its result there: fitted again.
+    searcher.on_trial_complete("p", {"loss": math.nan, "training_iteration": 9}, failed=True)
+    assert searcher._densities(9.0) is not refitted
+    assert not any(
+        np.allclose(c, searcher.space.encode(config)) for c in searcher._densities(9.0)[0].centers
+    )
+
+
 def test_bohb_with_hyperband_in_a_run():
     results = rung.run(
         stepped_sphere,
