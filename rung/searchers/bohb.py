@@ -62,9 +62,8 @@ class BOHBSearch(ModelSearcher):
         super()._setup()
         self.by_budget: dict[float, dict[str, tuple[np.ndarray, float]]] = defaultdict(dict)
         self._encoded: dict[str, np.ndarray] = {}
-        # Writes per budget: the fitted densities stand until their budget gets a new result.
-        self._writes: dict[float, int] = defaultdict(int)
-        self._fitted: tuple[tuple[float, int], tuple[ParzenEstimator, ...]] | None = None
+        # The densities last fitted and their budget, kept until that budget gets a result.
+        self._fitted: tuple[float, tuple[ParzenEstimator, ...]] | None = None
 
     def _encode(self, trial_id: str, config: Mapping[str, Any]) -> np.ndarray:
         if trial_id not in self._encoded:
@@ -92,7 +91,8 @@ class BOHBSearch(ModelSearcher):
 
     def _record(self, budget: float, trial_id: str, config: Mapping[str, Any], loss: float) -> None:
         self.by_budget[budget][trial_id] = (self._encode(trial_id, config), loss)
-        self._writes[budget] += 1
+        if self._fitted is not None and self._fitted[0] == budget:
+            self._fitted = None
 
     def model_budget(self) -> float | None:
         """The largest budget with enough results to fit the model, or None."""
@@ -117,9 +117,8 @@ class BOHBSearch(ModelSearcher):
     def _densities(self, budget: float) -> tuple[ParzenEstimator, ...]:
         """The good, bad and widened good densities at ``budget``, fitted again only after
         the budget's results change (most results arrive at other budgets)."""
-        key = (budget, self._writes[budget])
-        if self._fitted is None or self._fitted[0] != key:
-            self._fitted = (key, self._fit(budget))
+        if self._fitted is None or self._fitted[0] != budget:
+            self._fitted = (budget, self._fit(budget))
         return self._fitted[1]
 
     def _fit(self, budget: float) -> tuple[ParzenEstimator, ...]:
