@@ -1,3 +1,5 @@
+import signal
+
 import pytest
 
 import rung
@@ -33,6 +35,15 @@ def worker_executor(request):
     if request.param == "ray":
         request.getfixturevalue("local_ray")
     return request.param
+
+
+@pytest.fixture
+def sigint_from_a_terminal():
+    """SIGINT at Python's default, as from a terminal, even where the tests run as a
+    background job (SIGINT ignored, so no Ctrl-C would ever arrive)."""
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    yield
+    signal.signal(signal.SIGINT, previous)
 
 
 @pytest.fixture

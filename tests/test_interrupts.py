@@ -9,13 +9,7 @@ import pytest
 
 from rung.interrupts import InterruptGuard, critical
 
-
-@pytest.fixture(autouse=True)
-def sigint_as_from_a_terminal():
-    """The tests may run as a background job, with SIGINT ignored: restore the default."""
-    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
-    yield
-    signal.signal(signal.SIGINT, previous)
+pytestmark = pytest.mark.usefixtures("sigint_from_a_terminal")
 
 
 def ctrl_c() -> None:

@@ -40,7 +40,7 @@ from rung.executors.process import serialize_trainable
 from rung.executors.ray_worker import PROBE_FILE, TrialActor
 from rung.executors.resources import Slot
 from rung.executors.sources import code_files
-from rung.interrupts import reclaim_sigterm
+from rung.interrupts import critical, reclaim_sigterm
 from rung.output_capture import salvage
 from rung.trial import Exit, Launch, Outcome, Report
 
@@ -158,6 +158,7 @@ class RayExecutor(Executor):
         self.rescale_interval_s = rescale_interval_s
         self.placement_patience_s = placement_patience_s
         self._actors: list[_Actor] = []
+        self._dying: list[Any] = []  # a call on each actor shutdown killed: fails once it is gone
         self._started_ray = False
         self._request: dict[str, Any] = {}
         self._resources: dict[str, float] = {}
@@ -248,11 +249,14 @@ class RayExecutor(Executor):
         self._rescaled = time.monotonic()
 
     def _spawn(self) -> _Actor:
-        handle = self._actor_class.remote(
-            self._payload, self._code_files, self._paths, self.storage
-        )
-        actor = _Actor(handle, handle.hello.remote())
-        self._actors.append(actor)
+        """Start an actor and record it as one step: a Ctrl-C cannot leave an actor that Ray
+        made unknown to ``shutdown`` (alive, on a Ray the user keeps)."""
+        with critical():
+            handle = self._actor_class.remote(
+                self._payload, self._code_files, self._paths, self.storage
+            )
+            actor = _Actor(handle, handle.hello.remote())
+            self._actors.append(actor)
         return actor
 
     def _rescale(self) -> None:
@@ -277,9 +281,11 @@ class RayExecutor(Executor):
             self._retire(actor)
 
     def _retire(self, actor: _Actor) -> None:
-        self._actors.remove(actor)
-        with contextlib.suppress(Exception):
-            _ray().kill(actor.handle, no_restart=True)
+        """Kill an actor and forget it as one step (a Ctrl-C between would leave it alive)."""
+        with critical():
+            with contextlib.suppress(Exception):
+                _ray().kill(actor.handle, no_restart=True)
+            self._actors.remove(actor)
 
     @property
     def free_slots(self) -> int:
@@ -552,17 +558,19 @@ class RayExecutor(Executor):
 
     def shutdown(self, wait: bool = True) -> None:
         """End every actor's process (those with a trial too: what happens to that trial is
-        already recorded) and wait until they are gone (up to 10 s; not with
-        ``wait=False``); remove the storage probes, and end a Ray this executor started."""
-        if not self._actors and not self._started_ray:
+        already recorded) and wait until they are gone (up to 10 s), remove the storage
+        probes, and end a Ray this executor started. Every actor is killed at once, so
+        ``wait=False`` has no grace to skip; a Ctrl-C cuts the wait short, and the next call
+        waits again."""
+        if not self._actors and not self._dying and not self._started_ray:
             return
         ray = _ray()
-        # A call in flight on every actor: each fails only once its actor is gone.
-        calls = [a.pending or a.handle.exchange.remote(None) for a in self._actors]
         for actor in list(self._actors):
-            self._retire(actor)
-        if wait and calls:
-            ray.wait(calls, num_returns=len(calls), timeout=10)
+            with critical():
+                self._dying.append(actor.pending or actor.handle.exchange.remote(None))
+                self._retire(actor)
+        if self._dying:
+            ray.wait(self._dying, num_returns=len(self._dying), timeout=10)
         for experiment in self._probes:
             with contextlib.suppress(OSError):
                 (Path(experiment) / PROBE_FILE).unlink()
@@ -570,7 +578,7 @@ class RayExecutor(Executor):
         # Let go of every Ray reference now, while Ray is up: one freed after ray.shutdown()
         # (when this object is collected, perhaps in another thread) makes Ray end the
         # whole process.
-        del calls
+        self._dying = []
         self._payload = None
         if self._started_ray and ray.is_initialized():
             ray.shutdown()

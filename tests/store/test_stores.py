@@ -142,19 +142,15 @@ class _Signalling:
         self.connection.close()
 
 
+@pytest.mark.usefixtures("sigint_from_a_terminal")
 def test_a_ctrl_c_inside_a_commit_writes_the_batch_once(tmp_path):
     store = SQLiteStore(tmp_path / "exp", commit_interval_s=0)
     store.append(EVENTS[0])
     real = store._connection
     store._connection = _Signalling(real)
-    # As from a terminal, even when the tests run as a background job (SIGINT ignored).
-    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
-    try:
-        with InterruptGuard() as guard, pytest.raises(KeyboardInterrupt):
-            guard.arm()
-            store.flush()  # the Ctrl-C is raised once the commit and the clearing are done
-    finally:
-        signal.signal(signal.SIGINT, previous)
+    with InterruptGuard() as guard, pytest.raises(KeyboardInterrupt):
+        guard.arm()
+        store.flush()  # the Ctrl-C is raised once the commit and the clearing are done
     store._connection = real
     assert store.flush(), "nothing left to write"
     store.close()
