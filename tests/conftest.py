@@ -6,19 +6,28 @@ import rung
 
 
 @pytest.fixture(scope="session")
-def local_ray():
-    """One local Ray for this test process, shared by the tests that run on Ray (a Ray per
-    test would cost seconds each)."""
+def _ray_of_the_session():
+    """Ray, ended once the tests are done."""
     ray = pytest.importorskip("ray", reason="Ray is not installed (pip install 'rung[ray]')")
-    ray.init(
-        address="local",  # a new one, whatever clusters this machine has seen
-        num_cpus=2,
-        include_dashboard=False,
-        object_store_memory=200 * 2**20,
-        logging_level="ERROR",
-    )
     yield ray
     ray.shutdown()
+
+
+@pytest.fixture
+def local_ray(_ray_of_the_session):
+    """A local Ray kept running around the test, as a user's session keeps one: shared by
+    the tests on Ray (a Ray per test would cost seconds each), started again after a test
+    of a cluster of its own ended it."""
+    ray = _ray_of_the_session
+    if not ray.is_initialized():
+        ray.init(
+            address="local",  # a new one, whatever clusters this machine has seen
+            num_cpus=2,
+            include_dashboard=False,
+            object_store_memory=200 * 2**20,
+            logging_level="ERROR",
+        )
+    return ray
 
 
 @pytest.fixture(params=["inline", "process", "ray"])
