@@ -11,6 +11,7 @@ import pytest
 
 import rung
 from rung.executors.ray_executor import RayExecutor
+from tests.resume.ctrl_c_loop import ray_actors_alive
 
 pytestmark = pytest.mark.usefixtures("sigint_from_a_terminal")
 
@@ -19,14 +20,8 @@ def ctrl_c() -> None:
     os.kill(os.getpid(), signal.SIGINT)
 
 
-def actors_alive() -> set[str]:
-    from ray._private import state
-
-    return {
-        actor_id
-        for actor_id, actor in state.actors().items()
-        if actor["State"] != "DEAD" and actor["ActorClassName"] == "TrialActor"
-    }
+def loss_is_x(config):
+    return {"loss": config["x"]}
 
 
 class Recording:
@@ -57,33 +52,16 @@ class RecordingExecutor(RayExecutor):
         return super()._spawn()
 
 
-def tune(tmp_path, executor):
-    return rung.run(
-        lambda config: {"loss": config["x"]},
-        {"x": rung.uniform(0, 1)},
-        metric="loss",
-        mode="min",
-        num_trials=4,
-        max_concurrent=2,
-        executor=executor,
-        storage_path=tmp_path,
-        seed=0,
-        verbose=0,
-    )
-
-
-def test_an_actor_made_just_before_a_ctrl_c_does_not_outlive_the_run(local_ray, tmp_path):
-    before = actors_alive()
+def test_an_actor_made_just_before_a_ctrl_c_does_not_outlive_the_run(local_ray, tune):
+    before = set(ray_actors_alive())
     executor = RecordingExecutor(ctrl_c_once_made=True)
-    results = tune(tmp_path, executor)
+    results = tune(loss_is_x, {"x": rung.uniform(0, 1)}, num_trials=4, executor=executor)
     assert results.stop_reason == "interrupted (Ctrl-C)"
     assert len(executor._actor_class.made) == 1
-    assert actors_alive() - before == set()
+    assert set(ray_actors_alive()) - before == set()
 
 
-def test_a_ctrl_c_while_shutdown_kills_the_actors_leaves_none_alive(
-    local_ray, tmp_path, monkeypatch
-):
+def test_a_ctrl_c_while_shutdown_kills_the_actors_leaves_none_alive(local_ray, tune, monkeypatch):
     real_kill = local_ray.kill
     signalled = []
 
@@ -98,9 +76,9 @@ def test_a_ctrl_c_while_shutdown_kills_the_actors_leaves_none_alive(
             monkeypatch.setattr(local_ray, "kill", kill_after_a_ctrl_c)
             super().shutdown(wait)
 
-    before = actors_alive()
+    before = set(ray_actors_alive())
     executor = InterruptedAtTheEnd()
-    results = tune(tmp_path, executor)
+    results = tune(loss_is_x, {"x": rung.uniform(0, 1)}, num_trials=4, executor=executor)
     assert signalled
     assert len(results.trials) == 4
-    assert actors_alive() - before == set()
+    assert set(ray_actors_alive()) - before == set()
