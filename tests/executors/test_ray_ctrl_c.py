@@ -4,20 +4,14 @@ Either way no actor may outlive ``rung.run`` on a Ray the user keeps running."""
 
 from __future__ import annotations
 
-import os
-import signal
-
 import pytest
 
 import rung
 from rung.executors.ray_executor import RayExecutor
 from tests.resume.ctrl_c_loop import ray_actors_alive
+from tests.test_interrupts import ctrl_c
 
 pytestmark = pytest.mark.usefixtures("sigint_from_a_terminal")
-
-
-def ctrl_c() -> None:
-    os.kill(os.getpid(), signal.SIGINT)
 
 
 def loss_is_x(config):
