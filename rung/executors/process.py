@@ -339,10 +339,12 @@ def _open_pidfd(process: BaseProcess) -> int | None:
 
 
 def _close(worker: _Worker, selector: selectors.BaseSelector | None) -> None:
-    """Release a worker's pipe and pidfd (unwatched first when ``selector`` is given)."""
-    if worker.pidfd is not None:
-        if selector is not None:
-            selector.unregister(worker.pidfd)
-        os.close(worker.pidfd)
-        worker.pidfd = None
-    worker.conn.close()
+    """Release a worker's pipe and pidfd (unwatched first when ``selector`` is given); a
+    Ctrl-C cannot leave a closed pidfd named, for a second ``shutdown`` to close again."""
+    with critical():
+        if worker.pidfd is not None:
+            if selector is not None:
+                selector.unregister(worker.pidfd)
+            os.close(worker.pidfd)
+            worker.pidfd = None
+        worker.conn.close()
