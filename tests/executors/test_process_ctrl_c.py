@@ -36,7 +36,9 @@ def test_a_ctrl_c_just_after_a_worker_is_closed_does_not_break_the_second_shutdo
     executor = process.ProcessExecutor()
     executor.start(trainables.quadratic, handler=None, slots=executor.plan_slots({"cpu": 1}, 1))
     (worker,) = executor._workers
-    assert worker.pidfd is not None, "no pidfd on this system: nothing to close twice"
+    if worker.pidfd is None:
+        executor.shutdown()
+        pytest.skip("no pidfd on this system (Linux 5.3+ has one): nothing to close twice")
     monkeypatch.setattr(process, "os", _CtrlCAfterFirstClose())
     with InterruptGuard() as guard:
         guard.arm()
