@@ -8,14 +8,11 @@ import pytest
 
 import rung
 from rung.executors.ray_executor import RayExecutor
+from tests import trainables
 from tests.resume.ctrl_c_loop import ray_actors_alive
 from tests.test_interrupts import ctrl_c
 
 pytestmark = pytest.mark.usefixtures("sigint_from_a_terminal")
-
-
-def loss_is_x(config):
-    return {"loss": config["x"]}
 
 
 class Recording:
@@ -49,7 +46,9 @@ class RecordingExecutor(RayExecutor):
 def test_an_actor_made_just_before_a_ctrl_c_does_not_outlive_the_run(local_ray, tune):
     before = set(ray_actors_alive())
     executor = RecordingExecutor(ctrl_c_once_made=True)
-    results = tune(loss_is_x, {"x": rung.uniform(0, 1)}, num_trials=4, executor=executor)
+    results = tune(
+        trainables.returns_dict, {"x": rung.uniform(0, 1)}, num_trials=4, executor=executor
+    )
     assert results.stop_reason == "interrupted (Ctrl-C)"
     assert len(executor._actor_class.made) == 1
     assert set(ray_actors_alive()) - before == set()
@@ -72,7 +71,9 @@ def test_a_ctrl_c_while_shutdown_kills_the_actors_leaves_none_alive(local_ray, t
 
     before = set(ray_actors_alive())
     executor = InterruptedAtTheEnd()
-    results = tune(loss_is_x, {"x": rung.uniform(0, 1)}, num_trials=4, executor=executor)
+    results = tune(
+        trainables.returns_dict, {"x": rung.uniform(0, 1)}, num_trials=4, executor=executor
+    )
     assert signalled
     assert len(results.trials) == 4
     assert set(ray_actors_alive()) - before == set()
