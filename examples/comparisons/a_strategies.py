@@ -9,8 +9,7 @@ trials' best-so-far accuracy over wall time).
 
 from __future__ import annotations
 
-from common import arguments, run_strategy, save, table
-from mnist1d_task import EPOCHS
+from common import arguments, budget, run_strategy, save, table
 
 import rung
 from rung.schedulers import PopulationBasedTraining
@@ -18,7 +17,7 @@ from rung.schedulers import PopulationBasedTraining
 
 def main() -> None:
     args = arguments(__doc__.splitlines()[0], budget_s=60)
-    hyperband = {"name": "async_hyperband", "max_t": EPOCHS, "grace_period": 1}
+    hyperband = {"name": "async_hyperband", "max_t": args.epochs, "grace_period": 1}
     pbt = PopulationBasedTraining(
         perturbation_interval=3,
         hyperparam_mutations={"lr": rung.loguniform(1e-3, 1.0), "momentum": [0.0, 0.5, 0.9]},
@@ -33,7 +32,7 @@ def main() -> None:
         "pbt": run_strategy("pbt", args, scheduler=pbt, num_trials=16),
     }
     figure = rung.plot.time_to_solution(runs, top_k=6)
-    text = table(runs) + f"\n\nbudget {args.budget_s:g} s per strategy, 2 trials at a time"
+    text = table(runs) + "\n\n" + budget(args, per="strategy")
     save(args, "a_strategies", text, figure)
 
 

@@ -7,15 +7,14 @@ six best trials' best-so-far accuracy over wall time, as in the time-to-solution
 
 from __future__ import annotations
 
-from common import arguments, run_strategy, save, table
-from mnist1d_task import EPOCHS
+from common import arguments, budget, run_strategy, save, table
 
 import rung
 
 
 def main() -> None:
     args = arguments(__doc__.splitlines()[0], budget_s=60)
-    stopping = {"max_t": EPOCHS, "grace_period": 1, "reduction_factor": 3}
+    stopping = {"max_t": args.epochs, "grace_period": 1, "reduction_factor": 3}
     runs = {
         "random": run_strategy("random", args),
         "random + asha": run_strategy("asha", args, scheduler={"name": "asha", **stopping}),
@@ -24,7 +23,7 @@ def main() -> None:
         ),
     }
     figure = rung.plot.time_to_solution(runs, top_k=6)
-    text = table(runs) + f"\n\nbudget {args.budget_s:g} s per strategy, 2 trials at a time"
+    text = table(runs) + "\n\n" + budget(args, per="strategy")
     save(args, "b_time_to_solution", text, figure)
 
 

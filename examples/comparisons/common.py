@@ -1,5 +1,6 @@
 """What the comparison examples share: running one strategy on the MNIST-1D task with a wall
-budget, a table of the results, and where the outputs go."""
+budget (or a number of trials of a given length), a table of the results, and where the
+outputs go."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from mnist1d_task import SPACE, train
+from mnist1d_task import EPOCHS, SPACE, train
 
 import rung
 
@@ -20,6 +21,8 @@ HERE = Path(__file__).resolve().parent
 def arguments(description: str, budget_s: float, seeds: int | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--budget-s", type=float, default=budget_s, help="wall time per run")
+    parser.add_argument("--trials", type=int, help="trials per run (default: as many as fit)")
+    parser.add_argument("--epochs", type=int, default=EPOCHS, help="epochs per trial")
     if seeds is not None:
         parser.add_argument("--seeds", type=int, default=seeds, help="seeds per re-run")
     parser.add_argument("--seed", type=int, default=0)
@@ -31,9 +34,14 @@ def arguments(description: str, budget_s: float, seeds: int | None = None) -> ar
 def run_strategy(
     name: str, args: argparse.Namespace, space: Mapping[str, Any] = SPACE, **settings: Any
 ) -> rung.Results:
-    """One strategy, two trials at a time, for ``args.budget_s`` seconds (a run of the same
-    name from before is replaced)."""
+    """One strategy, two trials at a time, for ``args.budget_s`` seconds or ``args.trials``
+    trials of ``args.epochs`` epochs, whichever ends first (a run of the same name from
+    before is replaced)."""
     settings.setdefault("time_budget_s", args.budget_s)
+    if args.trials is not None:
+        settings.setdefault("num_trials", args.trials)
+    if args.epochs != EPOCHS:
+        space = {**space, "epochs": args.epochs}
     folder = name.replace(" ", "_").replace("/", "_").replace("+", "and")
     shutil.rmtree(args.storage_path / folder, ignore_errors=True)
     return rung.run(
@@ -48,6 +56,16 @@ def run_strategy(
         verbose=0,
         **settings,
     )
+
+
+def budget(args: argparse.Namespace, per: str) -> str:
+    """The budget each run had, as the outputs state it."""
+    limit = f"budget {args.budget_s:g} s per {per}"
+    if args.trials is not None:
+        limit += f" or {args.trials} trials, whichever ended first"
+    if args.epochs != EPOCHS:
+        limit += f", {args.epochs} epochs per trial"
+    return limit + ", 2 trials at a time"
 
 
 def table(runs: Mapping[str, rung.Results], top_k: int = 6) -> str:
