@@ -6,10 +6,14 @@ from __future__ import annotations
 
 import json
 import os
+import queue
 import signal
 import subprocess
 import sys
+import threading
+import time
 from collections import Counter
+from typing import IO
 
 import pytest
 
@@ -20,28 +24,24 @@ def restore_sigint() -> None:
     signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
-@pytest.mark.timeout(400)  # the loop's own limit (300 s) fails first, with its output
+# How long the loop may go without finishing a run (with its resume) before it counts as
+# hung: one run takes seconds; the limit is per run, so that a slow, loaded machine makes the
+# loop slower but cannot fail it.
+QUIET_LIMIT_S = 120
+
+
+@pytest.mark.timeout(1800)  # a backstop: a quiet loop fails first, with its output
 @pytest.mark.parametrize(("executor", "count"), [("inline", 200), ("process", 30), ("ray", 15)])
 def test_ctrl_c_at_random_moments_loses_nothing(tmp_path, executor, count):
     if executor == "ray":
         pytest.importorskip("ray", reason="Ray is not installed (pip install 'rung[ray]')")
     command = ["-m", "tests.resume.ctrl_c_loop", str(tmp_path), executor, str(count), "7"]
-    try:
-        loop = subprocess.run(
-            [sys.executable, *command],
-            capture_output=True,
-            text=True,
-            timeout=300,
-            cwd=os.getcwd(),
-            preexec_fn=restore_sigint,
-        )
-    except subprocess.TimeoutExpired as timeout:
-        said = timeout.stdout or ""
-        if isinstance(said, bytes):
-            said = said.decode(errors="replace")
-        pytest.fail(f"the loop hung; its last output:\n{said[-4000:]}")
-    assert loop.returncode == 0, loop.stderr[-3000:]
-    reports = [json.loads(line) for line in loop.stdout.splitlines() if line.startswith("{")]
+    with (tmp_path / "stderr.txt").open("w+") as stderr:
+        returncode, said = run_watching_progress([sys.executable, *command], stderr)
+        stderr.seek(0)
+        errors = stderr.read()
+    assert returncode == 0, errors[-3000:]
+    reports = [json.loads(line) for line in said if line.startswith("{")]
     runs = reports[:-1]  # the last line sums them up
     assert len(runs) == count
     for run in runs:
@@ -58,3 +58,37 @@ def test_ctrl_c_at_random_moments_loses_nothing(tmp_path, executor, count):
     if executor == "inline":
         assert phases["start-up"] >= 5, phases
         assert phases["shutdown or final table"] >= 5, phases
+
+
+def run_watching_progress(command: list[str], stderr: IO[str]) -> tuple[int, list[str]]:
+    """Run the loop and return its exit status and output lines; fail the test, with the
+    output so far, if it reports no finished run for ``QUIET_LIMIT_S``."""
+    loop = subprocess.Popen(
+        command,
+        stdout=subprocess.PIPE,
+        stderr=stderr,
+        text=True,
+        cwd=os.getcwd(),
+        preexec_fn=restore_sigint,
+    )
+    lines: queue.Queue[str | None] = queue.Queue()
+
+    def read() -> None:
+        for line in loop.stdout:  # type: ignore[union-attr]
+            lines.put(line.rstrip("\n"))
+        lines.put(None)
+
+    threading.Thread(target=read, daemon=True).start()
+    said: list[str] = []
+    deadline = time.monotonic() + QUIET_LIMIT_S
+    try:
+        while (line := lines.get(timeout=max(0.0, deadline - time.monotonic()))) is not None:
+            said.append(line)
+            if line.startswith("{"):  # a run's report: the loop goes on
+                deadline = time.monotonic() + QUIET_LIMIT_S
+    except queue.Empty:
+        loop.kill()
+        loop.wait()
+        shown = "\n".join(said[-20:])
+        pytest.fail(f"the loop finished no run for {QUIET_LIMIT_S} s; its last output:\n{shown}")
+    return loop.wait(), said
