@@ -46,7 +46,12 @@ def salvage(trial_dir: str | os.PathLike[str], host: str, pid: int) -> None:
 
 
 class OutputCapture:
-    """Catches this process's standard output and error during trials (one at a time)."""
+    """Catches this process's standard output and error during trials (one at a time).
+
+    Only workers capture (trials run inline keep the driver's streams), and no Ctrl-C can
+    land between restoring one stream and the next there: process workers ignore SIGINT,
+    and Ray's run their trials off the main thread, the only one Python interrupts.
+    """
 
     def __init__(self) -> None:
         self._files: list[BinaryIO] = []
