@@ -28,7 +28,8 @@ def main() -> None:
         "bohb (tpe + async hyperband)": run_strategy(
             "bohb", args, searcher="bohb", scheduler=hyperband
         ),
-        # PBT trains a population (16 here) that copies and mutates its best members.
+        # PBT trains a population (16 here, whatever --trials says) that copies and mutates
+        # its best members.
         "pbt": run_strategy("pbt", args, scheduler=pbt, num_trials=16),
     }
     figure = rung.plot.time_to_solution(runs, top_k=6)
