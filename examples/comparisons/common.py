@@ -16,6 +16,8 @@ from mnist1d_task import EPOCHS, SPACE, train
 import rung
 
 HERE = Path(__file__).resolve().parent
+# Trials each run keeps going at once (its outputs say so).
+TRIALS_AT_A_TIME = 2
 
 
 def arguments(description: str, budget_s: float, seeds: int | None = None) -> argparse.Namespace:
@@ -34,9 +36,9 @@ def arguments(description: str, budget_s: float, seeds: int | None = None) -> ar
 def run_strategy(
     name: str, args: argparse.Namespace, space: Mapping[str, Any] = SPACE, **settings: Any
 ) -> rung.Results:
-    """One strategy, two trials at a time, for ``args.budget_s`` seconds or ``args.trials``
-    trials of ``args.epochs`` epochs, whichever ends first (a run of the same name from
-    before is replaced)."""
+    """One strategy, ``TRIALS_AT_A_TIME`` trials at a time, for ``args.budget_s`` seconds
+    or ``args.trials`` trials of ``args.epochs`` epochs, whichever ends first (a run of the
+    same name from before is replaced)."""
     settings.setdefault("time_budget_s", args.budget_s)
     if args.trials is not None:
         settings.setdefault("num_trials", args.trials)
@@ -49,7 +51,7 @@ def run_strategy(
         space,
         metric="val_acc",
         mode="max",
-        max_concurrent=2,
+        max_concurrent=TRIALS_AT_A_TIME,
         storage_path=args.storage_path,
         name=folder,
         seed=args.seed,
@@ -65,7 +67,7 @@ def budget(args: argparse.Namespace, per: str) -> str:
         limit += f" or {args.trials} trials, whichever ended first"
     if args.epochs != EPOCHS:
         limit += f", {args.epochs} epochs per trial"
-    return limit + ", 2 trials at a time"
+    return limit + f", {TRIALS_AT_A_TIME} trials at a time"
 
 
 def table(runs: Mapping[str, rung.Results], top_k: int = 6) -> str:
