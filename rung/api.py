@@ -40,7 +40,7 @@ from rung.settings import Settings, unknown_knobs
 from rung.space import Space
 from rung.storage import check_resume, settings_meta
 from rung.store import MemoryStore, SQLiteStore, Store
-from rung.store.sqlite import DB_NAME
+from rung.store.sqlite import holds_log
 from rung.trainable import Trainable
 
 
@@ -227,7 +227,7 @@ def prepare(
         )
     resume = settings.resume
     if resume == "auto":  # a batch job's habit: continue if there is something to continue
-        resume = root is not None and (root / name / DB_NAME).is_file()
+        resume = root is not None and holds_log(root / name)
     settings = dataclasses.replace(
         settings, name=name, storage_path=None if root is None else str(root), resume=resume
     )
@@ -337,24 +337,21 @@ def _warn_about_peer_habits(settings: Settings, searcher: Searcher, scheduler: S
 def _open_store(
     root: Path | None, name: str, trainable: Any, resume: bool, meta: dict[str, Any]
 ) -> tuple[Path, Store]:
-    """The experiment's folder and log: a new one is created whole (with its settings,
-    committed) or not at all, whenever a Ctrl-C comes."""
+    """The experiment's folder and log: a new log is created whole, with its settings, or
+    not at all, whenever a Ctrl-C or a kill comes (``SQLiteStore`` renames it into place)."""
     store: Store | None = None
     try:
         with critical():
             if root is None:
                 # Trial folders, only if a trial asks for one (a checkpoint, get_trial_dir()).
                 path = Path(tempfile.gettempdir()) / f"rung-{name}-{os.getpid()}-{id(trainable):x}"
-                store = MemoryStore()
+                store = MemoryStore(meta)
             else:
                 path = root / name
-                store = SQLiteStore(path, create=not resume)
+                store = SQLiteStore(path, create=not resume, meta=None if resume else meta)
             if resume:
                 check_resume(store, meta, path)
-            else:
-                for key, value in meta.items():
-                    store.set_meta(key, value)
-            store.flush(force=True)
+                store.flush(force=True)
     except BaseException:
         if store is not None:
             store.close()

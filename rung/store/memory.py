@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from rung.events import Event
@@ -11,9 +12,9 @@ from rung.store.base import Store
 class MemoryStore(Store):
     """Keeps every event in memory; gone when the process ends."""
 
-    def __init__(self) -> None:
+    def __init__(self, meta: Mapping[str, Any] | None = None) -> None:
         self._events: list[Event] = []
-        self._meta: dict[str, Any] = {}
+        self._meta: dict[str, Any] = dict(meta or {})
 
     def append(self, event: Event) -> None:
         self._events.append(event)

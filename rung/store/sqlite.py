@@ -20,6 +20,8 @@ import os
 import sqlite3
 import time
 import warnings
+from collections.abc import Mapping
+from contextlib import closing
 from pathlib import Path
 from typing import IO, Any
 
@@ -77,49 +79,80 @@ class SQLiteStore(Store):
     """
 
     def __init__(
-        self, directory: str | os.PathLike, create: bool = True, commit_interval_s: float = 0.05
+        self,
+        directory: str | os.PathLike,
+        create: bool = True,
+        commit_interval_s: float = 0.05,
+        meta: Mapping[str, Any] | None = None,
     ) -> None:
         self.commit_interval_s = commit_interval_s
         self._last_commit = -math.inf
         self.directory = Path(directory)
         self.path = self.directory / DB_NAME
-        exists = self.path.exists()
-        if not exists and not create:
+        self._pending: list[tuple[str, str, str]] = []
+        self._pending_meta: dict[str, str] = {}
+        self._connection: sqlite3.Connection | None = None
+        self._lock: IO[str] | None = None
+        if not create and not self.path.exists():
             raise ExperimentDirError(
                 f"{self.directory} is not a rung experiment (no {DB_NAME}); nothing to resume"
             )
-        if exists and create:
-            raise ExperimentDirError(
-                f"{self.directory} already holds an experiment; pass resume=True to continue "
-                "it, or choose another name"
-            )
         self.directory.mkdir(parents=True, exist_ok=True)
-        self._lock: IO[str] | None = self._acquire_lock()
-        self._pending: list[tuple[str, str, str]] = []
-        self._pending_meta: dict[str, str] = {}
+        self._lock = self._acquire_lock()
         try:
+            if unfinished_log(self.directory):  # a creation cut short: it holds nothing
+                if not create:
+                    raise ExperimentDirError(
+                        f"{self.directory} holds no experiment: its log was being created "
+                        "when the run that made it ended, before anything was recorded; "
+                        "nothing to resume (start it with resume='auto' or resume=False)"
+                    )
+                _remove_database(self.path)
+            if create:
+                if self.path.exists():
+                    raise ExperimentDirError(
+                        f"{self.directory} already holds an experiment; pass resume=True to "
+                        "continue it, or choose another name"
+                    )
+                self._create(meta or {})
             # One thread at a time writes (the driver, or an inline trial's thread while it
             # reports: reports are serialized), but not always the one that opened the log.
-            self._connection: sqlite3.Connection | None = sqlite3.connect(
+            self._connection = sqlite3.connect(
                 self.path, isolation_level=None, check_same_thread=False
             )
-            if exists:
-                _check_version(self._connection, self.path)
+            _check_version(self._connection, self.path)
             self.journal_mode = journal_mode(self.directory)
             self._connection.execute(f"PRAGMA journal_mode={self.journal_mode}")
             self._connection.execute("PRAGMA synchronous=NORMAL")
-            if not exists:
-                self._connection.executescript(_SCHEMA)
-                self._connection.execute(
-                    "INSERT INTO meta (key, value) VALUES ('schema_version', ?)",
-                    (json.dumps(SCHEMA_VERSION),),
-                )
         except sqlite3.DatabaseError as error:
             self._release()
             raise _damaged(self.path, error) from None
         except BaseException:
             self._release()
             raise
+
+    def _create(self, meta: Mapping[str, Any]) -> None:
+        """Write a new log whole or not at all: built under a temporary name (schema, version
+        and ``meta`` in one transaction, on disk) and renamed into place, so that a kill at
+        any moment leaves either no log or a complete one."""
+        partial = self.path.with_name(DB_NAME + ".partial")
+        _remove_database(partial)
+        connection = sqlite3.connect(partial, isolation_level=None)
+        try:
+            connection.execute("PRAGMA journal_mode=DELETE")
+            connection.execute("PRAGMA synchronous=FULL")
+            connection.executescript(_SCHEMA)
+            rows = {"schema_version": SCHEMA_VERSION, **meta}
+            with connection:
+                connection.execute("BEGIN")
+                connection.executemany(
+                    "INSERT INTO meta (key, value) VALUES (?, ?)",
+                    [(key, json.dumps(value, default=_to_json)) for key, value in rows.items()],
+                )
+        finally:
+            connection.close()
+        os.replace(partial, self.path)
+        _sync_folder(self.directory)
 
     def _acquire_lock(self) -> IO[str]:
         lock = open(self.directory / ".lock", "w")  # noqa: SIM115 - held for the store's life
@@ -216,8 +249,8 @@ class SQLiteStore(Store):
         self._release()
 
     def _release(self) -> None:
-        if getattr(self, "_connection", None) is not None:
-            self._connection.close()  # type: ignore[union-attr]
+        if self._connection is not None:
+            self._connection.close()
             self._connection = None
         if self._lock is not None:
             with contextlib.suppress(OSError):
@@ -273,6 +306,44 @@ def read_meta(connection: sqlite3.Connection, key: str, default: Any = None) -> 
         return json.loads(row[0])
     except json.JSONDecodeError as error:
         raise LogError(f"the event log's {key!r} value is not valid JSON ({error})") from None
+
+
+def unfinished_log(directory: str | os.PathLike) -> bool:
+    """Whether ``directory`` holds a log whose creation an earlier rung left cut short (a
+    database without tables, or without its schema version and events): it holds nothing."""
+    path = Path(directory) / DB_NAME
+    if not path.is_file():
+        return False
+    try:
+        with closing(sqlite3.connect(f"{path.absolute().as_uri()}?mode=ro", uri=True)) as db:
+            tables = {row[0] for row in db.execute("SELECT name FROM sqlite_master")}
+            if not {"meta", "events"} <= tables:
+                return not tables - {"meta", "events", "sqlite_sequence"}
+            version = db.execute("SELECT 1 FROM meta WHERE key = 'schema_version'").fetchone()
+            return version is None and db.execute("SELECT 1 FROM events").fetchone() is None
+    except sqlite3.DatabaseError:
+        return False  # damaged or foreign: not ours to remove, and opening it says so
+
+
+def holds_log(directory: str | os.PathLike) -> bool:
+    """Whether ``directory`` holds an experiment's log (one whose creation was cut short
+    holds none)."""
+    return (Path(directory) / DB_NAME).is_file() and not unfinished_log(directory)
+
+
+def _remove_database(path: Path) -> None:
+    """Remove a database file with the journal files SQLite keeps beside it."""
+    for suffix in ("", "-wal", "-shm", "-journal"):
+        path.with_name(path.name + suffix).unlink(missing_ok=True)
+
+
+def _sync_folder(folder: Path) -> None:
+    """Make a rename in ``folder`` durable (a power cut after it keeps it)."""
+    descriptor = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(descriptor)
+    finally:
+        os.close(descriptor)
 
 
 def open_readonly(directory: str | os.PathLike) -> sqlite3.Connection:

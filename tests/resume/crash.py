@@ -17,8 +17,8 @@ class CrashingStore(SQLiteStore):
     crash_at: int | None = None
     commits = 0
 
-    def __init__(self, directory, create=True, commit_interval_s=0.0):
-        super().__init__(directory, create, commit_interval_s=0.0)
+    def __init__(self, directory, create=True, commit_interval_s=0.0, meta=None):
+        super().__init__(directory, create, commit_interval_s=0.0, meta=meta)
         self.dead = False
 
     def append(self, event):
