@@ -17,6 +17,40 @@ import cloudpickle
 from rung.errors import ConfigError, RungError
 
 DICT_FILE = "checkpoint.pkl"
+# Trials' folders, and so their checkpoints, live in this folder of the experiment's.
+TRIALS_FOLDER = "trials"
+
+
+def recorded_path(path: str, experiment: str | os.PathLike) -> str:
+    """How the log records a checkpoint at ``path``: relative to the experiment's folder
+    when inside it (``trials/00003/checkpoints/ckpt_000002``), so that a moved or copied
+    experiment resumes from, and deletes, its own checkpoints."""
+    if not os.path.isabs(path):
+        return path
+    root = os.path.abspath(experiment)
+    if os.path.commonpath([os.path.abspath(path), root]) != root:
+        return path
+    return Path(os.path.relpath(path, root)).as_posix()
+
+
+def located_path(recorded: str, experiment: str | os.PathLike) -> str:
+    """Where a recorded checkpoint is now: a path under ``trials/`` joined to the
+    experiment's folder; any other (an older log's absolute path, a simulated executor's
+    mark) as recorded."""
+    if os.path.isabs(recorded) or Path(recorded).parts[:1] != (TRIALS_FOLDER,):
+        return recorded
+    return os.path.join(os.path.abspath(experiment), recorded)
+
+
+def deletable_path(recorded: str, experiment: str | os.PathLike) -> str | None:
+    """Where a recorded checkpoint that rung may delete is, or None when that is not inside
+    the experiment's ``trials/`` folder (symbolic links and ``..`` resolved): a damaged or
+    edited log never makes rung delete anything else."""
+    trials = os.path.realpath(os.path.join(experiment, TRIALS_FOLDER))
+    location = os.path.realpath(located_path(recorded, experiment))
+    if not os.path.isabs(located_path(recorded, experiment)) or location == trials:
+        return None
+    return location if os.path.commonpath([location, trials]) == trials else None
 
 
 @contextlib.contextmanager

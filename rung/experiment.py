@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from rung.callbacks.base import Callback
-from rung.checkpoint import CheckpointKeep
+from rung.checkpoint import CheckpointKeep, deletable_path, located_path, recorded_path
 from rung.errors import ConfigError, RungWarning, TrialError
 from rung.events import (
     Action,
@@ -31,6 +31,7 @@ from rung.events import (
     DecisionMade,
     Event,
     Exploit,
+    LogError,
     ResultReported,
     RunFailed,
     RunInterrupted,
@@ -270,7 +271,7 @@ class Experiment:
             return
         committed, self._uncommitted = self._uncommitted, []
         for path in self._doomed:
-            self.executor.delete_checkpoint(path)
+            self._delete_checkpoint(path, "a checkpoint_deleted record of this run")
         self._doomed.clear()
         if committed:
             self._notify("on_events_committed", committed)
@@ -358,14 +359,29 @@ class Experiment:
         ids are given again)."""
         kept = {c["path"] for t in self.trials.values() for c in t.checkpoints}
         kept |= {t.checkpoint for t in self.trials.values() if t.checkpoint}
-        for event in events:
+        for seq, event in enumerate(events, start=1):
             if isinstance(event, CheckpointDeleted) and event.path not in kept:
-                self.executor.delete_checkpoint(event.path)
+                self._delete_checkpoint(event.path, f"record {seq} (trial {event.trial_id})")
         trials_dir = Path(self.path) / "trials"
         if trials_dir.is_dir():
             for folder in trials_dir.iterdir():
                 if folder.is_dir() and folder.name not in self.trials:
                     shutil.rmtree(folder, ignore_errors=True)
+
+    def _delete_checkpoint(self, recorded: str, record: str) -> None:
+        """Delete a checkpoint the log let go; refuse one outside the experiment's ``trials/``
+        folder (a damaged or edited log), naming the record."""
+        if not self.executor.checkpoints_are_folders:
+            self.executor.delete_checkpoint(recorded)
+            return
+        path = deletable_path(recorded, self.path)
+        if path is None:
+            raise LogError(
+                f"{self.path}: {record} lets go of the checkpoint {recorded!r}, which is not "
+                f"inside the experiment's trials folder; rung deletes nothing outside it (the "
+                "log is damaged or was edited)"
+            )
+        self.executor.delete_checkpoint(path)
 
     # launching ---------------------------------------------------------------------------
 
@@ -418,7 +434,7 @@ class Experiment:
             Launch(
                 trial.trial_id,
                 trial.config,
-                checkpoint,
+                None if checkpoint is None else located_path(checkpoint, self.path),
                 self.trial_dir(trial.trial_id),
                 iteration,
                 trial.runs,
@@ -432,23 +448,27 @@ class Experiment:
         is recorded as missing, and the run starts from the trial's latest earlier one that
         is still there, or from scratch; a warning says which."""
         path = trial.checkpoint
-        if path is None or self.executor.checkpoint_exists(path):
+        if path is None or self._checkpoint_exists(path):
             return path, trial.checkpoint_iteration if path else 0
         earlier = [c for c in trial.live_checkpoints() if c["path"] != path]
         for missing in [path, *(c["path"] for c in reversed(earlier))]:
-            if self.executor.checkpoint_exists(missing):
+            if self._checkpoint_exists(missing):
                 iteration = next(c["iteration"] for c in earlier if c["path"] == missing)
                 self._warn(
-                    f"trial {trial.trial_id}: its checkpoint {path} is missing; it restarts "
-                    f"from its earlier checkpoint {missing} (iteration {iteration})"
+                    f"trial {trial.trial_id}: its checkpoint {located_path(path, self.path)} is "
+                    f"missing; it restarts from its earlier checkpoint "
+                    f"{located_path(missing, self.path)} (iteration {iteration})"
                 )
                 return missing, iteration
             self._record(CheckpointDeleted(trial.trial_id, self._now(), missing, "missing"))
         self._warn(
-            f"trial {trial.trial_id}: its checkpoint {path} is missing and no earlier one is "
-            "on disk; it restarts from scratch (iteration 0)"
+            f"trial {trial.trial_id}: its checkpoint {located_path(path, self.path)} is missing "
+            "and no earlier one is on disk; it restarts from scratch (iteration 0)"
         )
         return None, 0
+
+    def _checkpoint_exists(self, recorded: str) -> bool:
+        return self.executor.checkpoint_exists(located_path(recorded, self.path))
 
     # events from executors ---------------------------------------------------------------
 
@@ -577,13 +597,15 @@ class Experiment:
             self._add_checkpoint(trial, path)
 
     def _add_checkpoint(self, trial: Trial, path: str) -> None:
-        """Record a checkpoint (scored by the result it follows) and let go of what the
-        retention policy no longer keeps: recorded now, deleted once committed. A
-        checkpoint any trial would resume from, or copy, stays."""
+        """Record a checkpoint (scored by the result it follows; its path relative to the
+        experiment's folder) and let go of what the retention policy no longer keeps:
+        recorded now, deleted once committed. A checkpoint any trial would resume from, or
+        copy, stays."""
         score: float | None = self.objective.score(trial.last_result)
         if score == math.inf:
             score = None
         now = self._now()
+        path = recorded_path(path, self.path)
         self._record(CheckpointSaved(trial.trial_id, now, path, trial.iteration, score))
         if self.checkpoint_keep.keeps_all:
             return
@@ -604,7 +626,7 @@ class Experiment:
         trial = self.trials[exit.trial_id]
         if trial.status is not TrialStatus.RUNNING:
             return
-        if exit.checkpoint and exit.checkpoint != trial.checkpoint:
+        if exit.checkpoint and recorded_path(exit.checkpoint, self.path) != trial.checkpoint:
             self._add_checkpoint(trial, exit.checkpoint)
         self._marks.pop(trial.trial_id, None)
         if exit.outcome is Outcome.LOST:

@@ -7,6 +7,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from rung.checkpoint import located_path
 from rung.errors import ConfigError
 from rung.objective import Objective
 from rung.store.sqlite import DB_NAME
@@ -114,14 +115,18 @@ class Results:
 
     @property
     def best_checkpoint(self) -> str | None:
-        """The best trial's checkpoint: its best-scoring one kept on disk, else its latest."""
+        """The best trial's checkpoint, where it is now: its best-scoring one kept on disk,
+        else its latest."""
         best = self.best_trial
         if best is None or not best.checkpoints:
-            return best.checkpoint if best else None
-        scored = [c for c in best.checkpoints if c.get("score") is not None]
-        if not scored:
-            return best.checkpoints[-1]["path"]
-        return min(scored, key=lambda c: c["score"])["path"]
+            recorded = best.checkpoint if best else None
+        else:
+            scored = [c for c in best.checkpoints if c.get("score") is not None]
+            chosen = min(scored, key=lambda c: c["score"]) if scored else best.checkpoints[-1]
+            recorded = chosen["path"]
+        if recorded is None or self.path is None:
+            return recorded
+        return located_path(recorded, self.path)
 
     @property
     def errors(self) -> list[Trial]:

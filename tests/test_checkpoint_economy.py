@@ -5,7 +5,7 @@ import os
 import pytest
 
 import rung
-from rung.checkpoint import load_checkpoint
+from rung.checkpoint import load_checkpoint, located_path
 from rung.schedulers import ASHAScheduler, HyperBandScheduler, PopulationBasedTraining
 from rung.trial import TrialStatus
 from tests import trainables
@@ -60,7 +60,7 @@ def test_pbt_copies_the_donors_checkpoint(tune, executor):
     )
     results = tune(trainables.lazy_checkpoints, X, num_trials=4, scheduler=pbt, executor=executor)
     continued = [
-        (after[0], step, load_checkpoint(step["checkpoint"]))
+        (after[0], step, load_checkpoint(located_path(step["checkpoint"], results.path)))
         for t in results.trials
         for step in t.lineage[:1]
         if (after := [r for r in t.results if r["experiment_time_s"] > step["time"]])
@@ -73,5 +73,9 @@ def test_pbt_copies_the_donors_checkpoint(tune, executor):
     for trial in results.trials:
         # A trial that copied a finished donor at its last interval holds the donor's final
         # state without training further.
-        held = load_checkpoint(trial.checkpoint)["epoch"] if trial.checkpoint else 0
+        held = (
+            load_checkpoint(located_path(trial.checkpoint, results.path))["epoch"]
+            if trial.checkpoint
+            else 0
+        )
         assert max(trial.last_result["epoch"], held) == 20

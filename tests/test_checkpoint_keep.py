@@ -5,14 +5,14 @@ import os
 import pytest
 
 import rung
-from rung.checkpoint import CheckpointKeep, load_checkpoint
+from rung.checkpoint import CheckpointKeep, load_checkpoint, located_path
 from tests import trainables
 
 X = {"x": rung.uniform(0, 0.5)}
 
 
-def kept_epochs(trial):
-    folder = os.path.join(os.path.dirname(trial.checkpoint), "")
+def kept_epochs(results, trial):
+    folder = os.path.join(os.path.dirname(located_path(trial.checkpoint, results.path)), "")
     names = sorted(os.listdir(folder))
     return [load_checkpoint(os.path.join(folder, name))["epoch"] for name in names]
 
@@ -20,7 +20,7 @@ def kept_epochs(trial):
 def test_the_last_n_are_kept(tune, tmp_path):
     results = tune(trainables.peaks_early, X, num_trials=2, checkpoint_keep=2, name="exp")
     for trial in results.trials:
-        assert kept_epochs(trial) == [5, 6]
+        assert kept_epochs(results, trial) == [5, 6]
         assert [os.path.basename(c["path"]) for c in trial.checkpoints] == [
             "ckpt_000005",
             "ckpt_000006",
@@ -32,7 +32,7 @@ def test_the_best_are_kept_and_best_checkpoint_points_to_one(tune, tmp_path):
         trainables.peaks_early, X, num_trials=2, name="exp", checkpoint_keep={"last": 1, "best": 1}
     )
     for trial in results.trials:
-        assert kept_epochs(trial) == [2, 6]
+        assert kept_epochs(results, trial) == [2, 6]
     assert load_checkpoint(results.best_checkpoint)["epoch"] == 2
     loaded = rung.load(tmp_path / "exp")
     assert loaded.best_checkpoint == results.best_checkpoint
@@ -41,7 +41,7 @@ def test_the_best_are_kept_and_best_checkpoint_points_to_one(tune, tmp_path):
 
 def test_all_are_kept_by_default(tune):
     results = tune(trainables.peaks_early, X, num_trials=1)
-    assert kept_epochs(results.trials[0]) == [1, 2, 3, 4, 5, 6]
+    assert kept_epochs(results, results.trials[0]) == [1, 2, 3, 4, 5, 6]
 
 
 @pytest.mark.parametrize("spec", [0, -1, {"newest": 2}, {"last": 0, "best": 0}, "2", True])

@@ -46,6 +46,10 @@ class Executor(ABC):
     # Whether ``trial_timeout_s`` can be enforced (a trial can be killed).
     supports_timeout: bool = False
 
+    # Whether checkpoints are folders in the experiment's ``trials/`` (the driver records
+    # them relative to it, and deletes nothing outside it); a simulated one is a mark.
+    checkpoints_are_folders: bool = True
+
     def start(
         self,
         trainable: Any,

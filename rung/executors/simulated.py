@@ -61,6 +61,7 @@ class SimulatedExecutor(Executor):
 
     supports_timeout = True
     poll_interval_s = math.inf
+    checkpoints_are_folders = False
 
     def __init__(self, num_workers: int = 4, checkpoint_every: int | None = None) -> None:
         if not isinstance(num_workers, int) or num_workers < 1:

@@ -127,8 +127,11 @@ def one(
         report["phase"] = "start-up"
     else:
         report["phase"] = "trials running"
-    resumed = tune(root, name, executor, resume=True)
-    path = root / name
+    # Resumed from elsewhere: an experiment folder is relocatable.
+    (root / "moved").mkdir(exist_ok=True)
+    os.rename(root / name, root / "moved" / name)
+    resumed = tune(root / "moved", name, executor, resume=True)
+    path = root / "moved" / name
     events = read_events(open_readonly(path), path)
     check_valid_run(events)
     report["resumed_ok"] = len(resumed.trials) == 6 and all(

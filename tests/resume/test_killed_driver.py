@@ -17,7 +17,7 @@ import textwrap
 import pytest
 
 import rung
-from rung.checkpoint import load_checkpoint
+from rung.checkpoint import load_checkpoint, located_path
 from rung.events import ResultReported
 from tests.resume.processes import live_processes
 from tests.resume.test_exact_resume import read_log
@@ -87,30 +87,36 @@ def test_a_driver_killed_again_and_again_loses_and_repeats_nothing(tmp_path, wit
     script = tmp_path / "experiment.py"
     script.write_text(SCRIPT)
     rng = random.Random(int(with_workers))
-    logs, kills = [], 0
+    logs, kills, storage = [], 0, tmp_path / "at-0"
     while kills < 6:
-        lines = run_driver(script, tmp_path, bool(logs), rng.randint(3, 25), with_workers)
-        if (tmp_path / "exp" / "experiment.db").exists():
-            logs.append(read_log(tmp_path / "exp"))
+        lines = run_driver(script, storage, bool(logs), rng.randint(3, 25), with_workers)
+        if (storage / "exp" / "experiment.db").exists():
+            logs.append(read_log(storage / "exp"))
         if lines and lines[-1] == "DONE\n":  # it ended before the kill: start afresh
-            shutil.rmtree(tmp_path / "exp")
+            shutil.rmtree(storage / "exp")
             logs = []
         else:
             kills += 1
-    lines = run_driver(script, tmp_path, True, None, with_workers)
+            # Each resume finds the experiment somewhere else: the folder is relocatable.
+            moved = tmp_path / f"at-{kills}"
+            moved.mkdir()
+            if (storage / "exp").exists():
+                os.rename(storage / "exp", moved / "exp")
+            storage = moved
+    lines = run_driver(script, storage, True, None, with_workers)
     assert lines[-1] == "DONE\n"
-    final = read_log(tmp_path / "exp")
+    final = read_log(storage / "exp")
     for before in logs:
         assert final[: len(before)] == before, "committed events stay, once and unchanged"
     check_valid_run(final)
 
-    results = rung.load(tmp_path / "exp")
+    results = rung.load(storage / "exp")
     assert len(results.trials) == 30 and all(t.status.is_finished for t in results.trials)
     for trial in results.trials:
         epochs = [r["epoch"] for r in trial.results]
         iterations = [r["training_iteration"] for r in trial.results]
         assert epochs == iterations, "each run went on from the checkpoint it was given"
-        folder = tmp_path / "exp" / "trials" / trial.trial_id
+        folder = storage / "exp" / "trials" / trial.trial_id
         recorded = [
             e.metrics
             for e in final
@@ -122,8 +128,11 @@ def test_a_driver_killed_again_and_again_loses_and_repeats_nothing(tmp_path, wit
         with open(folder / "progress.csv") as file:
             assert len(file.readlines()) == len(recorded) + 1
         for checkpoint in trial.checkpoints:
-            assert load_checkpoint(checkpoint["path"])["epoch"] == checkpoint["iteration"]
+            path = located_path(checkpoint["path"], results.path)
+            assert load_checkpoint(path)["epoch"] == checkpoint["iteration"]
         assert len(trial.checkpoints) <= 2, "checkpoint_keep held"
-    on_disk = {str(p) for p in tmp_path.glob("exp/trials/*/checkpoints/*")}
+    on_disk = {
+        str(p.relative_to(storage / "exp")) for p in storage.glob("exp/trials/*/checkpoints/*")
+    }
     for trial in results.trials:
         assert {c["path"] for c in trial.checkpoints} <= on_disk

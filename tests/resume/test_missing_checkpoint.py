@@ -43,18 +43,19 @@ def crash_with_checkpoints(tmp_path, monkeypatch):
 
 def test_a_missing_checkpoint_falls_back_to_the_earlier_one(tmp_path, monkeypatch):
     trial = crash_with_checkpoints(tmp_path, monkeypatch)
-    latest, earlier = trial.checkpoints[-1], trial.checkpoints[-2]
-    shutil.rmtree(latest["path"])
+    latest, earlier = (str(tmp_path / "exp" / c["path"]) for c in trial.checkpoints[-2:][::-1])
+    iteration = trial.checkpoints[-2]["iteration"]
+    shutil.rmtree(latest)
     with pytest.warns(rung.RungWarning) as warned:
         resumed = tune(tmp_path, resume=True)
     (message,) = [str(w.message) for w in warned if "missing" in str(w.message)]
     assert message == (
-        f"trial {trial.trial_id}: its checkpoint {latest['path']} is missing; it restarts "
-        f"from its earlier checkpoint {earlier['path']} (iteration {earlier['iteration']})"
+        f"trial {trial.trial_id}: its checkpoint {latest} is missing; it restarts "
+        f"from its earlier checkpoint {earlier} (iteration {iteration})"
     )
     after = resumed.trials[int(trial.trial_id)]
     epochs = [r["epoch"] for r in after.results]
-    assert epochs[len(trial.results) :][0] == earlier["iteration"] + 1
+    assert epochs[len(trial.results) :][0] == iteration + 1
     assert [r["training_iteration"] for r in after.results] == epochs
     assert after.status is TrialStatus.TERMINATED
 
@@ -62,10 +63,11 @@ def test_a_missing_checkpoint_falls_back_to_the_earlier_one(tmp_path, monkeypatc
 def test_with_no_checkpoint_left_the_trial_restarts_from_scratch(tmp_path, monkeypatch):
     trial = crash_with_checkpoints(tmp_path, monkeypatch)
     for checkpoint in trial.checkpoints:
-        shutil.rmtree(checkpoint["path"])
+        shutil.rmtree(tmp_path / "exp" / checkpoint["path"])
     with pytest.warns(rung.RungWarning, match="restarts from scratch") as warned:
         resumed = tune(tmp_path, resume=True)
-    assert any(trial.checkpoints[-1]["path"] in str(w.message) for w in warned)
+    latest = str(tmp_path / "exp" / trial.checkpoints[-1]["path"])
+    assert any(latest in str(w.message) for w in warned)
     after = resumed.trials[int(trial.trial_id)]
     assert after.results[len(trial.results)]["epoch"] == 1
     assert after.results[len(trial.results)]["training_iteration"] == 1
