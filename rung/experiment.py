@@ -45,7 +45,7 @@ from rung.events import (
 from rung.executors.base import Executor
 from rung.executors.resources import Slot
 from rung.interrupts import InterruptGuard, critical
-from rung.objective import Objective, as_number, is_number
+from rung.objective import Objective, as_number, is_number, not_a_number
 from rung.output_capture import CAPTURE_FOLDER
 from rung.registry import did_you_mean
 from rung.replay import complete, no_more_trials, replay
@@ -150,6 +150,7 @@ class Experiment:
         self._hooks: dict[str, list[Any]] = {}
         self._closed = False
         self._metric_seen = False
+        self._budget_seen = False
         self._stop_keys_checked = False
         # Class trainables and lazy checkpoints (report(checkpoint=fn)) save only when asked:
         # ask after every step when a retry may need to resume from there.
@@ -166,9 +167,10 @@ class Experiment:
             self.stop_reason = TERMINATED if self.guard.terminated else INTERRUPTED
         except BaseException as error:
             # Failing fast, a typo in the metric, a full disk: what was recorded stays
-            # recorded, and every callback still ends (its files closed, its threads gone).
+            # recorded, the trials it cut short are interrupted (not stopped: it was not their
+            # fault, and a resume runs them again), and every callback still ends.
             try:
-                self._finish()
+                self._finish(cut_short=True)
             finally:
                 results = self.results()
                 for callback in self._listeners:
@@ -226,8 +228,9 @@ class Experiment:
             callback.on_experiment_end(results)
         return results
 
-    def _finish(self) -> None:
-        """Stop the workers and write the last records; further Ctrl-Cs only hurry this."""
+    def _finish(self, cut_short: bool = False) -> None:
+        """Stop the workers and write the last records; further Ctrl-Cs only hurry this.
+        ``cut_short``: an error ends the experiment, and the running trials are interrupted."""
         self.guard.quiet()
         try:
             never_began = self.executor.staged
@@ -238,7 +241,7 @@ class Experiment:
                 self.executor.shutdown(wait=False)
             if self.path is not None:  # the workers' output capture files
                 shutil.rmtree(Path(self.path, "trials", CAPTURE_FOLDER), ignore_errors=True)
-            interrupted = self.stop_reason in (INTERRUPTED, TERMINATED, CLOSED)
+            interrupted = cut_short or self.stop_reason in (INTERRUPTED, TERMINATED, CLOSED)
             for trial in list(self._running()):
                 if trial.decision is not None:
                     self._leave(trial, cut_short=True)
@@ -339,6 +342,7 @@ class Experiment:
             self._by_status[trial.status][trial.trial_id] = trial
         self._closed = no_more_trials(len(self.trials), self.stop.num_trials, self.searcher)
         self._metric_seen = any(trial.results for trial in self.trials.values())
+        self._budget_seen = self._metric_seen
         for trial in self.trials.values():
             if self.stop_reason is None and any(map(self._target_reached, trial.results)):
                 self.stop_reason = f"a result reached the target {dict(self.stop.targets)}"
@@ -478,10 +482,11 @@ class Experiment:
         if trial.status is not TrialStatus.RUNNING or trial.decision is not None:
             return Action.STOP  # already told to leave (a report from a second thread, say)
         problem = self._check_metric(trial, report.metrics)
-        if problem:
+        result = self._complete_result(trial, report.metrics) if problem is None else {}
+        problem = problem or self._check_budget(trial, result, sorted(report.metrics))
+        if problem is not None:
             self._record(DecisionMade(trial.trial_id, self._now(), Action.STOP, problem))
             return Action.STOP
-        result = self._complete_result(trial, report.metrics)
         self.searcher.on_trial_result(trial.trial_id, result)
         decision = self.scheduler.on_trial_result(trial, result)
         action, exploit = self._resolve(trial, result, decision)
@@ -527,10 +532,36 @@ class Experiment:
         value = metrics[metric]
         if as_number(value) is None:
             return (
-                f"trial {trial.trial_id} reported {metric}={value!r} "
-                f"({type(value).__name__}); the metric must be a number"
+                f"trial {trial.trial_id} reported {not_a_number(metric, value)}; the metric "
+                "must be a number"
             )
         self._metric_seen = True
+        return None
+
+    def _check_budget(
+        self, trial: Trial, result: Mapping[str, Any], reported: list[str]
+    ) -> str | None:
+        """Why a result's budget is unusable, or None: the scheduler's ``time_attr`` and
+        the training iteration must be finite numbers. As for the metric, a first report
+        without ``time_attr`` is a typo in it, which ends the experiment."""
+        key = self.scheduler.time_attr
+        if key is not None and key not in result:
+            message = (
+                f"trial {trial.trial_id} reported {reported} without {key!r}, which "
+                f"{type(self.scheduler).__name__} measures budget by; report it or set "
+                "time_attr= to a reported key"
+            )
+            if not self._budget_seen:
+                raise ConfigError(message)
+            return message
+        for name in dict.fromkeys(k for k in (key, "training_iteration") if k is not None):
+            number = as_number(result[name])
+            if number is None or not math.isfinite(number):
+                return (
+                    f"trial {trial.trial_id} reported {not_a_number(name, result[name])}; "
+                    f"{name!r} must be a finite number"
+                )
+        self._budget_seen = True
         return None
 
     def _resolve(
@@ -573,8 +604,8 @@ class Experiment:
 
     def _target_reached(self, result: Mapping[str, Any]) -> bool:
         for key, target in self.stop.targets.items():
-            value = result.get(key)
-            if not is_number(value) or math.isnan(value):
+            value = as_number(result.get(key))
+            if value is None or math.isnan(value):
                 continue
             if key == self.objective.metric and self.objective.mode == "min":
                 if value <= target:

@@ -27,13 +27,24 @@ def is_number(value: Any) -> TypeGuard[float]:
 
 def as_number(value: Any) -> float | None:
     """A reported value as a float (numpy and torch scalars included), or None if it is not
-    a number (a bool, a string, an array)."""
+    a number (a bool, a string, an array) or one too large for a float (``10**400``)."""
     if isinstance(value, bool | str | bytes) or not hasattr(value, "__float__"):
         return None
     try:
         return float(value)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         return None
+
+
+def not_a_number(key: str, value: Any) -> str:
+    """Why a reported value is no number, for a message: ``acc=10**400 (int, too large
+    for a float)``."""
+    shown = repr(value)
+    if len(shown) > 60:
+        shown = shown[:40] + "..." + shown[-10:]
+    large = is_number(value) and as_number(value) is None
+    kind = f"{type(value).__name__}, too large for a float" if large else type(value).__name__
+    return f"{key}={shown} ({kind})"
 
 
 @dataclass(frozen=True)

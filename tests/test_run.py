@@ -179,10 +179,10 @@ def test_fail_fast_raises_with_the_results_so_far(tune, executor):
 def test_a_directory_checkpoint_is_copied(tune, executor):
     results = tune(trainables.writes_directory_checkpoint, X, num_trials=2, executor=executor)
     for trial in results.trials:
-        assert trial.checkpoint.startswith(os.path.join(results.path, "trials", trial.trial_id))
-        with open(os.path.join(trial.checkpoint, "weights.txt")) as file:
+        assert trial.checkpoint.startswith(f"trials/{trial.trial_id}/checkpoints/")
+        with open(os.path.join(results.path, trial.checkpoint, "weights.txt")) as file:
             assert float(file.read()) == trial.config["x"]
-    assert results.best_checkpoint == results.best_trial.checkpoint
+    assert results.best_checkpoint == os.path.join(results.path, results.best_trial.checkpoint)
 
 
 def test_a_metric_target_ends_the_experiment(tune, executor):

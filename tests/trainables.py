@@ -61,7 +61,20 @@ def fails_when(config):
                 rung.report(loss="low")
             if how == "missing":
                 rung.report(accuracy=0.5)
+            if how == "huge":
+                rung.report(loss=10**400)
         rung.report(loss=config["x"] + epoch)
+
+
+def budget_goes_bad(config):
+    """Three epochs; the second reports its epoch as config["bad"] says."""
+    bad = {"missing": None, "string": "two", "huge": 10**400, "nan": math.nan, "inf": math.inf}
+    for epoch in range(1, 4):
+        if epoch == 2 and config["bad"] != "no":
+            value = bad[config["bad"]]
+            metrics = {} if value is None else {"epoch": value}
+            rung.report(loss=config["x"], **metrics)
+        rung.report(epoch=epoch, loss=config["x"] / epoch)
 
 
 def resumes_from_checkpoint(config):

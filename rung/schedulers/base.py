@@ -22,6 +22,10 @@ class Scheduler(ABC):
     # Whether results can stop, pause or change running trials (every scheduler but FIFO).
     acts_on_results: bool = True
 
+    # The reported key the scheduler measures budget by (None: it reads none); every result
+    # must hold it as a finite number, or its trial fails before the scheduler sees it.
+    time_attr: str | None = None
+
     def setup(
         self,
         objective: Objective,
