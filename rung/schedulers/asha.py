@@ -50,6 +50,8 @@ class ASHAScheduler(Scheduler):
         brackets: how many brackets (1 is ASHA; more is asynchronous Hyperband).
     """
 
+    time_attr: str
+
     def __init__(
         self,
         time_attr: str = "training_iteration",

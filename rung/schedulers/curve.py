@@ -99,6 +99,8 @@ class CurveStoppingRule(Scheduler):
         threshold: stop when P(final score better than the best) falls below this.
     """
 
+    time_attr: str
+
     def __init__(
         self,
         time_attr: str = "training_iteration",

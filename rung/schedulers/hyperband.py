@@ -101,6 +101,8 @@ class HyperBandScheduler(Scheduler):
         reduction_factor: eta.
     """
 
+    time_attr: str
+
     def __init__(
         self,
         time_attr: str = "training_iteration",

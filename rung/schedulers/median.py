@@ -28,6 +28,8 @@ class MedianStoppingRule(Scheduler):
         min_samples_required: other trials needed at a step before it can stop anyone.
     """
 
+    time_attr: str
+
     def __init__(
         self,
         time_attr: str = "training_iteration",

@@ -43,6 +43,8 @@ class PopulationBasedTraining(Scheduler):
         perturbation_factors: what a numeric value is multiplied by when perturbed.
     """
 
+    time_attr: str
+
     def __init__(
         self,
         time_attr: str = "training_iteration",
