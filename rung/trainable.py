@@ -12,13 +12,15 @@ import inspect
 import os
 import threading
 import traceback
+import warnings
+import weakref
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
 from rung.checkpoint import load_checkpoint, save_checkpoint, written_whole
-from rung.errors import ConfigError, RungError
+from rung.errors import ConfigError, RungError, RungWarning
 from rung.output_capture import OutputCapture
 from rung.trial import Action, Exit, Launch, Outcome
 
@@ -142,9 +144,24 @@ class TrialContext:
 
 
 _context: TrialContext | None = None
+# Threads a trial started that outlived it, with that trial's id: what they report is not
+# the next trial's, whichever runs in this process by then.
+_outlived: weakref.WeakKeyDictionary[threading.Thread, str] = weakref.WeakKeyDictionary()
+
+
+def _outlived_trial() -> str | None:
+    """The trial that started this thread and has ended, if it is such a thread."""
+    return _outlived.get(threading.current_thread())
 
 
 def _current() -> TrialContext:
+    owner = _outlived_trial()
+    if owner is not None:
+        raise RungError(
+            f"this thread was started by trial {owner}, which has ended; a thread that "
+            "outlives its trial cannot act for it (join your threads before the trainable "
+            "returns)"
+        )
     if _context is None:
         raise RungError(
             "rung.report() and rung.get_checkpoint() work only inside a trainable that "
@@ -169,6 +186,16 @@ def report(
             population-based training copy it, to retry it), which keeps saving off the
             path of trials that never need it.
     """
+    owner = _outlived_trial()
+    if owner is not None:
+        warnings.warn(
+            f"a thread that trial {owner} started reported {sorted({**(metrics or {}), **kwargs})}"
+            f" after that trial ended; the report is dropped (join your threads before the "
+            "trainable returns)",
+            RungWarning,
+            stacklevel=2,
+        )
+        return
     action = _current().report({**(metrics or {}), **kwargs}, checkpoint)
     if action.leaves:
         raise StopTrial(action)
@@ -261,6 +288,7 @@ class TrialRunner:
         # A trainable may run an experiment of its own (inline): its trials have their own
         # context, and this one comes back when they end.
         outer, _context = _context, context
+        threads_before = set(threading.enumerate())
         failures: tuple[type[BaseException], ...] = (Exception, SystemExit)
         if self.interrupt_fails_trial:
             failures = (*failures, KeyboardInterrupt)
@@ -285,6 +313,9 @@ class TrialRunner:
             )
         finally:
             _context = outer
+            for thread in threading.enumerate():
+                if thread not in threads_before:
+                    _outlived.setdefault(thread, trial_id)
             if previous_dir is not None:
                 os.chdir(previous_dir)
 

@@ -9,6 +9,7 @@ import subprocess
 import sys
 import tempfile
 import textwrap
+import warnings
 
 import rung
 from tests import trainables
@@ -191,3 +192,23 @@ def test_a_trial_that_prints_nothing_leaves_no_log_files(tmp_path, worker_execut
         assert not (trials / trial.trial_id / "stdout.log").exists()
         assert not (trials / trial.trial_id / "stderr.log").exists()
     assert sorted(p.name for p in trials.iterdir()) == [t.trial_id for t in results.trials]
+
+
+def test_a_thread_that_outlives_its_trial_reports_to_no_other(tune, executor, tmp_path):
+    trainables.next_trial_began.clear()
+    trainables.late_reports_made.clear()
+    with warnings.catch_warnings(record=True) as warned_here:
+        warnings.simplefilter("always")
+        results = tune(
+            trainables.leaves_a_reporting_thread,
+            {"role": rung.grid(["first", "second"])},
+            max_concurrent=1,
+            executor=executor,
+            name="exp",
+        )
+    if executor == "inline":
+        assert any("trial 00000 started reported" in str(w.message) for w in warned_here)
+    assert [[r["loss"] for r in t.results] for t in results.trials] == [[1.0], [2.0]]
+    if executor != "inline":  # the warning is in the output of the trial then running
+        warned = (tmp_path / "exp" / "trials" / "00001" / "stderr.log").read_text()
+        assert "a thread that trial 00000 started reported ['loss'] after that" in warned

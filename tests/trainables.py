@@ -77,6 +77,33 @@ def budget_goes_bad(config):
         rung.report(epoch=epoch, loss=config["x"] / epoch)
 
 
+# Set when the trial after one that leaves a reporting thread begins, and when that thread
+# has made its reports.
+next_trial_began = threading.Event()
+late_reports_made = threading.Event()
+
+
+def leaves_a_reporting_thread(config):
+    """The first trial returns, leaving a thread that reports three times once the next
+    trial runs; the next waits for those reports, then makes its own."""
+    if config["role"] == "first":
+
+        def late():
+            next_trial_began.wait(60)
+            try:
+                for _ in range(3):
+                    rung.report(loss=99.0)
+            finally:
+                late_reports_made.set()
+
+        threading.Thread(target=late, daemon=True).start()
+        rung.report(loss=1.0)
+        return
+    next_trial_began.set()
+    late_reports_made.wait(60)
+    rung.report(loss=2.0)
+
+
 def resumes_from_checkpoint(config):
     """Checkpoints every epoch; its first run fails after epoch 2."""
     checkpoint = rung.get_checkpoint()
