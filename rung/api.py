@@ -44,6 +44,10 @@ from rung.store.sqlite import holds_log
 from rung.trainable import Trainable
 
 
+# The longest file name most file systems take, in bytes.
+_LONGEST_NAME = 255
+
+
 def _check_name(name: Any) -> None:
     """Refuse a name that is not one folder inside ``storage_path``."""
     if not isinstance(name, str) or not name.strip():
@@ -52,6 +56,11 @@ def _check_name(name: Any) -> None:
         raise ConfigError(
             f"name={name!r}: the name is one folder inside storage_path, without '/' or '..'; "
             "put the rest of the path in storage_path"
+        )
+    if len(os.fsencode(name)) > _LONGEST_NAME:
+        raise ConfigError(
+            f"name={name[:40]!r}... is {len(os.fsencode(name))} bytes long; a folder's name "
+            f"holds at most {_LONGEST_NAME}"
         )
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import importlib.util
+import os
 import sqlite3
 import sys
 from collections.abc import Mapping, Sequence
@@ -16,6 +17,7 @@ import yaml
 from rung.errors import RungError, SpaceError
 from rung.executors.sources import BY_VALUE_MODULES
 from rung.settings import Settings, unknown_knobs
+from rung.yaml_text import load_yaml
 
 EXAMPLE = """\
 an experiment file (YAML); every keyword of rung.run may be given:
@@ -92,8 +94,10 @@ def read_experiment_file(path: Path) -> dict[str, Any]:
         text = path.read_text()
     except OSError as error:
         raise RungError(f"{path}: {error.strerror or error}") from None
+    except UnicodeDecodeError:
+        raise RungError(f"{path} is not a text file; an experiment file is YAML") from None
     try:
-        spec = yaml.safe_load(text)
+        spec = load_yaml(text)
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         where = f"{path}:{mark.line + 1}" if mark is not None else str(path)
@@ -252,7 +256,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="rung", description="rung: tune hyperparameters; run, resume and look at experiments"
     )
-    commands = parser.add_subparsers(dest="command", required=True)
+    commands = parser.add_subparsers(dest="subcommand", required=True)
     run_parser = commands.add_parser(
         "run",
         help="run the experiment a YAML file describes",
@@ -318,17 +322,31 @@ def main(argv: Sequence[str] | None = None) -> int:
     slurm.add_argument("command", nargs=argparse.REMAINDER, help="-- the command to run")
     slurm.set_defaults(handler=command_slurm)
     args = parser.parse_args(argv)
+    return _handled(args)
+
+
+def _handled(args: argparse.Namespace) -> int:
+    """Run a command; what goes wrong is one line naming what and where, not a traceback."""
+    name = f"rung {args.subcommand}"
     try:
-        return int(args.handler(args))
+        status = int(args.handler(args))
+        sys.stdout.flush()  # within reach of the handlers below, not at the exit
+        return status
     except RungError as error:
-        print(f"rung {args.command}: {error}", file=sys.stderr)
-        return 2
+        print(f"{name}: {error}", file=sys.stderr)
     except sqlite3.Error as error:
-        print(f"rung {args.command}: {args.directory}: {error}", file=sys.stderr)
-        return 2
+        print(f"{name}: {args.directory}: {error}", file=sys.stderr)
+    except BrokenPipeError:  # the reader went away (| head): nothing more to say
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 141
+    except OSError as error:
+        where = error.filename if error.filename is not None else "a file"
+        print(f"{name}: {where}: {error.strerror or error}", file=sys.stderr)
     except KeyboardInterrupt:
-        print(f"rung {args.command}: interrupted", file=sys.stderr)
+        print(f"{name}: interrupted", file=sys.stderr)
         return 130
+    return 2
 
 
 if __name__ == "__main__":

@@ -236,6 +236,19 @@ EVENT_TYPES: dict[str, type[Event]] = {
     )
 }
 
+# The fields whose values rung reads as they are, with the types they must have; a record
+# that breaks one is refused by name rather than failing later, far from the log.
+_SHAPES: dict[str, tuple[type, ...]] = {
+    "trial_id": (str,),
+    "time": (int, float),
+    "config": (dict,),
+    "metrics": (dict,),
+    "path": (str,),
+    "checkpoint": (str, type(None)),
+    "iteration": (int, float),
+    "donor": (str,),
+}
+
 _CONVERTERS: dict[str, Any] = {
     "action": Action,
     "status": TrialStatus,
@@ -251,6 +264,13 @@ def from_record(record: dict[str, Any], where: str = "") -> Event:
         raise LogError(f"{where}unknown event kind {kind!r}; this rung knows {sorted(EVENT_TYPES)}")
     names = {f.name for f in dataclasses.fields(cls)}
     values = {k: v for k, v in record.items() if k in names}
+    for key, value in values.items():
+        shape = _SHAPES.get(key)
+        if shape is not None and (not isinstance(value, shape) or isinstance(value, bool)):
+            raise LogError(
+                f"{where}a {kind!r} record whose {key} is {type(value).__name__} {value!r:.60}, "
+                f"not {' or '.join(t.__name__ for t in shape)}"
+            )
     try:
         for key, convert in _CONVERTERS.items():
             if key in values:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import shlex
 import sys
 import time
@@ -63,6 +64,12 @@ fi
 """
 
 
+# What sbatch takes for --time: "M", "M:S", "H:M:S", "D-H", "D-H:M", "D-H:M:S", or unlimited.
+SLURM_TIME = re.compile(
+    r"\d+(:\d{1,2}){0,2}|\d+-\d{1,2}(:\d{1,2}){0,2}|unlimited|infinite|UNLIMITED|INFINITE"
+)
+
+
 def sbatch_script(
     command: Sequence[str],
     nodes: int = 1,
@@ -80,12 +87,26 @@ def sbatch_script(
     allocation (see the module's docstring). ``extra`` lines are added as ``#SBATCH``
     options (``"--mem=64G"``, ``"--constraint=a100"``)."""
     if not command:
-        raise ConfigError("rung slurm: give the command to run, e.g. -- python tune.py")
+        raise ConfigError("give the command to run, e.g. -- python tune.py")
     for knob, value in (("nodes", nodes), ("cpus_per_node", cpus_per_node)):
         if not isinstance(value, int) or value < 1:
-            raise ConfigError(f"rung slurm: {knob}={value!r} must be a whole number >= 1")
+            raise ConfigError(f"{knob}={value!r} must be a whole number >= 1")
     if not isinstance(gpus_per_node, int) or gpus_per_node < 0:
-        raise ConfigError(f"rung slurm: gpus_per_node={gpus_per_node!r} must be >= 0")
+        raise ConfigError(f"gpus_per_node={gpus_per_node!r} must be >= 0")
+    options = {"job_name": job_name, "output": output, "partition": partition, "account": account}
+    options |= {f"sbatch[{i}]": line for i, line in enumerate(extra)}
+    for knob, text in {"time": time_limit, **options}.items():
+        if text is not None and any(c in text for c in "\n\r\0"):
+            raise ConfigError(
+                f"{knob}={text!r} holds a line break; each option is one line "
+                "of the script"
+            )
+    if time_limit is not None and not SLURM_TIME.fullmatch(time_limit):
+        raise ConfigError(
+            f"time={time_limit!r} is not a Slurm time limit: use minutes, "
+            "minutes:seconds, hours:minutes:seconds, days-hours, days-hours:minutes or "
+            "days-hours:minutes:seconds (e.g. 08:00:00 or 2-00:00:00)"
+        )
     optional = [f"--time={time_limit}"] if time_limit else []
     optional += [f"--partition={partition}"] if partition else []
     optional += [f"--account={account}"] if account else []

@@ -164,6 +164,7 @@ def load_payload(directory: str | os.PathLike) -> tuple[dict[str, Any], dict[str
         payload = read_meta(connection, "payload")
         error = read_meta(connection, "payload_error")
         origin = read_meta(connection, "origin") or {}
+    _check_complete(directory, settings)
     if payload is None:
         raise ConfigError(
             f"{directory} did not save its trainable ({error}); resume it from your script "
@@ -182,6 +183,12 @@ def load_payload(directory: str | os.PathLike) -> tuple[dict[str, Any], dict[str
         ) from None
 
 
+def _check_complete(directory: str | os.PathLike, settings: Any) -> None:
+    """Refuse a log whose settings are missing or unreadable, naming the folder."""
+    if not isinstance(settings, dict) or "metric" not in settings or "mode" not in settings:
+        raise ConfigError(f"{directory} has no settings; it is not a complete rung experiment")
+
+
 def load(directory: str | os.PathLike) -> Results:
     """The results of the experiment in ``directory`` (relative, absolute or with ``~``),
     read-only: works while it runs (no lock is taken, nothing is written) and after it
@@ -190,10 +197,9 @@ def load(directory: str | os.PathLike) -> Results:
     with closing(_open_readonly(directory)) as connection:
         path = directory / DB_NAME
         events = read_events(connection, path)
-        settings = read_meta(connection, "settings") or {}
+        settings = read_meta(connection, "settings")
         stop_reason = read_meta(connection, "stop_reason")
-    if "metric" not in settings:
-        raise ConfigError(f"{directory} has no settings; it is not a complete rung experiment")
+    _check_complete(directory, settings)
     try:
         trials = replay(events)
     except LogError as error:

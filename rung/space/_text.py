@@ -17,6 +17,7 @@ from typing import Any
 import yaml
 
 from rung.errors import SpaceError
+from rung.yaml_text import DuplicateKeyError, load_yaml
 from rung.space._domains import (
     Categorical,
     Domain,
@@ -123,22 +124,6 @@ def to_text(definition: Any) -> Any:
     return definition
 
 
-class _UniqueKeyLoader(yaml.SafeLoader):
-    """A YAML loader that refuses a key given twice instead of keeping the last one."""
-
-    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict:
-        seen = set()
-        for key_node, _ in node.value:
-            key = self.construct_object(key_node, deep=deep)
-            if key in seen:
-                raise SpaceError(
-                    f"parameter {key!r} is defined twice (line {key_node.start_mark.line + 1}); "
-                    "keep one definition"
-                )
-            seen.add(key)
-        return super().construct_mapping(node, deep=deep)
-
-
 def load_space(source: str | Path) -> Space:
     """A space from a YAML file, or from YAML text, written in the textual form."""
     path = Path(source) if isinstance(source, Path) or "\n" not in str(source) else None
@@ -149,7 +134,12 @@ def load_space(source: str | Path) -> Space:
     else:
         text = str(source)
     try:
-        definition = yaml.load(text, Loader=_UniqueKeyLoader)
+        definition = load_yaml(text)
+    except DuplicateKeyError as exc:
+        raise SpaceError(
+            f"parameter {exc.key!r} is defined twice (line {exc.problem_mark.line + 1}); "
+            "keep one definition"
+        ) from None
     except yaml.YAMLError as exc:
         raise SpaceError(f"the space is not valid YAML: {exc}") from None
     return Space(from_text(definition))

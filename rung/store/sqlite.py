@@ -97,7 +97,13 @@ class SQLiteStore(Store):
             raise ExperimentDirError(
                 f"{self.directory} is not a rung experiment (no {DB_NAME}); nothing to resume"
             )
-        self.directory.mkdir(parents=True, exist_ok=True)
+        try:
+            self.directory.mkdir(parents=True, exist_ok=True)
+        except OSError as error:
+            raise ExperimentDirError(
+                f"cannot create the experiment folder {self.directory}: "
+                f"{error.strerror or error} (check storage_path and name)"
+            ) from None
         self._lock = self._acquire_lock()
         try:
             if unfinished_log(self.directory):  # a creation cut short: it holds nothing
@@ -155,7 +161,14 @@ class SQLiteStore(Store):
         _sync_folder(self.directory)
 
     def _acquire_lock(self) -> IO[str]:
-        lock = open(self.directory / ".lock", "w")  # noqa: SIM115 - held for the store's life
+        try:
+            lock = open(self.directory / ".lock", "w")  # noqa: SIM115 - held for the store's life
+        except OSError as error:
+            raise ExperimentDirError(
+                f"cannot write in {self.directory} ({error.strerror or error}): an experiment "
+                "there can be read (rung.load, rung status / show, rung plot --out elsewhere) "
+                "but not run or resumed"
+            ) from None
         try:
             fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
