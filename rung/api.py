@@ -43,7 +43,6 @@ from rung.store import MemoryStore, SQLiteStore, Store
 from rung.store.sqlite import holds_log
 from rung.trainable import Trainable
 
-
 # The longest file name most file systems take, in bytes.
 _LONGEST_NAME = 255
 

@@ -98,8 +98,7 @@ def sbatch_script(
     for knob, text in {"time": time_limit, **options}.items():
         if text is not None and any(c in text for c in "\n\r\0"):
             raise ConfigError(
-                f"{knob}={text!r} holds a line break; each option is one line "
-                "of the script"
+                f"{knob}={text!r} holds a line break; each option is one line of the script"
             )
     if time_limit is not None and not SLURM_TIME.fullmatch(time_limit):
         raise ConfigError(

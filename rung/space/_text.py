@@ -17,7 +17,6 @@ from typing import Any
 import yaml
 
 from rung.errors import SpaceError
-from rung.yaml_text import DuplicateKeyError, load_yaml
 from rung.space._domains import (
     Categorical,
     Domain,
@@ -34,6 +33,7 @@ from rung.space._domains import (
     uniform,
 )
 from rung.space._space import Space
+from rung.yaml_text import DuplicateKeyError, load_yaml
 
 CONSTRUCTORS: dict[str, Callable[..., Domain]] = {
     f.__name__: f
