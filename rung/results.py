@@ -170,7 +170,8 @@ class Results:
         Args:
             k: how many of the best trials' configurations.
             seeds: how many seeds, or the seeds.
-            trainable: the trainable; by default the one saved in the experiment's folder.
+            trainable: the trainable; by default the one saved in the experiment's folder,
+                which is unpickled (that runs code: pass it for a folder you do not trust).
             settings: ``rung.repeat`` and ``rung.run`` settings (``seed_key``,
                 ``executor``, ``max_concurrent``, ``storage_path``, ...).
         """
