@@ -212,3 +212,16 @@ def test_a_thread_that_outlives_its_trial_reports_to_no_other(tune, executor, tm
     if executor != "inline":  # the warning is in the output of the trial then running
         warned = (tmp_path / "exp" / "trials" / "00001" / "stderr.log").read_text()
         assert "a thread that trial 00000 started reported ['loss'] after that" in warned
+
+
+def test_a_thread_that_outlives_its_trial_cannot_use_the_next_ones_folder(tune, tmp_path):
+    trainables.next_trial_began.clear()
+    trainables.late_reports_made.clear()
+    results = tune(
+        trainables.thread_asks_for_its_folder_late,
+        {"role": rung.grid(["first", "second"])},
+        max_concurrent=1,
+        executor="inline",
+    )
+    answer = results.trials[1].last_result["answer"]
+    assert "this thread was started by trial 00000, which has ended" in answer

@@ -321,3 +321,28 @@ def noisy(config):
     """Loss x plus Gaussian noise of standard deviation 0.1 drawn from the config's seed."""
     noise = np.random.default_rng(config["seed"]).normal(0.0, 0.1)
     rung.report(loss=config["x"] + noise)
+
+
+def thread_asks_for_its_folder_late(config):
+    """The first trial leaves a thread that asks for the trial folder once the next trial
+    runs; the next trial reports what the thread was told."""
+    if config["role"] == "first":
+
+        def late():
+            next_trial_began.wait(60)
+            try:
+                late_answers.append(str(rung.get_trial_dir()))
+            except rung.RungError as error:
+                late_answers.append(str(error))
+            finally:
+                late_reports_made.set()
+
+        threading.Thread(target=late, daemon=True).start()
+        rung.report(loss=1.0)
+        return
+    next_trial_began.set()
+    late_reports_made.wait(60)
+    rung.report(loss=2.0, answer=late_answers[-1])
+
+
+late_answers: list[str] = []

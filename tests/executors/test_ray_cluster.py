@@ -207,7 +207,9 @@ def test_checkpoints_travel_between_nodes_without_a_shared_folder(
         )
         resumed += trial.runs - 1
         for checkpoint in trial.live_checkpoints():
-            assert Path(checkpoint["path"]).is_dir(), "recorded checkpoints are in the experiment"
+            assert (experiment / checkpoint["path"]).is_dir(), (
+                "recorded checkpoints are in the experiment"
+            )
         on_disk = list((experiment / "trials" / trial.trial_id / "checkpoints").glob("ckpt_*"))
         assert len([p for p in on_disk if not p.name.endswith(".partial")]) <= 3
     assert resumed > 0, f"{scheduler} resumed trials from checkpoints that travelled"
