@@ -37,6 +37,7 @@ from rung.checkpoint import pack_checkpoint, unpack_checkpoint
 from rung.errors import ConfigError, RungWarning
 from rung.executors.base import EventHandler, Executor
 from rung.executors.process import serialize_trainable
+from rung.executors.ray_auth import enable_token_auth, restore
 from rung.executors.ray_worker import PROBE_FILE, TrialActor
 from rung.executors.resources import Slot
 from rung.executors.sources import code_files
@@ -168,6 +169,7 @@ class RayExecutor(Executor):
         self._capacity_seen: float = math.inf
         self._waiting_warned = False
         self._unplaced_warned = False
+        self._auth_before: dict[str, str | None] | None = None
 
     # the cluster -------------------------------------------------------------------------
 
@@ -180,11 +182,14 @@ class RayExecutor(Executor):
         if address is None:
             from rung.executors.resources import detect_cpus, detect_gpus
 
-            # "local": a Ray of its own, even where a cluster once ran on this machine.
+            # "local": a Ray of its own, even where a cluster once ran on this machine,
+            # guarded by a token of its own (its servers listen on every interface).
             options.update(num_cpus=detect_cpus(), num_gpus=len(detect_gpus()))
+            self._auth_before = enable_token_auth()
         try:
             ray.init(address=address or "local", **options)
         except (ConnectionError, RuntimeError, ValueError) as error:
+            self._restore_auth()
             where = f"join the Ray cluster at {address!r}" if address else "start a local Ray"
             raise ConfigError(f"could not {where}: {error}") from None
         self._started_ray = address is None
@@ -583,6 +588,13 @@ class RayExecutor(Executor):
         if self._started_ray and ray.is_initialized():
             ray.shutdown()
             self._started_ray = False
+        self._restore_auth()
+
+    def _restore_auth(self) -> None:
+        """Put back the authentication settings a Ray this executor started changed."""
+        if self._auth_before is not None:
+            restore(self._auth_before)
+            self._auth_before = None
 
 
 def _node_lost(error: BaseException, node: str | None) -> bool:

@@ -48,3 +48,56 @@ def test_a_new_local_ray_starts_where_a_cluster_once_ran(tmp_path):
             address_file.write_text(before)
     assert ran.returncode == 0, ran.stderr[-2000:]
     assert "TRIALS 3" in ran.stdout
+
+
+GUARDED = textwrap.dedent(
+    """
+    import os, subprocess, sys
+    import ray  # imported before rung starts its Ray, as a user's script may
+    import rung
+
+    def joins(gcs, environment):
+        code = f"import ray; ray.init(address={gcs!r}, logging_level='ERROR'); print('JOINED')"
+        probe = subprocess.run([sys.executable, "-c", code], env=environment,
+                               capture_output=True, text=True, timeout=90)
+        return "JOINED" in probe.stdout
+
+    def probe(config):
+        gcs = ray.get_runtime_context().gcs_address
+        # Another process of this user: it has the user's token (~/.ray/auth_token), not
+        # the one rung made for this Ray.
+        outsider = {k: v for k, v in os.environ.items() if not k.startswith("RAY_AUTH")}
+        outsider["RAY_AUTH_MODE"] = "token"
+        return {"loss": 0.0, "outsider": joins(gcs, outsider), "insider": joins(gcs, os.environ)}
+
+    results = rung.run(probe, {"x": rung.uniform(0, 1)}, metric="loss", mode="min",
+                       num_trials=1, executor="ray", verbose=0)
+    result = results.trials[0].last_result
+    print("OUTSIDER", result["outsider"], "INSIDER", result["insider"], flush=True)
+    print("AFTER", os.environ.get("RAY_AUTH_MODE"), flush=True)
+    """
+)
+
+
+def test_the_local_ray_rung_starts_takes_only_its_own_token(tmp_path):
+    """Ray's servers listen on every interface; the Ray rung starts for itself takes a
+    token of its own (not even the user's), and the environment is as it was once that Ray
+    ends."""
+    home = tmp_path / "home"
+    (home / ".ray").mkdir(parents=True)
+    (home / ".ray" / "auth_token").write_text("0123456789abcdef" * 4)  # the user's token
+    environment = {
+        k: v for k, v in os.environ.items() if not k.startswith(("RAY_AUTH", "RAY_ADDRESS"))
+    }
+    environment["HOME"] = str(home)
+    ran = subprocess.run(
+        [sys.executable, "-c", GUARDED],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env=environment,
+        timeout=300,
+    )
+    assert ran.returncode == 0, ran.stderr[-3000:]
+    assert "OUTSIDER False INSIDER True" in ran.stdout, ran.stderr[-3000:]
+    assert "AFTER None" in ran.stdout
