@@ -597,6 +597,16 @@ class Experiment:
                 key="exploit",
             )
             return Action.CONTINUE, None
+        if donor.status is not TrialStatus.RUNNING and donor.checkpoint_iteration < donor.iteration:
+            # A kill took the checkpoint of the state the donor was ranked by (it was pausing):
+            # its older checkpoint is not what the scheduler chose, so copy none.
+            self._warn(
+                f"trial {trial.trial_id} trains on instead of copying trial {donor.trial_id}, "
+                f"whose checkpoint (iteration {donor.checkpoint_iteration}) is older than the "
+                f"result it was chosen for (iteration {donor.iteration}): that checkpoint was "
+                "lost when the experiment stopped"
+            )
+            return Action.CONTINUE, None
         config = decision.config if decision.config is not None else trial.config
         return Action.EXPLOIT, Exploit(
             donor.trial_id, config, donor.checkpoint, donor.checkpoint_iteration
