@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from rung.callbacks.base import Callback
 from rung.errors import ConfigError
-from rung.objective import is_number
+from rung.objective import as_number, is_number
 from rung.results import flatten
 from rung.trial import TrialStatus
 
@@ -26,11 +26,8 @@ if TYPE_CHECKING:
 
 def numeric_items(result: dict[str, Any]) -> dict[str, float]:
     """The finite numbers of a result (what loggers plot)."""
-    return {
-        key: float(value)
-        for key, value in result.items()
-        if is_number(value) and math.isfinite(value)
-    }
+    numbers = {key: as_number(value) for key, value in result.items() if is_number(value)}
+    return {key: n for key, n in numbers.items() if n is not None and math.isfinite(n)}
 
 
 def hparam_values(config: dict[str, Any]) -> dict[str, Any]:

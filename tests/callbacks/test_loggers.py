@@ -110,3 +110,10 @@ def test_a_missing_package_is_named_with_its_extra(tune, monkeypatch, module):
     logger = getattr(__import__(module_name, fromlist=[class_name]), class_name)()
     with pytest.raises(rung.ConfigError, match=rf"pip install 'rung\[{module}\]'"):
         run_with(tune, logger)
+
+
+def test_loggers_leave_out_what_is_not_a_finite_float():
+    from rung.callbacks.tensorboard import numeric_items
+
+    result = {"loss": 0.5, "huge": 10**400, "nan": float("nan"), "word": "x", "flag": True}
+    assert numeric_items(result) == {"loss": 0.5}
