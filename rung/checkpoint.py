@@ -46,11 +46,12 @@ def deletable_path(recorded: str, experiment: str | os.PathLike) -> str | None:
     """Where a recorded checkpoint that rung may delete is, or None when that is not inside
     the experiment's ``trials/`` folder (symbolic links and ``..`` resolved): a damaged or
     edited log never makes rung delete anything else."""
+    located = located_path(recorded, experiment)
     trials = os.path.realpath(os.path.join(experiment, TRIALS_FOLDER))
-    location = os.path.realpath(located_path(recorded, experiment))
-    if not os.path.isabs(located_path(recorded, experiment)) or location == trials:
+    resolved = os.path.realpath(located)
+    if not os.path.isabs(located) or resolved == trials:
         return None
-    return location if os.path.commonpath([location, trials]) == trials else None
+    return located if os.path.commonpath([resolved, trials]) == trials else None
 
 
 @contextlib.contextmanager
