@@ -79,7 +79,7 @@ def run(
     space: Space | Mapping[str, Any],
     *,
     metric: str,
-    mode: str,
+    mode: str | None = None,
     searcher: str | Searcher | None = None,
     scheduler: str | Scheduler | None = "fifo",
     points_to_evaluate: Sequence[Mapping[str, Any]] | None = None,
@@ -110,7 +110,8 @@ def run(
             or a ``rung.Trainable`` subclass.
         space: a dict of domains (``rung.uniform``, ...) or a ``rung.Space``.
         metric: the reported key to optimize.
-        mode: ``"min"`` or ``"max"``.
+        mode: ``"min"`` or ``"max"`` (required; it has no default so that a missing one is
+            named, as Optuna's ``direction`` is).
         searcher: which configurations to try: a name (``"random"``, ``"tpe"``, ``"gp"``,
             ...), a name with settings (``{"name": "tpe", "n_startup": 20}``) or an
             instance. None: random search, or grid search when the space has
@@ -207,6 +208,7 @@ def prepare(
     scheduler = make_scheduler(settings.scheduler)
     if isinstance(searcher, AutoSearch):
         searcher.early_stopping = getattr(scheduler, "max_t", None) is not None
+    _check_grid_walk(space, settings, searcher)
     if trainable is not None:
         _check_can_stop(settings, searcher)
         _check_can_end_trials(trainable, scheduler, settings)
@@ -302,6 +304,19 @@ def _check_can_stop(settings: Settings, searcher: Searcher) -> None:
         raise ConfigError(
             "say when to stop: pass num_trials=N (or time_budget_s, or stop={metric: target})"
         )
+
+
+def _check_grid_walk(space: Space, settings: Settings, searcher: Searcher) -> None:
+    """Refuse a ``num_trials`` that would cut a grid short: walk it a whole number of times."""
+    trials = settings.num_trials
+    if not isinstance(searcher, GridSearch) or trials is None or trials % space.grid_size == 0:
+        return
+    size = space.grid_size
+    raise ConfigError(
+        f"num_trials={trials} does not walk the grid of {size} configurations a whole number "
+        f"of times ({trials % size} would be left out of the last walk): pass a multiple of "
+        f"{size} ({size} walks it once), or leave num_trials out"
+    )
 
 
 def _check_can_end_trials(trainable: Any, scheduler: Scheduler, settings: Settings) -> None:

@@ -34,6 +34,7 @@ PEER_NAMES = {
     "timeout": "time_budget_s",
     "time_budget": "time_budget_s",
     "config": "space",
+    "direction": "mode: 'min' or 'max'",
     "param_space": "space",
 }
 

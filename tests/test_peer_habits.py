@@ -79,3 +79,33 @@ def test_resources_beyond_the_machine_are_refused(tune):
     cpus = detect_cpus()
     with pytest.raises(rung.ConfigError, match=f"asks for {cpus + 98} CPUs per trial"):
         tune(trainables.returns_dict, X, num_trials=2, resources_per_trial={"cpu": cpus + 98})
+
+
+def test_optunas_direction_is_answered_with_rungs_mode(tmp_path):
+    with pytest.raises(rung.ConfigError, match=r"direction is not a setting \(rung calls it mode"):
+        rung.run(trainables.returns_dict, X, metric="loss", direction="minimize", num_trials=1)
+    with pytest.raises(rung.ConfigError, match=r"mode=None: use 'min' or 'max'"):
+        rung.run(trainables.returns_dict, X, metric="loss", num_trials=1)
+
+
+@pytest.mark.parametrize(
+    "build",
+    [
+        lambda: rung.schedulers.ASHAScheduler(metric="loss", mode="min", max_t=5),
+        lambda: rung.schedulers.PopulationBasedTraining(
+            metric="loss", hyperparam_mutations={"x": [1, 2]}
+        ),
+        lambda: rung.searchers.TPESearch(mode="max"),
+    ],
+)
+def test_ray_tunes_metric_and_mode_on_a_strategy_name_where_they_go(build):
+    with pytest.raises(rung.ConfigError, match=r"rung takes the metric and mode once.*rung\.run"):
+        build()
+
+
+@pytest.mark.parametrize("num_trials", [2, 4])
+def test_a_num_trials_that_cuts_a_grid_short_is_refused(tune, num_trials):
+    space = {"x": rung.grid([1, 2, 3])}
+    with pytest.raises(rung.ConfigError, match=f"num_trials={num_trials} does not walk the grid"):
+        tune(trainables.returns_dict, space, num_trials=num_trials)
+    assert len(tune(trainables.returns_dict, space, num_trials=6, executor="inline").trials) == 6

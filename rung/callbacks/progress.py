@@ -128,11 +128,21 @@ class ProgressReporter(Callback):
         interrupted = experiment.interrupted or []
         from_checkpoint = [t.trial_id for t in interrupted if t.checkpoint]
         from_scratch = [t.trial_id for t in interrupted if not t.checkpoint]
+        restarts = [
+            f"{len(ids)} {how} {ids}"
+            for ids, how in (
+                (from_checkpoint, "from their last checkpoint"),
+                (from_scratch, "from scratch (no checkpoint)"),
+            )
+            if ids
+        ]
         self.console.print(
             f"resumed: {len(experiment.trials)} trials so far, {done} finished; "
-            f"{len(from_checkpoint)} interrupted restart from their last checkpoint "
-            f"{from_checkpoint or ''}, {len(from_scratch)} from scratch (no checkpoint) "
-            f"{from_scratch or ''}"
+            + (
+                f"interrupted, restarting: {', '.join(restarts)}"
+                if restarts
+                else "none interrupted"
+            )
         )
 
     def on_trial_error(self, trial: Trial, error: str, traceback: str | None) -> None:

@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 
 from rung.objective import Objective
+from rung.peer_arguments import refuse_objective_arguments
 from rung.trial import Decision, Trial
 
 
@@ -21,6 +22,10 @@ class Scheduler(ABC):
 
     # Whether results can stop, pause or change running trials (every scheduler but FIFO).
     acts_on_results: bool = True
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        refuse_objective_arguments(cls)
 
     # The reported key the scheduler measures budget by (None: it reads none); every result
     # must hold it as a finite number, or its trial fails before the scheduler sees it.

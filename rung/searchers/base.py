@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 
 from rung.objective import Objective
+from rung.peer_arguments import refuse_objective_arguments
 from rung.space import Space
 
 
@@ -29,6 +30,10 @@ class Searcher(ABC):
     # (random, grid, quasi-random) lets an executor hand a slot its next trial before the
     # slot's running trial ends.
     adaptive: bool = True
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        refuse_objective_arguments(cls)
 
     def __init__(self, seed: int | None = None) -> None:
         self.seed = seed

@@ -72,3 +72,24 @@ def test_with_no_checkpoint_left_the_trial_restarts_from_scratch(tmp_path, monke
     assert after.results[len(trial.results)]["epoch"] == 1
     assert after.results[len(trial.results)]["training_iteration"] == 1
     assert after.checkpoints and all(c["path"] for c in after.checkpoints)
+
+
+def test_the_resume_line_says_which_trials_restart_from_where(tmp_path, monkeypatch, capsys):
+    trial = crash_with_checkpoints(tmp_path, monkeypatch)
+    shutil.rmtree(tmp_path / "exp" / trial.checkpoints[0]["path"])  # one gone, one left
+    capsys.readouterr()
+    rung.run(
+        trainables.resumable,
+        {"x": rung.uniform(0, 1)},
+        metric="loss",
+        mode="min",
+        num_trials=2,
+        executor="inline",
+        storage_path=tmp_path,
+        name="exp",
+        verbose=1,
+        resume=True,
+    )
+    said = capsys.readouterr().out
+    assert f"interrupted, restarting: 1 from their last checkpoint ['{trial.trial_id}']" in said
+    assert "checkpoint ," not in said and "[]" not in said
