@@ -190,6 +190,7 @@ def prepare(
     """The experiment ``settings`` describe, its folder and log opened (or continued), and
     whether it resumes. ``trainable`` is None for a loop the user drives (``rung.Tuner``,
     with its own ``executor``); such an experiment needs no stopping rule."""
+    settings = _per_trial_iterations(settings)
     if executor is None:
         executor = make_executor(settings.executor)
     if trainable is not None:
@@ -328,26 +329,39 @@ def _check_can_end_trials(trainable: Any, scheduler: Scheduler, settings: Settin
     try:
         source = inspect.getsource(trainable.step)
     except (OSError, TypeError):
-        return  # no source to read (built at run time): trust it
-    if "done" in source:
+        source = None  # from python -c or standard input: nothing says it ends, so refuse
+    if source is not None and "done" in source:
         return
+    never = "never returns" if source is not None else "cannot be read to see whether it returns"
     raise ConfigError(
         f"{trainable.__name__} is a Trainable class and nothing would end its trials: its "
-        f"step() never returns {{'done': True}} and {type(scheduler).__name__} has no max_t; "
+        f"step() {never} {{'done': True}} and {type(scheduler).__name__} has no max_t; "
         "pass max_iterations=N, a scheduler with max_t (e.g. scheduler={'name': 'asha', "
         "'max_t': 50}), or return {..., 'done': True} from step() when a trial is complete"
     )
 
 
+def _per_trial_iterations(settings: Settings) -> Settings:
+    """``stop={"training_iteration": N}`` as Ray Tune means it: each trial ends after N
+    iterations (``max_iterations=N``), not the whole experiment once one trial gets there."""
+    stop = dict(settings.stop or {})
+    if "training_iteration" not in stop:
+        return settings
+    cap = int(stop.pop("training_iteration"))
+    if settings.max_iterations is not None:
+        cap = min(cap, settings.max_iterations)
+    warnings.warn(
+        f"stop={{'training_iteration': ...}} is taken as Ray Tune means it: each trial ends "
+        f"after {cap} iterations (rung's max_iterations={cap}); stop targets end the whole "
+        "experiment",
+        RungWarning,
+        stacklevel=4,
+    )
+    return dataclasses.replace(settings, stop=stop or None, max_iterations=cap)
+
+
 def _warn_about_peer_habits(settings: Settings, searcher: Searcher, scheduler: Scheduler) -> None:
     """Settings that mean something else in rung than in Ray Tune, said before any trial."""
-    if "training_iteration" in (settings.stop or {}):
-        warnings.warn(
-            "stop={'training_iteration': ...} ends the whole experiment once any trial gets "
-            "there; to end each trial after N iterations, pass max_iterations=N",
-            RungWarning,
-            stacklevel=3,
-        )
     if isinstance(searcher, BOHBSearch) and not getattr(scheduler, "max_t", None):
         warnings.warn(
             f"BOHB models results at several budgets, but {type(scheduler).__name__} runs "

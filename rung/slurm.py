@@ -35,6 +35,8 @@ set -euo pipefail
 
 PYTHON={python}
 RAY={ray}
+# The command's `python` is the one rung and Ray were installed for.
+export PATH="$(dirname "$PYTHON"):$PATH"
 nodes=($(scontrol show hostnames "$SLURM_JOB_NODELIST"))
 head_node=${{nodes[0]}}
 head_ip=$(srun --nodes=1 --ntasks=1 --overlap -w "$head_node" hostname --ip-address \

@@ -19,7 +19,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
-from rung.checkpoint import load_checkpoint, save_checkpoint, written_whole
+import cloudpickle
+
+from rung.checkpoint import DICT_FILE, load_checkpoint, save_checkpoint, written_whole
 from rung.errors import ConfigError, RungError, RungWarning
 from rung.output_capture import OutputCapture
 from rung.trial import Action, Exit, Launch, Outcome
@@ -37,6 +39,10 @@ class Trainable:
     ``load``. ``reset`` lets a worker reuse the object (and the data it loaded) for a new
     configuration: return True when done in place. ``self.config`` holds the trial's
     configuration. A step that returns ``{..., "done": True}`` ends its trial as finished.
+
+    A class written for Ray Tune works as it is: its ``save_checkpoint(checkpoint_dir)``
+    (returning a dict, or None having written files), ``load_checkpoint(dict_or_dir)`` and
+    ``reset_config(config)`` stand in for ``save``, ``load`` and ``reset``.
     """
 
     config: dict[str, Any]
@@ -50,15 +56,25 @@ class Trainable:
 
     def save(self, checkpoint_dir: str) -> None:
         """Write the state needed to continue into ``checkpoint_dir`` (which exists)."""
-        raise NotImplementedError(f"{type(self).__name__} must implement save() to be paused")
+        ray_style = getattr(self, "save_checkpoint", None)
+        if ray_style is None:
+            raise NotImplementedError(f"{type(self).__name__} must implement save() to be paused")
+        state = ray_style(checkpoint_dir)
+        if state is not None:
+            with open(Path(checkpoint_dir) / DICT_FILE, "wb") as file:
+                cloudpickle.dump(dict(state), file)
 
     def load(self, checkpoint_dir: str) -> None:
         """Restore the state ``save`` wrote."""
-        raise NotImplementedError(f"{type(self).__name__} must implement load() to be resumed")
+        ray_style = getattr(self, "load_checkpoint", None)
+        if ray_style is None:
+            raise NotImplementedError(f"{type(self).__name__} must implement load() to be resumed")
+        ray_style(load_checkpoint(checkpoint_dir))
 
     def reset(self, config: dict[str, Any]) -> bool:
         """Reconfigure in place for a new trial; False (the default) builds a new object."""
-        return False
+        ray_style = getattr(self, "reset_config", None)
+        return bool(ray_style(config)) if ray_style is not None else False
 
     def cleanup(self) -> None:
         """Release resources when the object is discarded."""

@@ -3,6 +3,9 @@ why not before the first trial."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import pytest
 
 import rung
@@ -52,9 +55,11 @@ def test_a_stop_key_no_result_has_is_warned_about_once(tune):
     assert sum("accurracy" in str(w.message) for w in warned) == 1
 
 
-def test_stop_on_training_iteration_says_it_ends_the_experiment(tune):
-    with pytest.warns(rung.RungWarning, match=r"ends the whole experiment.*max_iterations=N"):
-        tune(trainables.quadratic, X, num_trials=2, stop={"training_iteration": 3})
+def test_stop_on_training_iteration_ends_each_trial_as_in_ray_tune(tune):
+    with pytest.warns(rung.RungWarning, match=r"each trial ends after 3 iterations"):
+        results = tune(trainables.quadratic, X, num_trials=4, stop={"training_iteration": 3})
+    assert len(results.trials) == 4
+    assert all(t.iterations == 3 and t.status is TrialStatus.TERMINATED for t in results.trials)
 
 
 def test_bohb_without_a_multi_fidelity_scheduler_is_warned_about(tune):
@@ -109,3 +114,36 @@ def test_a_num_trials_that_cuts_a_grid_short_is_refused(tune, num_trials):
     with pytest.raises(rung.ConfigError, match=f"num_trials={num_trials} does not walk the grid"):
         tune(trainables.returns_dict, space, num_trials=num_trials)
     assert len(tune(trainables.returns_dict, space, num_trials=6, executor="inline").trials) == 6
+
+
+def test_a_ray_tune_class_pauses_and_resumes_under_hyperband(tune, worker_executor):
+    results = tune(
+        trainables.RayStyle,
+        X,
+        num_trials=6,
+        scheduler={"name": "hyperband", "max_t": 9},
+        executor=worker_executor,
+    )
+    assert not [t for t in results.trials if t.status is TrialStatus.ERROR]
+    assert any(t.runs > 1 for t in results.trials), "some trial was paused and resumed"
+    for trial in results.trials:
+        assert [r["steps"] for r in trial.results] == [
+            r["training_iteration"] for r in trial.results
+        ], "a resumed trial went on from the state it saved"
+
+
+def test_a_class_whose_source_cannot_be_read_is_not_trusted_to_end(tmp_path):
+    code = (
+        "import rung\n"
+        "class Endless(rung.Trainable):\n"
+        "    def step(self):\n"
+        "        return {'loss': 1.0}\n"
+        "rung.run(Endless, {'x': rung.uniform(0, 1)}, metric='loss', mode='min',\n"
+        "         num_trials=1, executor='inline', verbose=0)\n"
+    )
+    ran = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path, timeout=120
+    )
+    assert ran.returncode != 0
+    assert "step() cannot be read to see whether it returns {'done': True}" in ran.stderr
+    assert "max_iterations=N" in ran.stderr

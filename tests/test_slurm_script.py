@@ -1,7 +1,9 @@
 """The sbatch script `rung slurm` writes, read as text and by bash (the real Slurm run is
 tests/system/test_slurm.py)."""
 
+import os
 import subprocess
+import sys
 
 import pytest
 
@@ -48,3 +50,18 @@ def test_the_script_asks_for_the_allocation_and_runs_the_command_on_its_ray(tmp_
 def test_bad_settings_are_refused(settings, message):
     with pytest.raises(rung.ConfigError, match=message):
         sbatch_script(**settings)
+
+
+def test_the_command_runs_the_python_rung_was_installed_for():
+    script = sbatch_script(["python", "tune.py"])
+    lines = script.splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith("PYTHON="))
+    end = next(i for i, line in enumerate(lines) if line.startswith("export PATH="))
+    prologue = "\n".join([*lines[start : end + 1], "command -v python"])
+    found = subprocess.run(
+        ["bash", "-c", prologue],
+        capture_output=True,
+        text=True,
+        env={"PATH": "/usr/local/bin:/usr/bin:/bin"},
+    )
+    assert found.stdout.strip() == os.path.join(os.path.dirname(sys.executable), "python")

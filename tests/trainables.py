@@ -346,3 +346,26 @@ def thread_asks_for_its_folder_late(config):
 
 
 late_answers: list[str] = []
+
+
+class RayStyle(rung.Trainable):
+    """A class as written for Ray Tune: save_checkpoint returns a dict, load_checkpoint
+    takes it back, reset_config reconfigures in place."""
+
+    def setup(self, config):
+        self.x = config["x"]
+        self.steps = 0
+
+    def step(self):
+        self.steps += 1
+        return {"loss": self.x / self.steps, "steps": self.steps}
+
+    def save_checkpoint(self, checkpoint_dir):
+        return {"steps": self.steps}
+
+    def load_checkpoint(self, checkpoint):
+        self.steps = checkpoint["steps"]
+
+    def reset_config(self, new_config):
+        self.setup(new_config)
+        return True
