@@ -7,6 +7,7 @@ The flat public API: ``run`` a trainable that calls ``report`` over a space of d
 from rung import plot
 from rung.api import run
 from rung.callbacks import Callback
+from rung.checkpoint import load_checkpoint
 from rung.errors import ConfigError, RungError, RungWarning, SpaceError, TrialError
 from rung.repeat import Repeats, repeat
 from rung.results import Results
@@ -60,6 +61,7 @@ __all__ = [
     "get_trial_id",
     "grid",
     "load",
+    "load_checkpoint",
     "load_space",
     "lograndint",
     "loguniform",

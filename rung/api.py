@@ -308,15 +308,16 @@ def _check_can_stop(settings: Settings, searcher: Searcher) -> None:
 
 
 def _check_grid_walk(space: Space, settings: Settings, searcher: Searcher) -> None:
-    """Refuse a ``num_trials`` that would cut a grid short: walk it a whole number of times."""
+    """Refuse a ``num_trials`` that would not walk a grid even once (more trials walk it
+    again, drawing the other parameters anew)."""
     trials = settings.num_trials
-    if not isinstance(searcher, GridSearch) or trials is None or trials % space.grid_size == 0:
+    if not isinstance(searcher, GridSearch) or trials is None or trials >= space.grid_size:
         return
     size = space.grid_size
     raise ConfigError(
-        f"num_trials={trials} does not walk the grid of {size} configurations a whole number "
-        f"of times ({trials % size} would be left out of the last walk): pass a multiple of "
-        f"{size} ({size} walks it once), or leave num_trials out"
+        f"num_trials={trials} would try {trials} of the grid's {size} configurations and leave "
+        f"{size - trials} out: pass num_trials={size} (or more, to walk it again), or leave "
+        "num_trials out"
     )
 
 

@@ -91,7 +91,9 @@ def save_checkpoint(checkpoint: Any, destination: str | os.PathLike) -> str:
 
 
 def load_checkpoint(path: str | os.PathLike) -> dict[str, Any] | Path:
-    """What ``save_checkpoint`` wrote: the dict back, or the directory's path."""
+    """A saved checkpoint (``results.best_checkpoint``, say): the dict a trial reported,
+    unpickled (that runs code: load only checkpoints you trust), or the folder's path when
+    it reported a folder."""
     path = Path(path)
     dict_file = path / DICT_FILE
     if dict_file.is_file():

@@ -115,15 +115,11 @@ class Results:
 
     @property
     def best_checkpoint(self) -> str | None:
-        """The best trial's checkpoint, where it is now: its best-scoring one kept on disk,
-        else its latest."""
+        """Where the best trial's latest checkpoint is now: the state behind ``best_result``
+        when it was saved with that report (``best_trial.checkpoint_iteration`` says which
+        iteration it holds). Load it with ``rung.load_checkpoint``."""
         best = self.best_trial
-        if best is None or not best.checkpoints:
-            recorded = best.checkpoint if best else None
-        else:
-            scored = [c for c in best.checkpoints if c.get("score") is not None]
-            chosen = min(scored, key=lambda c: c["score"]) if scored else best.checkpoints[-1]
-            recorded = chosen["path"]
+        recorded = best.checkpoint if best else None
         if recorded is None or self.path is None:
             return recorded
         return located_path(recorded, self.path)

@@ -190,6 +190,12 @@ class Trial:
         """The metric's value in each report that has it."""
         return [r[metric] for r in self.results if metric in r]
 
+    def value(self, objective: Objective) -> float | None:
+        """The trial's value by rung's one rule for "best": the metric of its last report
+        (what its configuration reached when it ended, or so far), None when that cannot be
+        ranked. ``rung.Results``, the plots, the CLI and the status view all rank by it."""
+        return objective.value(self.last_result)
+
     def best_value(self, objective: Objective) -> float | None:
         """The best finite value of the objective's metric this trial reported, or None."""
         best = min(self.results, key=objective.score, default=None)

@@ -33,7 +33,9 @@ def test_the_best_are_kept_and_best_checkpoint_points_to_one(tune, tmp_path):
     )
     for trial in results.trials:
         assert kept_epochs(results, trial) == [2, 6]
-    assert load_checkpoint(results.best_checkpoint)["epoch"] == 2
+    # The state behind best_result (the last report), not the best-scoring checkpoint.
+    assert results.best_result["epoch"] == 6
+    assert rung.load_checkpoint(results.best_checkpoint)["epoch"] == 6
     loaded = rung.load(tmp_path / "exp")
     assert loaded.best_checkpoint == results.best_checkpoint
     assert os.path.isdir(loaded.best_checkpoint)

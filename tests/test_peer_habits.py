@@ -108,12 +108,11 @@ def test_ray_tunes_metric_and_mode_on_a_strategy_name_where_they_go(build):
         build()
 
 
-@pytest.mark.parametrize("num_trials", [2, 4])
-def test_a_num_trials_that_cuts_a_grid_short_is_refused(tune, num_trials):
+def test_a_num_trials_that_cuts_a_grid_short_is_refused(tune):
     space = {"x": rung.grid([1, 2, 3])}
-    with pytest.raises(rung.ConfigError, match=f"num_trials={num_trials} does not walk the grid"):
-        tune(trainables.returns_dict, space, num_trials=num_trials)
-    assert len(tune(trainables.returns_dict, space, num_trials=6, executor="inline").trials) == 6
+    with pytest.raises(rung.ConfigError, match=r"num_trials=2 would try 2 of the grid's 3 .*1 out"):
+        tune(trainables.returns_dict, space, num_trials=2)
+    assert len(tune(trainables.returns_dict, space, num_trials=4, executor="inline").trials) == 4
 
 
 def test_a_ray_tune_class_pauses_and_resumes_under_hyperband(tune, worker_executor):

@@ -13,6 +13,8 @@ from rung.plot import charts
 from rung.plot._charts import FATE_COLORS
 from rung.schedulers import PopulationBasedTraining
 from rung.trial import TrialStatus
+from tests import trainables
+from tests.commands import rung_command
 
 pytest.importorskip("matplotlib", reason="the plot extra (matplotlib) is not installed")
 
@@ -78,22 +80,48 @@ def pbt(tmp_path_factory):
     )
 
 
-def test_best_so_far_draws_the_running_minimum_over_time_and_over_trials(asha):
+def test_best_so_far_follows_the_best_trial_over_time_and_over_trials(asha):
     results, folder = asha
-    points = sorted((r["experiment_time_s"], r["loss"]) for t in results.trials for r in t.results)
     figure = rung.plot.best_so_far(folder)
-    line = next(x for x in figure.axes[0].get_lines() if x.get_label() == "best so far")
-    assert list(line.get_xdata()) == [p[0] for p in points]
-    assert list(line.get_ydata()) == list(np.minimum.accumulate([p[1] for p in points]))
+    line = next(x for x in figure.axes[0].get_lines() if x.get_label() == "best trial so far")
+    reports = sorted(
+        (r["experiment_time_s"], t.trial_id, r["loss"]) for t in results.trials for r in t.results
+    )
+    latest, expected = {}, []
+    for _, trial_id, loss in reports:
+        latest[trial_id] = loss
+        expected.append(min(latest.values()))
+    assert list(line.get_xdata()) == [r[0] for r in reports]
+    assert list(line.get_ydata()) == expected
+    assert expected[-1] == results.best_result["loss"]
     assert figure.axes[0].get_xlabel() == "experiment time (s)"
 
     figure = rung.plot.best_so_far(results, x="trials")
-    line = next(x for x in figure.axes[0].get_lines() if x.get_label() == "best so far")
-    bests = [
-        t.best_value(results.objective) for t in sorted(results.trials, key=lambda t: t.trial_id)
-    ]
-    assert list(line.get_xdata()) == list(range(1, len(bests) + 1))
-    assert list(line.get_ydata()) == list(np.minimum.accumulate(bests))
+    line = next(x for x in figure.axes[0].get_lines() if x.get_label() == "best trial so far")
+    lasts = [t.last_result["loss"] for t in sorted(results.trials, key=lambda t: t.trial_id)]
+    assert list(line.get_xdata()) == list(range(1, len(lasts) + 1))
+    assert list(line.get_ydata()) == list(np.minimum.accumulate(lasts))
+
+
+def test_every_view_gives_one_answer_to_which_trial_is_best(tmp_path):
+    results = rung.run(
+        trainables.peaks_or_steady,
+        {"shape": rung.grid(["peaks", "steady"])},
+        metric="loss",
+        mode="min",
+        executor="inline",
+        storage_path=tmp_path,
+        name="exp",
+        verbose=0,
+    )
+    best = results.best_trial
+    assert best.config["shape"] == "steady" and results.best_result["loss"] == 1.0
+    for x in ("time", "trials"):
+        figure = rung.plot.best_so_far(tmp_path / "exp", x=x)
+        line = next(g for g in figure.axes[0].get_lines() if g.get_label() == "best trial so far")
+        assert line.get_ydata()[-1] == 1.0, x
+    status = rung_command("status", tmp_path / "exp", cwd=tmp_path)
+    assert f"best loss (min) = 1 in trial {best.trial_id}" in status.stdout
 
 
 def test_learning_curves_have_a_line_per_trial_coloured_by_its_fate(asha):
@@ -214,7 +242,7 @@ def test_plotly_draws_the_same_chart_as_interactive_html(asha, tmp_path):
     pytest.importorskip("plotly", reason="plotly (interactive plots) is not installed")
     results, _ = asha
     figure = rung.plot.best_so_far(results, backend="plotly")
-    step = next(trace for trace in figure.data if trace.name == "best so far")
+    step = next(trace for trace in figure.data if trace.name == "best trial so far")
     assert step.line.shape == "hv"
     chart = charts.best_so_far(results)
     assert list(step.y) == chart.panels[0].traces[1].y

@@ -59,27 +59,57 @@ def _timed_values(trial: Trial, objective: Objective) -> list[tuple[float, float
 
 
 def best_so_far(source: Source, x: str = "time") -> Chart:
-    """The best metric value found so far, against experiment time (``x="time"``) or
-    against the number of trials (``x="trials"``, in the order they were created)."""
+    """The best trial's value as ``Results.best_trial`` would have given it, against
+    experiment time (``x="time"``: after each report, the best of every trial's latest
+    value) or against the number of trials (``x="trials"``, in the order they were
+    created: the best of their last values). The markers are every report."""
     results = load_results(source)
     objective = results.objective
     if x == "time":
         points = sorted(p for t in results.trials for p in _timed_values(t, objective))
-        xs = [p[0] for p in points]
-        ys = [p[1] for p in points]
+        xs, best = _incumbent(results.trials, objective)
         xlabel = "experiment time (s)"
     elif x == "trials":
         ordered = sorted(results.trials, key=lambda t: t.trial_id)
-        bests = [(i + 1, t.best_value(objective)) for i, t in enumerate(ordered)]
-        xs = [float(i) for i, v in bests if v is not None]
-        ys = [v for _, v in bests if v is not None]
+        values = [(float(i + 1), t.value(objective)) for i, t in enumerate(ordered)]
+        points = [(i, v) for i, v in values if v is not None]
+        xs = [p[0] for p in points]
+        best = _running_best([p[1] for p in points], objective)
         xlabel = "trials"
     else:
         raise ConfigError(f"x={x!r}: use 'time' or 'trials'")
     panel = Panel(f"best {objective.metric} so far", xlabel, objective.metric)
-    panel.traces.append(Trace(xs, ys, "markers", "a result", "#aec7e8", opacity=0.6))
-    panel.traces.append(Trace(xs, _running_best(ys, objective), "step", "best so far", "#1f77b4"))
+    marks = "a report" if x == "time" else "a trial's last report"
+    panel.traces.append(
+        Trace(
+            [p[0] for p in points], [p[1] for p in points], "markers", marks, "#aec7e8", opacity=0.6
+        )
+    )
+    panel.traces.append(Trace(xs, best, "step", "best trial so far", "#1f77b4"))
     return Chart("best_so_far" if x == "time" else "best_so_far_trials", panel.title, [panel], 1)
+
+
+def _incumbent(trials: Sequence[Trial], objective: Objective) -> tuple[list[float], list[float]]:
+    """After each report (by experiment time), the best of every trial's latest value: what
+    ``best_trial`` would have said then. A report that cannot be ranked takes its trial out
+    until it reports again."""
+    reports = sorted(
+        (float(r["experiment_time_s"]), t.trial_id, objective.value(r))
+        for t in trials
+        for r in t.results
+        if is_number(r.get("experiment_time_s"))
+    )
+    latest: dict[str, float] = {}
+    xs, ys = [], []
+    for at, trial_id, value in reports:
+        if value is None:
+            latest.pop(trial_id, None)
+        else:
+            latest[trial_id] = value
+        if latest:
+            xs.append(at)
+            ys.append(min(latest.values()) if objective.mode == "min" else max(latest.values()))
+    return xs, ys
 
 
 def fate(trial: Trial) -> str:
@@ -157,10 +187,10 @@ def _numeric_axis(values: list[Any]) -> tuple[list[float], bool, list[tuple[floa
 
 
 def _scored_trials(results: Results) -> tuple[list[Trial], list[float]]:
-    """The trials with a rankable result, and each one's best value."""
+    """The trials whose value (their last report's) can be ranked, and those values."""
     trials, values = [], []
     for trial in results.trials:
-        value = trial.best_value(results.objective)
+        value = trial.value(results.objective)
         if value is not None:
             trials.append(trial)
             values.append(value)
@@ -392,18 +422,19 @@ def _lineage_panel(trials: Sequence[Trial]) -> Panel:
 
 
 def top_k_curve(results: Results, times: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
-    """At each of ``times``, the mean and standard deviation of the best values so far of
-    the ``k`` best trials (NaN until k trials, or all of them if fewer, have results)."""
+    """At each of ``times``, the mean and standard deviation of the values (each trial's
+    latest report then, as ``best_trial`` ranks them) of the ``k`` best trials (NaN until k
+    trials, or all of them if fewer, have results)."""
     objective = results.objective
     sign = 1.0 if objective.mode == "min" else -1.0
-    # One row per trial: its best score so far at each time (inf before its first result).
+    # One row per trial: its latest score at each time (inf before its first result).
     rows = []
     for trial in results.trials:
         timed = sorted(_timed_values(trial, objective))
         if not timed:
             continue
         at = np.array([t for t, _ in timed])
-        running = np.minimum.accumulate(sign * np.array([v for _, v in timed]))
+        running = sign * np.array([v for _, v in timed])
         index = np.searchsorted(at, times, side="right") - 1
         rows.append(np.where(index >= 0, running[np.maximum(index, 0)], np.inf))
     if not rows:
