@@ -9,12 +9,13 @@ noise between runs (large in deep learning: a tuning run's winner is often lucky
 from __future__ import annotations
 
 import math
+import warnings
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from rung.errors import ConfigError
+from rung.errors import ConfigError, RungWarning
 from rung.objective import Objective
 from rung.results import Results, flatten
 from rung.searchers.given import GivenConfigs
@@ -116,6 +117,14 @@ class Repeats:
         self.confidence = confidence
         self.values = self._values_per_config()
         self.table = self._table()
+        if self.seeds_had_no_effect:
+            warnings.warn(
+                f"every configuration gave the same {results.metric} for each of its seeds: "
+                f"the trainable seems not to read config[{seed_key!r}], so these runs say "
+                "nothing about seed noise, and no configuration is called separable",
+                RungWarning,
+                stacklevel=3,
+            )
 
     def _values_per_config(self) -> list[list[float]]:
         """Each configuration's metric, one value per run that gave one."""
@@ -149,7 +158,9 @@ class Repeats:
                 if n > 1
                 else math.nan
             )
-            if index == order[0] or n < 2 or len(best) < 2:
+            no_spread = [np.ptp(v) == 0 for v in (values, best) if len(v) > 1]
+            if index == order[0] or n < 2 or len(best) < 2 or any(no_spread):
+                # A test against runs without spread would call any difference certain.
                 p_value = math.nan
             else:
                 p_value = float(stats.ttest_ind(best, values, equal_var=False).pvalue)
@@ -174,6 +185,13 @@ class Repeats:
         return self.configs[int(self.table["config"].iloc[0])]
 
     @property
+    def seeds_had_no_effect(self) -> bool:
+        """Whether every configuration run with several seeds gave one value for all of
+        them (a trainable that ignores its seed)."""
+        repeated = [v for v in self.values if len(v) > 1]
+        return bool(repeated) and all(np.ptp(v) == 0 for v in repeated)
+
+    @property
     def separable(self) -> bool:
         """Whether the best configuration's mean beats the runner-up's by more than the
         seed noise explains (Welch's t-test at ``1 - confidence``)."""
@@ -181,6 +199,8 @@ class Repeats:
 
     def __repr__(self) -> str:
         verdict = "separable" if self.separable else "not separable from the runner-up"
+        if self.seeds_had_no_effect:
+            verdict = f"seeds had no effect: does the trainable read config[{self.seed_key!r}]?"
         seeds = len(self.results.trials) // len(self.configs)
         best = self.table["mean"].iloc[0]
         return (

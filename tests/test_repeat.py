@@ -111,3 +111,19 @@ def test_bad_repeat_settings_are_refused(kwargs, message):
     kwargs.setdefault("seeds", 2)
     with pytest.raises(rung.ConfigError, match=message):
         rung.repeat(trainables.noisy, [{"x": 0.0}], metric="loss", executor="inline", **kwargs)
+
+
+def test_a_trainable_that_ignores_its_seed_is_named_and_never_separable():
+    with pytest.warns(rung.RungWarning, match=r"seems not to read config\['seed'\]"):
+        repeats = rung.repeat(
+            trainables.returns_dict,
+            [{"x": 0.1}, {"x": 0.5}],
+            seeds=3,
+            metric="loss",
+            executor="inline",
+            verbose=0,
+        )
+    assert repeats.seeds_had_no_effect
+    assert not repeats.separable
+    assert math.isnan(repeats.table["p_vs_best"].iloc[1])
+    assert "seeds had no effect" in repr(repeats)
