@@ -92,7 +92,7 @@ def run(
     max_failures: int = 0,
     fail_fast: bool = False,
     trial_timeout_s: float | None = None,
-    executor: str | Any = "process",
+    executor: str | Any = "auto",
     seed: int | None = None,
     name: str | None = None,
     storage_path: str | os.PathLike | None = None,
@@ -133,8 +133,9 @@ def run(
         max_failures: retries of a failed trial, from its last checkpoint.
         fail_fast: raise ``TrialError`` at the first failed trial instead of going on.
         trial_timeout_s: kill a trial that runs longer (process executor).
-        executor: ``"process"`` (worker processes), ``"inline"`` (this thread, for a
-            debugger) or an executor instance.
+        executor: ``"auto"`` (the Ray cluster ``RAY_ADDRESS`` names where it is set, as in
+            a ``rung slurm`` job; else ``"process"``), ``"process"`` (worker processes),
+            ``"inline"`` (this thread, for a debugger), ``"ray"`` or an executor instance.
         seed: seeds the searcher and the scheduler, for reproducible runs.
         name: the experiment's name (its folder under ``storage_path``).
         storage_path: where experiment folders go. With one, the experiment's event log is

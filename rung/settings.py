@@ -71,7 +71,9 @@ class Settings:
     max_failures: int = field(default=0, metadata=_knob("retries of a failed trial"))
     fail_fast: bool = field(default=False, metadata=_knob("end at the first failed trial"))
     trial_timeout_s: float | None = field(default=None, metadata=_knob("kill slower trials"))
-    executor: Any = field(default="process", metadata=_knob("'process' or 'inline'"))
+    executor: Any = field(
+        default="auto", metadata=_knob("'auto' (Ray where RAY_ADDRESS is set), 'process', ...")
+    )
     seed: int | None = field(default=None, metadata=_knob("for a reproducible run"))
     name: str | None = field(default=None, metadata=_knob("the experiment's folder"))
     storage_path: str | os.PathLike | None = field(

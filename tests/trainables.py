@@ -377,3 +377,10 @@ def peaks_or_steady(config):
     losses = [0.1, 5.0] if config["shape"] == "peaks" else [1.0, 1.0]
     for epoch, loss in enumerate(losses, start=1):
         rung.report(epoch=epoch, loss=loss)
+
+
+def says_where_it_runs(config):
+    """Whether the trial runs in a Ray worker."""
+    import ray
+
+    return {"loss": config["x"], "in_ray": ray.is_initialized()}

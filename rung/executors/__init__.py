@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 from rung.executors.base import EventHandler, Executor
@@ -21,7 +22,11 @@ EXECUTORS: dict[str, type[Executor]] = {
 
 
 def make_executor(spec: str | Executor | Any) -> Executor:
-    """The executor named by ``spec`` (see ``EXECUTORS``), or ``spec`` itself."""
+    """The executor named by ``spec`` (see ``EXECUTORS``), or ``spec`` itself. ``"auto"``
+    (the default): the Ray cluster ``RAY_ADDRESS`` names, where one is set (a ``rung slurm``
+    job sets it), else worker processes on this machine."""
+    if spec == "auto":
+        spec = "ray" if os.environ.get("RAY_ADDRESS") else "process"
     return resolve("executor", spec, EXECUTORS, Executor)
 
 

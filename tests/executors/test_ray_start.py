@@ -101,3 +101,25 @@ def test_the_local_ray_rung_starts_takes_only_its_own_token(tmp_path):
     assert ran.returncode == 0, ran.stderr[-3000:]
     assert "OUTSIDER False INSIDER True" in ran.stdout, ran.stderr[-3000:]
     assert "AFTER None" in ran.stdout
+
+
+def test_a_run_in_a_ray_job_uses_its_cluster_without_being_told(local_ray, monkeypatch):
+    """`rung slurm` jobs set RAY_ADDRESS: the default executor then runs on that cluster
+    instead of one node's processes (here, the Ray this process already joined)."""
+    import rung
+    from tests import trainables
+
+    def run():
+        return rung.run(
+            trainables.says_where_it_runs,
+            {"x": rung.uniform(0, 1)},
+            metric="loss",
+            mode="min",
+            num_trials=2,
+            verbose=0,
+        )
+
+    monkeypatch.setenv("RAY_ADDRESS", "auto")
+    assert all(t.last_result["in_ray"] for t in run().trials)
+    monkeypatch.delenv("RAY_ADDRESS")
+    assert not any(t.last_result["in_ray"] for t in run().trials)
