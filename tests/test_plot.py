@@ -124,21 +124,26 @@ def test_every_view_gives_one_answer_to_which_trial_is_best(tmp_path):
     assert f"best loss (min) = 1 in trial {best.trial_id}" in status.stdout
 
 
-def test_learning_curves_have_a_line_per_trial_coloured_by_its_fate(asha):
+def test_learning_curves_draw_every_trial_coloured_by_its_fate(asha):
     results, _ = asha
-    figure = rung.plot.learning_curves(results)
-    ax = figure.axes[0]
-    lines = ax.get_lines()
-    assert len(lines) == len(results.trials)
+    chart = charts.learning_curves(results)
+    traces = chart.panels[0].traces
+    assert len(traces) == len(results.trials), "a trial stopped at its first report too"
     stopped_at = {t.iteration for t in results.trials if t.status is TrialStatus.STOPPED}
     assert stopped_at == {1, 3}, "ASHA with eta 3 stops trials at its rungs"
     colours = {}
-    for line, trial in zip(lines, results.trials, strict=True):
-        assert list(line.get_ydata()) == [r["loss"] for r in trial.results]
-        colours.setdefault(charts.fate(trial), set()).add(line.get_color())
+    for trace, trial in zip(traces, results.trials, strict=True):
+        assert trace.y == [r["loss"] for r in trial.results]
+        assert trace.style == ("markers" if len(trial.results) == 1 else "line")
+        colours.setdefault(charts.fate(trial), set()).add(trace.color)
     assert all(len(c) == 1 for c in colours.values()), "one colour per fate"
     assert colours["completed"] == {FATE_COLORS["completed"]}
     assert colours["stopped at 1"] != colours["stopped at 3"]
+    figure = rung.plot.learning_curves(results, log=True)
+    ax = figure.axes[0]
+    assert ax.get_yscale() == "log"
+    drawn = len(ax.get_lines()) + sum(len(c.get_offsets()) for c in ax.collections)
+    assert drawn == len(results.trials), "a line per trial, a marker for a single report"
     legend = {text.get_text() for text in ax.get_legend().get_texts()}
     count = sum(t.iteration == 1 and t.status is TrialStatus.STOPPED for t in results.trials)
     assert f"stopped at 1 ({count})" in legend

@@ -43,11 +43,12 @@ def best_so_far(source: Source, x: str = "time", backend: str = "matplotlib") ->
 
 
 def learning_curves(
-    source: Source, x: str = "training_iteration", backend: str = "matplotlib"
+    source: Source, x: str = "training_iteration", log: bool = False, backend: str = "matplotlib"
 ) -> Any:
     """Each trial's metric over its iterations, coloured by fate: completed, stopped (a
-    colour per iteration it was stopped at), paused, failed."""
-    return render(charts.learning_curves(source, x), backend)
+    colour per iteration it was stopped at; one stopped at its first report is a marker),
+    paused, failed. ``log``: the metric on a log scale."""
+    return render(charts.learning_curves(source, x, log), backend)
 
 
 def parallel_coordinates(

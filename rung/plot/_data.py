@@ -138,13 +138,15 @@ def fate_colors(trials: Iterable[Trial]) -> dict[str, str]:
     return colors
 
 
-def learning_curves(source: Source, x: str = "training_iteration") -> Chart:
+def learning_curves(source: Source, x: str = "training_iteration", log: bool = False) -> Chart:
     """Each trial's metric against ``x`` (a reported key: ``training_iteration``,
-    ``time_total_s``, ``experiment_time_s``), coloured by its fate."""
+    ``time_total_s``, ``experiment_time_s``), coloured by its fate; a trial with one report
+    (stopped at its first) is a marker. ``log``: the metric on a log scale."""
     results = load_results(source)
     objective = results.objective
     colors = fate_colors(results.trials)
     panel = Panel(f"learning curves ({len(results.trials)} trials)", x, objective.metric)
+    panel.ylog = log
     counts: dict[str, int] = {}
     for trial in results.trials:
         counts[fate(trial)] = counts.get(fate(trial), 0) + 1
@@ -161,7 +163,7 @@ def learning_curves(source: Source, x: str = "training_iteration") -> Chart:
             Trace(
                 [p[0] for p in points],
                 [p[1] for p in points],
-                "line",
+                "line" if len(points) > 1 else "markers",
                 label,
                 colors[fate(trial)],
                 width=1.0,
