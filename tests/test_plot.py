@@ -314,3 +314,16 @@ def test_lineage_results_follow_a_state_back_through_its_copies(pbt):
         while events := [e for e in root.lineage if e["time"] <= before]:
             root, before = by_id[events[-1]["donor"]], events[-1]["time"]
         assert lineage_results(by_id, trial.trial_id)[0] is root.results[0]
+
+
+def test_importance_compares_trials_at_one_budget_and_says_which(asha):
+    results, _ = asha
+    budget, trials, values = charts.budget_for_importance(results)
+    reached = [t for t in results.trials if t.iteration >= budget]
+    assert len(reached) >= len(results.trials) / 2, "half the trials or more"
+    for trial, value in zip(trials, values, strict=True):
+        at = [r["loss"] for r in trial.results if r["training_iteration"] == budget]
+        assert value == at[-1], "each trial's metric at that budget"
+    chart = charts.importance(results)
+    title = chart.panels[0].title
+    assert f"at training_iteration {budget}, {len(trials)} of {len(results.trials)} trials" in title

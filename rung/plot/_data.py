@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, Union
@@ -255,9 +256,10 @@ def importance_table(
     source: Source, params: Sequence[str] | None = None, seed: int = 0
 ) -> list[tuple[str, float, float]]:
     """``[(parameter, importance, spread), ...]``, most important first: how much a random
-    forest's fit of the trials' best metric degrades when the parameter's values are
-    shuffled (scikit-learn's permutation importance, as a share of the total). Under early
-    stopping, trials stopped early count with the best value they reached, at their budget."""
+    forest's fit of the trials' metric degrades when the parameter's values are shuffled
+    (scikit-learn's permutation importance, as a share of the total). The metric is taken
+    at one budget (``budget_for_importance``), so that under early stopping a trial stopped
+    early is not compared, at its budget, with one that ran to the end."""
     try:
         from sklearn.ensemble import RandomForestRegressor
         from sklearn.inspection import permutation_importance
@@ -267,7 +269,7 @@ def importance_table(
         ) from None
 
     results = load_results(source)
-    trials, values = _scored_trials(results)
+    _, trials, values = budget_for_importance(results)
     names = list(params or _parameters(trials))
     if len(trials) < 4 or not names:
         raise ConfigError(
@@ -288,12 +290,40 @@ def importance_table(
     return sorted(table, key=lambda row: -row[1])
 
 
+def budget_for_importance(results: Results) -> tuple[int | None, list[Trial], list[float]]:
+    """The training iteration importance is measured at, and each trial's metric there:
+    the largest iteration that half of the trials (and at least 4) reported a rankable
+    value at, or each trial's last value (None) where no iteration is shared that widely.
+    Half, because the trials that go further under early stopping were chosen for their
+    configuration: among them alone, what chose them looks less important than it is."""
+    objective = results.objective
+    at: dict[int, list[tuple[Trial, float]]] = {}
+    for trial in results.trials:
+        for result in trial.results:
+            iteration, value = result.get("training_iteration"), objective.value(result)
+            if is_number(iteration) and value is not None:
+                at.setdefault(int(iteration), []).append((trial, value))
+    enough = max(4, math.ceil(len(results.trials) / 2))
+    shared = [i for i, pairs in at.items() if len({t.trial_id for t, _ in pairs}) >= enough]
+    if not shared:
+        trials, values = _scored_trials(results)
+        return None, trials, values
+    budget = max(shared)
+    last = {t.trial_id: (t, v) for t, v in at[budget]}  # a trial's last report there
+    return budget, [t for t, _ in last.values()], [v for _, v in last.values()]
+
+
 def importance(source: Source, params: Sequence[str] | None = None, seed: int = 0) -> Chart:
-    """Parameter importance as bars (see ``importance_table``)."""
-    table = importance_table(source, params, seed)
+    """Parameter importance as bars (see ``importance_table``), titled with the budget and
+    the trials it used."""
+    results = load_results(source)
+    table = importance_table(results, params, seed)
+    budget, trials, _ = budget_for_importance(results)
+    where = "last reports" if budget is None else f"training_iteration {budget}"
     positions = [float(i) for i in range(len(table))]
     panel = Panel(
-        "parameter importance (random forest, permutation)",
+        f"parameter importance at {where}, {len(trials)} of {len(results.trials)} trials "
+        "(random forest, permutation)",
         "",
         "share of importance",
         traces=[
