@@ -10,7 +10,7 @@ if each rung keeps exactly a third (rungs at 2, 6 and 18 epochs): a rough ceilin
 much sooner than random search it can find a configuration as good. Prints a table and writes
 JSON.
 
-    python benchmarks/lcbench_ranks.py --data ../shared/data/yahpo --tasks 7593 167168 189873
+    python benchmarks/lcbench_ranks.py --tasks 7593 167168 189873
 """
 
 from __future__ import annotations

@@ -7,7 +7,7 @@ seen by a fixed simulated budget, and the simulated time to reach random search'
 final quality; a plot of best-so-far against simulated time; the cost of one scheduler
 decision at 10,000 trials.
 
-    python benchmarks/schedulers.py --data ../shared/data/yahpo --out benchmarks/results
+    python benchmarks/schedulers.py --out benchmarks/results
 """
 
 from __future__ import annotations

@@ -2,8 +2,9 @@
 
 The surrogate (an ONNX network, ``onnxruntime``) predicts, for a configuration and an epoch
 (1..52), the validation accuracy and the cumulative training time; a simulated trial pays the
-predicted time of each epoch. The data is not shipped with rung: pass its folder, by default
-``../shared/data/yahpo``.
+predicted time of each epoch. The surrogate ships with the benchmarks, in
+``benchmarks/data/yahpo`` (2.2 MB; YAHPO Gym v1.0.2's LCBench model, Apache License 2.0: see
+the README and LICENSE there), so a clone runs every scheduler benchmark as it is.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ import numpy as np
 import rung
 
 EPOCHS = 52
-DEFAULT_PATH = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "yahpo"
+DEFAULT_PATH = Path(__file__).resolve().parents[1] / "data" / "yahpo"
 TASKS = [
     "3945",
     "7593",

@@ -9,7 +9,7 @@ from benchmarks.problems.lcbench import DEFAULT_PATH, EPOCHS, LCBench
 
 needs_lcbench = pytest.mark.skipif(
     not (DEFAULT_PATH / "lcbench" / "model.onnx").is_file(),
-    reason="the LCBench surrogate is not beside the checkout (../shared/data/yahpo)",
+    reason="the LCBench surrogate is missing from benchmarks/data/yahpo",
 )
 
 
