@@ -29,13 +29,31 @@ def check_positive(owner: str, **values: float) -> None:
             raise ConfigError(f"{owner}({name}={value!r}): must be a positive number")
 
 
-def check_budgets(owner: str, max_t: float, grace_period: float, reduction_factor: float) -> None:
+def check_budgets(
+    owner: str, max_t: float, grace_period: float | None, reduction_factor: float
+) -> None:
     """Refuse budget settings successive halving cannot work with, naming the knob."""
-    check_positive(owner, max_t=max_t, grace_period=grace_period)
-    if grace_period > max_t:
-        raise ConfigError(f"{owner}(grace_period={grace_period}) must not exceed max_t={max_t}")
+    check_positive(owner, max_t=max_t)
+    if grace_period is not None:
+        check_positive(owner, grace_period=grace_period)
+        if grace_period > max_t:
+            raise ConfigError(f"{owner}(grace_period={grace_period}) must not exceed max_t={max_t}")
     if not is_number(reduction_factor) or not reduction_factor > 1:
         raise ConfigError(f"{owner}(reduction_factor={reduction_factor!r}): must be > 1")
+
+
+def first_rung(max_t: float, grace_period: float | None, reduction_factor: float) -> float:
+    """The smallest budget successive halving gives: ``grace_period``, or, not given,
+    ``max_t / reduction_factor**3`` (three halvings from the first rung to the last; a
+    whole number, at least 1, where ``max_t`` is one: 2 of 52 epochs, 4 of 100). A first
+    rung of one epoch ranks trials by a single noisy report; this is the setting the
+    scheduler benchmarks measured (docs/benchmarks.md)."""
+    if grace_period is not None:
+        return grace_period
+    derived = max_t / reduction_factor**3
+    if float(max_t).is_integer():
+        derived = max(1, round(derived))
+    return min(derived, max_t)
 
 
 def geometric_rungs(grace_period: float, reduction_factor: float, max_t: float) -> list[float]:

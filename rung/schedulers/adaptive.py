@@ -44,7 +44,7 @@ class AdaptiveHyperBandScheduler(ASHAScheduler):
         self,
         time_attr: str = "training_iteration",
         max_t: float = 100,
-        grace_period: float = 1,
+        grace_period: float | None = None,
         reduction_factor: float = 3,
         floor: float = 0.05,
         sharpness: float = 4.0,

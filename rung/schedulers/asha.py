@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 
 from rung.errors import ConfigError
-from rung.schedulers._common import budget_of, check_budgets, geometric_rungs
+from rung.schedulers._common import budget_of, check_budgets, first_rung, geometric_rungs
 from rung.schedulers.base import Scheduler
 from rung.trial import CONTINUE, FINISH, STOP, Decision, Trial
 
@@ -45,7 +45,8 @@ class ASHAScheduler(Scheduler):
         time_attr: the reported key that measures budget (any increasing one: epochs,
             steps, seconds, samples).
         max_t: the budget at which a trial is complete.
-        grace_period: budget every trial gets before it can be stopped (the first rung).
+        grace_period: budget every trial gets before it can be stopped (the first rung);
+            None (the default): ``max_t / reduction_factor**3``, see ``first_rung``.
         reduction_factor: eta; a rung keeps the top 1/eta of the trials that reach it.
         brackets: how many brackets (1 is ASHA; more is asynchronous Hyperband).
     """
@@ -56,7 +57,7 @@ class ASHAScheduler(Scheduler):
         self,
         time_attr: str = "training_iteration",
         max_t: float = 100,
-        grace_period: float = 1,
+        grace_period: float | None = None,
         reduction_factor: float = 3,
         brackets: int = 1,
     ) -> None:
@@ -82,7 +83,12 @@ class ASHAScheduler(Scheduler):
 
     def milestones(self) -> list[float]:
         """The rungs: ``grace_period * eta**k`` for every k that stays within ``max_t``."""
-        return geometric_rungs(self.grace_period, self.reduction_factor, self.max_t)
+        return geometric_rungs(self.first_rung, self.reduction_factor, self.max_t)
+
+    @property
+    def first_rung(self) -> float:
+        """The budget of the first rung (``grace_period``, or derived from ``max_t``)."""
+        return first_rung(self.max_t, self.grace_period, self.reduction_factor)
 
     def on_trial_add(self, trial: Trial) -> None:
         if len(self._brackets) == 1:
@@ -118,11 +124,12 @@ class AsyncHyperBandScheduler(ASHAScheduler):
         self,
         time_attr: str = "training_iteration",
         max_t: float = 100,
-        grace_period: float = 1,
+        grace_period: float | None = None,
         reduction_factor: float = 3,
         brackets: int | None = None,
     ) -> None:
         if brackets is None:
             check_budgets(type(self).__name__, max_t, grace_period, reduction_factor)
-            brackets = len(geometric_rungs(grace_period, reduction_factor, max_t))
+            smallest = first_rung(max_t, grace_period, reduction_factor)
+            brackets = len(geometric_rungs(smallest, reduction_factor, max_t))
         super().__init__(time_attr, max_t, grace_period, reduction_factor, brackets)

@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from rung.errors import ConfigError
-from rung.schedulers._common import budget_of, check_budgets, geometric_rungs
+from rung.schedulers._common import budget_of, check_budgets, first_rung, geometric_rungs
 from rung.schedulers.base import Scheduler
 from rung.trial import CONTINUE, FINISH, PAUSE, STOP, Decision, Trial, TrialStatus
 
@@ -97,7 +97,8 @@ class HyperBandScheduler(Scheduler):
     Args:
         time_attr: the reported key that measures budget.
         max_t: the largest budget a trial gets (Li et al.'s R, in ``time_attr`` units).
-        grace_period: the smallest budget (the unit of R).
+        grace_period: the smallest budget (the unit of R); None (the default):
+            ``max_t / reduction_factor**3``, see ``rung.schedulers._common.first_rung``.
         reduction_factor: eta.
     """
 
@@ -107,7 +108,7 @@ class HyperBandScheduler(Scheduler):
         self,
         time_attr: str = "training_iteration",
         max_t: float = 81,
-        grace_period: float = 1,
+        grace_period: float | None = None,
         reduction_factor: float = 3,
     ) -> None:
         check_budgets(type(self).__name__, max_t, grace_period, reduction_factor)
@@ -116,10 +117,15 @@ class HyperBandScheduler(Scheduler):
         self.grace_period = grace_period
         self.reduction_factor = reduction_factor
 
+    @property
+    def first_rung(self) -> float:
+        """The smallest budget (``grace_period``, or derived from ``max_t``)."""
+        return first_rung(self.max_t, self.grace_period, self.reduction_factor)
+
     def bracket_specs(self) -> list[tuple[int, list[float]]]:
         """``(n, rung budgets)`` of each bracket, most aggressive first (Li et al.)."""
         eta = self.reduction_factor
-        ratio = self.max_t / self.grace_period
+        ratio = self.max_t / self.first_rung
         s_max = math.floor(math.log(ratio, eta) + 1e-9)
         specs = []
         for s in range(s_max, -1, -1):
@@ -134,7 +140,7 @@ class HyperBandScheduler(Scheduler):
         for n, budgets in self.bracket_specs():
             rungs, count = [], n
             for budget in budgets:
-                rungs.append((count, budget / self.grace_period))
+                rungs.append((count, budget / self.first_rung))
                 count = max(1, int(count / self.reduction_factor))
             rows.append(rungs)
         return rows
@@ -200,7 +206,7 @@ class SuccessiveHalvingScheduler(HyperBandScheduler):
         self,
         time_attr: str = "training_iteration",
         max_t: float = 81,
-        grace_period: float = 1,
+        grace_period: float | None = None,
         reduction_factor: float = 3,
         bracket_size: int | None = None,
     ) -> None:
@@ -210,5 +216,5 @@ class SuccessiveHalvingScheduler(HyperBandScheduler):
         self.bracket_size = bracket_size
 
     def bracket_specs(self) -> list[tuple[int, list[float]]]:
-        budgets = geometric_rungs(self.grace_period, self.reduction_factor, self.max_t)
+        budgets = geometric_rungs(self.first_rung, self.reduction_factor, self.max_t)
         return [(self.bracket_size or 2**62, budgets)]

@@ -96,3 +96,20 @@ def test_bad_settings_are_refused():
         ASHAScheduler(grace_period=10, max_t=5)
     with pytest.raises(rung.ConfigError, match="brackets=0"):
         ASHAScheduler(brackets=0)
+
+
+@pytest.mark.parametrize(
+    ("max_t", "first"), [(52, 2), (100, 4), (30, 1), (10, 1), (81, 3), (0.5, 0.5 / 27)]
+)
+def test_without_a_grace_period_the_first_rung_is_three_halvings_below_max_t(max_t, first):
+    """The default users get is the setting the scheduler benchmarks measured: a first rung
+    of about max_t / 27 (2 of LCBench's 52 epochs), not one epoch's noisy report."""
+    for scheduler in (
+        ASHAScheduler(max_t=max_t),
+        rung.schedulers.make_scheduler({"name": "asha", "max_t": max_t}),
+        rung.schedulers.AsyncHyperBandScheduler(max_t=max_t),
+        rung.schedulers.HyperBandScheduler(max_t=max_t),
+    ):
+        assert scheduler.first_rung == pytest.approx(first)
+    assert ASHAScheduler(max_t=max_t).milestones()[0] == pytest.approx(first)
+    assert ASHAScheduler(max_t=52, grace_period=1).first_rung == 1, "a given one is kept"

@@ -15,7 +15,8 @@ LI_TABLE = [
 
 
 def test_brackets_match_li_et_al_table():
-    assert HyperBandScheduler(max_t=81, reduction_factor=3).table() == LI_TABLE
+    table = HyperBandScheduler(max_t=81, grace_period=1, reduction_factor=3).table()
+    assert table == LI_TABLE
 
 
 def test_table_scales_with_the_grace_period():
