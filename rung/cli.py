@@ -261,7 +261,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "run",
         help="run the experiment a YAML file describes",
         description="Run the experiment a YAML file describes.",
-        epilog=EXAMPLE,
+        epilog=EXAMPLE + "\nevery key:\n" + Settings.describe_keys(),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     run_parser.add_argument("file", type=Path)

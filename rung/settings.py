@@ -132,6 +132,20 @@ class Settings:
         return Objective(self.metric, self.mode)
 
     @classmethod
+    def describe_keys(cls) -> str:
+        """One line per key an experiment file may set (``trainable`` and ``space`` first),
+        with what it is: ``rung run --help`` shows them."""
+        lines = [
+            ("trainable", "module:function, or path/to/file.py:function (required)"),
+            ("space", "parameter: domain, e.g. lr: loguniform(1e-5, 1e-1) (required)"),
+        ]
+        lines += [
+            (f.name, f.metadata["doc"]) for f in dataclasses.fields(cls) if f.metadata["in_file"]
+        ]
+        width = max(len(name) for name, _ in lines)
+        return "\n".join(f"  {name:<{width}}  {doc}" for name, doc in lines)
+
+    @classmethod
     def knobs(cls, *, saved: bool | None = None, in_file: bool | None = None) -> list[str]:
         """The names of the knobs (those the store keeps, or a file may set, if asked)."""
         return [

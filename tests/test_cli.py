@@ -161,3 +161,12 @@ def test_rung_run_fails_when_every_trial_failed(tmp_path):
     ran = rung_command("run", "exp.yaml", cwd=tmp_path)
     assert ran.returncode == 1
     assert "every trial failed (2); trial 00000: ValueError: broken" in ran.stderr
+
+
+def test_run_help_lists_every_key_an_experiment_file_takes(tmp_path):
+    from rung.settings import Settings
+
+    shown = rung_command("run", "--help", cwd=tmp_path).stdout
+    keys = shown.split("every key:")[1]
+    for key in ["trainable", "space", *Settings.knobs(in_file=True)]:
+        assert f"\n  {key} " in keys, key
