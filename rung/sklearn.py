@@ -36,6 +36,29 @@ from rung.trial import TrialStatus
 _SCHEDULERS_WITH_MAX_T = ("asha", "async_hyperband", "hyperband", "sha")
 
 
+def _domain(key: str, value: Any) -> Any:
+    """A ``RandomizedSearchCV`` parameter as rung's domain: a list is a choice among its
+    values; a scipy.stats uniform, loguniform or randint, the same rung domain."""
+    if isinstance(value, list):
+        return rung.choice(value)
+    distribution = getattr(value, "dist", None)
+    if distribution is None or not hasattr(value, "support"):
+        return value
+    low, high = (float(end) for end in value.support())
+    name = getattr(distribution, "name", type(distribution).__name__)
+    if name == "uniform":
+        return rung.uniform(low, high)
+    if name in ("loguniform", "reciprocal"):
+        return rung.loguniform(low, high)
+    if name == "randint":
+        return rung.randint(int(low), int(high))
+    raise ConfigError(
+        f"RungSearchCV: {key}=scipy.stats.{name}(...) is not a distribution rung searches "
+        "over; give a rung domain (rung.uniform, loguniform, randint, choice, ...) or a "
+        "scipy.stats uniform, loguniform or randint"
+    )
+
+
 def _estimator_has(attribute: str) -> Any:
     """For ``available_if``: the fitted best estimator, or else the template, has it."""
 
@@ -53,12 +76,16 @@ class RungSearchCV(MetaEstimatorMixin, BaseEstimator):
     Args:
         estimator: the scikit-learn estimator (or pipeline) to tune.
         param_space: a rung space of its parameters, e.g. ``{"C": rung.loguniform(1e-3,
-            1e3)}`` (``"step__param"`` keys reach into a pipeline).
+            1e3)}`` (``"step__param"`` keys reach into a pipeline). As in
+            ``RandomizedSearchCV``, a list is a choice among its values, and a
+            ``scipy.stats`` uniform, loguniform or randint is the same rung domain.
+        param_distributions: ``RandomizedSearchCV``'s name for ``param_space``.
         scoring: a scorer name or callable (None: the estimator's ``score``), or several as
             a list or dict (then ``refit`` names the one to optimize, and ``cv_results_``
             has ``mean_test_<name>`` for each); greater is better, as in scikit-learn.
         cv: folds, or a splitter, as scikit-learn's ``cv``.
-        num_trials: configurations to try.
+        num_trials: configurations to try (``n_iter``, scikit-learn's name, also works);
+            20 when neither is given.
         searcher: any rung searcher (None: random search; ``"tpe"``, ``"gp"``, ...).
         scheduler: how long each configuration is evaluated. None or ``"fifo"``: every
             fold (and the whole resource). ``"asha"``, ``"hyperband"``, ...: a trial reports
@@ -83,11 +110,13 @@ class RungSearchCV(MetaEstimatorMixin, BaseEstimator):
     def __init__(
         self,
         estimator: Any,
-        param_space: Mapping[str, Any],
+        param_space: Mapping[str, Any] | None = None,
         *,
+        param_distributions: Mapping[str, Any] | None = None,
+        n_iter: int | None = None,
         scoring: Any = None,
         cv: Any = 5,
-        num_trials: int = 20,
+        num_trials: int | None = None,
         searcher: Any = None,
         scheduler: Any = None,
         resource: str | None = None,
@@ -105,6 +134,8 @@ class RungSearchCV(MetaEstimatorMixin, BaseEstimator):
     ) -> None:
         self.estimator = estimator
         self.param_space = param_space
+        self.param_distributions = param_distributions
+        self.n_iter = n_iter
         self.scoring = scoring
         self.cv = cv
         self.num_trials = num_trials
@@ -154,7 +185,7 @@ class RungSearchCV(MetaEstimatorMixin, BaseEstimator):
             searcher=self.searcher,
             scheduler=self._scheduler(steps),
             points_to_evaluate=self.points_to_evaluate,
-            num_trials=self.num_trials,
+            num_trials=self._num_trials(),
             max_concurrent=self.n_jobs if self.n_jobs and self.n_jobs > 1 else None,
             executor="process" if self.n_jobs and self.n_jobs > 1 else "inline",
             time_budget_s=self.time_budget_s,
@@ -187,8 +218,20 @@ class RungSearchCV(MetaEstimatorMixin, BaseEstimator):
                 self.feature_names_in_ = best.feature_names_in_
         return self
 
+    def _num_trials(self) -> int:
+        if self.n_iter is not None and self.num_trials is not None:
+            raise ConfigError("RungSearchCV: give num_trials or n_iter (its name in sklearn)")
+        given = self.n_iter if self.n_iter is not None else self.num_trials
+        return 20 if given is None else given
+
     def _space(self) -> Space:
-        space = Space.of(self.param_space)
+        given = [d for d in (self.param_space, self.param_distributions) if d is not None]
+        if len(given) != 1:
+            raise ConfigError(
+                "RungSearchCV: give the parameters to search once, as param_space (or "
+                "param_distributions, scikit-learn's name)"
+            )
+        space = Space.of({key: _domain(key, value) for key, value in given[0].items()})
         if self.resource is not None and self.resource in space.names:
             raise ConfigError(
                 f"RungSearchCV: {self.resource!r} is the resource (set by the search at each "

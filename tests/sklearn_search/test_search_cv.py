@@ -186,3 +186,32 @@ def test_several_scorers_are_reported_and_refit_names_the_one_optimized():
         RungSearchCV(
             LogisticRegression(), {"C": rung.loguniform(0.1, 10)}, scoring=["accuracy", "f1"]
         ).fit(X, y)
+
+
+def test_randomized_search_cvs_arguments_and_distributions_work_as_there():
+    from scipy import stats
+
+    X, y = cancer()
+    search = RungSearchCV(
+        make_pipeline(StandardScaler(), LogisticRegression(max_iter=1000)),
+        param_distributions={
+            "logisticregression__C": stats.loguniform(1e-2, 1e2),
+            "logisticregression__tol": stats.uniform(1e-4, 1e-3),
+            "logisticregression__max_iter": stats.randint(200, 400),
+            "logisticregression__fit_intercept": [True, False],
+        },
+        n_iter=6,
+        cv=2,
+        random_state=0,
+    ).fit(X, y)
+    assert len(search.results_.trials) == 6
+    params = [t.config for t in search.results_.trials]
+    assert all(0.01 <= p["logisticregression__C"] <= 100 for p in params)
+    assert all(1e-4 <= p["logisticregression__tol"] <= 1.1e-3 for p in params)
+    assert all(200 <= p["logisticregression__max_iter"] <= 399 for p in params)
+    assert {p["logisticregression__fit_intercept"] for p in params} <= {True, False}
+    assert not np.isnan(search.best_score_)
+    with pytest.raises(rung.ConfigError, match=r"scipy.stats.norm\(...\) is not a distribution"):
+        RungSearchCV(LogisticRegression(), {"C": stats.norm(1, 0.1)}, n_iter=2, cv=2).fit(X, y)
+    with pytest.raises(rung.ConfigError, match="give num_trials or n_iter"):
+        RungSearchCV(LogisticRegression(), {"C": [1.0]}, n_iter=2, num_trials=2).fit(X, y)
