@@ -279,11 +279,29 @@ def test_rung_plot_writes_interactive_html_too(asha, tmp_path):
         == 0
     )
     assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "index.html",
         "learning_curves.html",
         "learning_curves.png",
+        "plotly.min.js",
     ]
     page = (tmp_path / "learning_curves.html").read_text()
     assert "Plotly.newPlot" in page and "completed (" in page
+    assert 'src="plotly.min.js"' in page
+
+
+def test_html_pages_share_one_plotly_and_an_index_links_them(asha, tmp_path):
+    pytest.importorskip("plotly", reason="plotly (interactive plots) is not installed")
+    _, folder = asha
+    assert main(["plot", str(folder), "--html", "--out", str(tmp_path)]) == 0
+    pages = sorted(p.name for p in tmp_path.glob("*.html") if p.name != "index.html")
+    assert len(pages) >= 5
+    assert [p.name for p in tmp_path.glob("*.js")] == ["plotly.min.js"], "one copy"
+    assert all((tmp_path / p).stat().st_size < 500_000 for p in pages), "none inlines plotly.js"
+    index = (tmp_path / "index.html").read_text()
+    assert all(f'href="{p}"' in index for p in pages)
+    assert "pbt: " in index, "what was left out, and why"
+    parallel = (tmp_path / "parallel_coordinates.html").read_text()
+    assert '"type":"parcoords"' in parallel.replace(" ", "")
 
 
 def test_rung_plot_of_a_kind_that_does_not_apply_fails_and_says_why(asha, tmp_path, capsys):

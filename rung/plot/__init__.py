@@ -11,6 +11,7 @@ the same plots as data (panels of traces), and ``rung plot DIR`` writes them all
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from html import escape as html_escape
 from pathlib import Path
 from typing import Any
 
@@ -100,8 +101,9 @@ KINDS: dict[str, Callable[[Source], Chart]] = {
 def save_all(
     source: Source, out: str | Path, kinds: Sequence[str] | None = None, html: bool = False
 ) -> tuple[list[Path], dict[str, str]]:
-    """Write each plot of one experiment to ``out/<kind>.png`` (and ``.html`` with
-    ``html=True``). Returns the files written, and the kinds left out with the reason (a
+    """Write each plot of one experiment to ``out/<kind>.png`` (and, with ``html=True``,
+    ``.html`` pages that share one ``plotly.min.js`` beside them, and an ``index.html``
+    linking them). Returns the files written, and the kinds left out with the reason (a
     PBT plot of an experiment without PBT, say)."""
     unknown = sorted(set(kinds or ()) - set(KINDS))
     if unknown:
@@ -117,6 +119,8 @@ def save_all(
             skipped[kind] = str(error)
             continue
         written += _save(chart, out / kind, html)
+    if html:
+        written.append(_index(out, [p for p in written if p.suffix == ".html"], skipped))
     return written, skipped
 
 
@@ -138,9 +142,25 @@ def _save(chart: Chart, stem: Path, html: bool) -> list[Path]:
     written = [png]
     if html:
         page = stem.with_suffix(".html")
-        render(chart, "plotly").write_html(page, include_plotlyjs=True)
+        # One copy of plotly.js beside the pages (4.8 MB), not one inside each.
+        render(chart, "plotly").write_html(page, include_plotlyjs="directory")
         written.append(page)
     return written
+
+
+def _index(out: Path, pages: Sequence[Path], skipped: Mapping[str, str]) -> Path:
+    """An ``index.html`` linking every page written in ``out``, and saying what was left
+    out and why."""
+    links = "".join(f'<li><a href="{p.name}">{html_escape(p.stem)}</a></li>' for p in pages)
+    left = "".join(
+        f"<li>{html_escape(kind)}: {html_escape(reason)}</li>" for kind, reason in skipped.items()
+    )
+    body = f"<h1>rung plots</h1><ul>{links}</ul>" + (
+        f"<p>Left out:</p><ul>{left}</ul>" * bool(left)
+    )
+    index = out / "index.html"
+    index.write_text(f"<!doctype html><meta charset='utf-8'><title>rung plots</title>{body}\n")
+    return index
 
 
 __all__ = [

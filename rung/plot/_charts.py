@@ -43,6 +43,18 @@ class Trace:
 
 
 @dataclass
+class Axis:
+    """One axis of a parallel-coordinates panel, unscaled: ``values`` (a parameter's, or
+    their base-10 logarithm when ``log``), and ``ticks`` naming the positions of
+    categories."""
+
+    label: str
+    values: list[float]
+    log: bool = False
+    ticks: list[tuple[float, str]] | None = None
+
+
+@dataclass
 class Panel:
     """One set of axes. ``xticks`` names positions on a categorical x axis; ``color_scale``
     names what the traces' ``value`` means (drawn as a colour bar)."""
@@ -56,6 +68,10 @@ class Panel:
     xticks: list[tuple[float, str]] | None = None
     yticks: list[tuple[float, str]] | None = None
     color_scale: str | None = None
+    # Parallel coordinates: the axes with their own values, and the value each line is
+    # coloured by (an interactive backend draws them as brushable axes).
+    axes: list[Axis] | None = None
+    axis_colors: list[float] | None = None
 
 
 @dataclass

@@ -17,6 +17,7 @@ from rung.plot._charts import (
     FATE_COLORS,
     SERIES_COLORS,
     STOP_COLORS,
+    Axis,
     Chart,
     Panel,
     Trace,
@@ -214,11 +215,13 @@ def parallel_coordinates(source: Source, params: Sequence[str] | None = None) ->
     trials, values = _scored_trials(results)
     names = list(params or _parameters(trials))
     configs = [flatten(t.initial_config or t.config) for t in trials]
-    columns, ticks = [], []
+    columns, ticks, axes = [], [], []
     for i, name in enumerate([*names, results.metric]):
         raw = [c.get(name) for c in configs] if i < len(names) else values
         placed, log, categories = _numeric_axis(raw)
         column = np.log10(placed) if log else np.asarray(placed, dtype=float)
+        label = f"{name} (log10)" if log else name
+        axes.append(Axis(label, column.tolist(), log, [(float(p), c) for p, c in categories or []]))
         low, high = (float(column.min()), float(column.max())) if len(column) else (0.0, 1.0)
         scaled = (column - low) / (high - low) if high > low else np.full(len(column), 0.5)
         columns.append(scaled)
@@ -235,6 +238,8 @@ def parallel_coordinates(source: Source, params: Sequence[str] | None = None) ->
         "scaled value",
         xticks=ticks,
         color_scale=results.metric,
+        axes=axes,
+        axis_colors=list(values),
     )
     positions = [float(i) for i in range(len(columns))]
     for row, (trial, value) in enumerate(zip(trials, values, strict=True)):

@@ -17,6 +17,8 @@ def render(chart: Chart) -> Any:
         from plotly.subplots import make_subplots
     except ImportError:
         raise ConfigError("interactive plots need plotly: pip install plotly") from None
+    if len(chart.panels) == 1 and chart.panels[0].axes is not None:
+        return _parcoords(go, chart)
     columns = min(len(chart.panels), chart.columns)
     rows = math.ceil(len(chart.panels) / columns)
     figure = make_subplots(rows, columns, subplot_titles=[p.title for p in chart.panels])
@@ -79,4 +81,26 @@ def render(chart: Chart) -> Any:
         figure.update_xaxes(row=row, col=column, **xaxis)
         figure.update_yaxes(row=row, col=column, **yaxis)
     figure.update_layout(title_text=chart.title, height=420 * rows, width=560 * columns)
+    return figure
+
+
+def _parcoords(go: Any, chart: Chart) -> Any:
+    """A parallel-coordinates panel as plotly's ``parcoords``: drag along an axis to keep the
+    trials within a range of it."""
+    panel = chart.panels[0]
+    dimensions = []
+    for axis in panel.axes or []:
+        dimension: dict[str, Any] = {"label": axis.label, "values": axis.values}
+        if axis.ticks:
+            dimension["tickvals"] = [p for p, _ in axis.ticks]
+            dimension["ticktext"] = [t for _, t in axis.ticks]
+        dimensions.append(dimension)
+    line = {
+        "color": panel.axis_colors,
+        "colorscale": "Viridis",
+        "showscale": True,
+        "colorbar": {"title": {"text": panel.color_scale or ""}},
+    }
+    figure = go.Figure(go.Parcoords(line=line, dimensions=dimensions))
+    figure.update_layout(title_text=chart.title, height=480, width=max(560, 160 * len(dimensions)))
     return figure
