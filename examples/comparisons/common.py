@@ -71,14 +71,16 @@ def budget(args: argparse.Namespace, per: str) -> str:
 
 
 def table(runs: Mapping[str, rung.Results], top_k: int = 6) -> str:
-    """A row per strategy: trials, epochs trained, best accuracy, mean of the top k."""
+    """A row per strategy: trials, epochs trained, best accuracy, mean of the top k (a
+    trial's value is its last report's, as ``Results.best_trial`` ranks)."""
     lines = [
         f"{'strategy':<32} {'trials':>6} {'epochs':>7} {'wall s':>7} {'best val_acc':>12} "
         f"{f'top-{top_k} mean':>11}"
     ]
     for name, results in runs.items():
         bests = sorted(
-            (t.best_value(results.objective) for t in results.trials if t.results), reverse=True
+            (v for t in results.trials if (v := t.value(results.objective)) is not None),
+            reverse=True,
         )
         epochs = sum(len(t.results) for t in results.trials)
         top = float(np.mean(bests[:top_k])) if bests else float("nan")

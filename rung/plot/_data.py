@@ -511,7 +511,8 @@ def time_to_solution(
         default=1.0,
     )
     times = np.linspace(0.0, end, points)
-    panel = Panel(f"mean of the top {top_k} trials' best {metric} so far", "wall time (s)", metric)
+    title = f"mean {metric} of the best {top_k} trials so far (each by its latest report)"
+    panel = Panel(title, "wall time (s)", metric)
     for i, (name, runs) in enumerate(loaded.items()):
         color = SERIES_COLORS[i % len(SERIES_COLORS)]
         curves = [top_k_curve(r, times, top_k) for r in runs]
