@@ -218,8 +218,8 @@ def test_a_thread_that_outlives_its_trial_cannot_use_the_next_ones_folder(tune, 
     trainables.next_trial_began.clear()
     trainables.late_reports_made.clear()
     results = tune(
-        trainables.thread_asks_for_its_folder_late,
-        {"role": rung.grid(["first", "second"])},
+        trainables.leaves_a_reporting_thread,
+        {"role": rung.grid(["first", "second"]), "late": "folder"},
         max_concurrent=1,
         executor="inline",
     )

@@ -81,18 +81,26 @@ def budget_goes_bad(config):
 # has made its reports.
 next_trial_began = threading.Event()
 late_reports_made = threading.Event()
+# What a late thread was told when it asked for its trial's folder.
+late_answers: list[str] = []
 
 
 def leaves_a_reporting_thread(config):
-    """The first trial returns, leaving a thread that reports three times once the next
-    trial runs; the next waits for those reports, then makes its own."""
+    """The first trial returns, leaving a thread that, once the next trial runs, reports
+    three times (config["late"] == "report") or asks for its trial's folder ("folder"); the
+    next waits for it, then reports, with what the thread was told."""
     if config["role"] == "first":
 
         def late():
             next_trial_began.wait(60)
             try:
-                for _ in range(3):
-                    rung.report(loss=99.0)
+                if config.get("late", "report") == "report":
+                    for _ in range(3):
+                        rung.report(loss=99.0)
+                else:
+                    late_answers.append(str(rung.get_trial_dir()))
+            except rung.RungError as error:
+                late_answers.append(str(error))
             finally:
                 late_reports_made.set()
 
@@ -101,7 +109,7 @@ def leaves_a_reporting_thread(config):
         return
     next_trial_began.set()
     late_reports_made.wait(60)
-    rung.report(loss=2.0)
+    rung.report(loss=2.0, answer=late_answers[-1] if late_answers else "")
 
 
 def resumes_from_checkpoint(config):
@@ -321,31 +329,6 @@ def noisy(config):
     """Loss x plus Gaussian noise of standard deviation 0.1 drawn from the config's seed."""
     noise = np.random.default_rng(config["seed"]).normal(0.0, 0.1)
     rung.report(loss=config["x"] + noise)
-
-
-def thread_asks_for_its_folder_late(config):
-    """The first trial leaves a thread that asks for the trial folder once the next trial
-    runs; the next trial reports what the thread was told."""
-    if config["role"] == "first":
-
-        def late():
-            next_trial_began.wait(60)
-            try:
-                late_answers.append(str(rung.get_trial_dir()))
-            except rung.RungError as error:
-                late_answers.append(str(error))
-            finally:
-                late_reports_made.set()
-
-        threading.Thread(target=late, daemon=True).start()
-        rung.report(loss=1.0)
-        return
-    next_trial_began.set()
-    late_reports_made.wait(60)
-    rung.report(loss=2.0, answer=late_answers[-1])
-
-
-late_answers: list[str] = []
 
 
 class RayStyle(rung.Trainable):

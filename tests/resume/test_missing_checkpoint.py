@@ -14,7 +14,7 @@ from tests import trainables
 from tests.resume.crash import run_until_crash
 
 
-def tune(tmp_path, resume=False):
+def tune(tmp_path, resume=False, verbose=0):
     return rung.run(
         trainables.resumable,
         {"x": rung.uniform(0, 1)},
@@ -24,7 +24,7 @@ def tune(tmp_path, resume=False):
         executor="inline",
         storage_path=tmp_path,
         name="exp",
-        verbose=0,
+        verbose=verbose,
         resume=resume,
     )
 
@@ -78,18 +78,7 @@ def test_the_resume_line_says_which_trials_restart_from_where(tmp_path, monkeypa
     trial = crash_with_checkpoints(tmp_path, monkeypatch)
     shutil.rmtree(tmp_path / "exp" / trial.checkpoints[0]["path"])  # one gone, one left
     capsys.readouterr()
-    rung.run(
-        trainables.resumable,
-        {"x": rung.uniform(0, 1)},
-        metric="loss",
-        mode="min",
-        num_trials=2,
-        executor="inline",
-        storage_path=tmp_path,
-        name="exp",
-        verbose=1,
-        resume=True,
-    )
+    tune(tmp_path, resume=True, verbose=1)
     said = capsys.readouterr().out
     assert f"interrupted, restarting: 1 from their last checkpoint ['{trial.trial_id}']" in said
     assert "checkpoint ," not in said and "[]" not in said
