@@ -511,7 +511,7 @@ def time_to_solution(
         default=1.0,
     )
     times = np.linspace(0.0, end, points)
-    title = f"mean {metric} of the best {top_k} trials so far (each by its latest report)"
+    title = f"mean {metric} of the best {top_k} trials so far (latest reports)"
     panel = Panel(title, "wall time (s)", metric)
     for i, (name, runs) in enumerate(loaded.items()):
         color = SERIES_COLORS[i % len(SERIES_COLORS)]
