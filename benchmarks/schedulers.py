@@ -2,10 +2,10 @@
 
 Random search (or the searcher ``--searcher`` names) under FIFO, median stopping, ASHA,
 Hyperband, asynchronous Hyperband and PBT, on LCBench tasks (YAHPO surrogate) and on recorded
-digits-MLP curves, at several worker counts and seeds. For each: the best validation accuracy
-seen by a fixed simulated budget, and the simulated time to reach random search's (FIFO's)
-final quality; a plot of best-so-far against simulated time; the cost of one scheduler
-decision at 10,000 trials.
+digits-MLP curves, at several worker counts and seeds. For each: the validation accuracy of
+the best trial by a fixed simulated budget (its latest report, as ``Results.best_trial``
+ranks trials), and the simulated time to reach random search's (FIFO's) final quality; a plot
+of best-so-far against simulated time; the cost of one scheduler decision at 10,000 trials.
 
     python benchmarks/schedulers.py --out benchmarks/results
 """
@@ -34,6 +34,7 @@ from benchmarks.problems.curves import make_curve  # noqa: E402
 from benchmarks.problems.digits_table import DigitsTable  # noqa: E402
 from benchmarks.problems.lcbench import DEFAULT_PATH, TASKS, LCBench  # noqa: E402
 from rung.executors import SimulatedExecutor  # noqa: E402
+from rung.plot import charts  # noqa: E402
 from rung.schedulers import MedianStoppingRule, PopulationBasedTraining  # noqa: E402
 
 SCHEDULERS = [
@@ -136,30 +137,30 @@ def one_run(job: tuple) -> dict:
         verbose=0,
     )
     wall = time.perf_counter() - started
-    frame = results.results_dataframe()
-    frame = frame.sort_values("experiment_time_s")
-    times = frame["experiment_time_s"].to_numpy()
-    best = np.maximum.accumulate(frame[problem.metric].fillna(-np.inf).to_numpy())
+    # Quality is what `results.best_trial` would have said at each moment (the best of every
+    # trial's latest report), computed by the function rung's best_so_far plot draws.
+    incumbent = charts.best_so_far(results).panels[0].traces[-1]
+    times, best = incumbent.x, incumbent.y
     run = {
         "problem": problem_name,
         "scheduler": entry,
         "searcher": searcher,
         "workers": workers,
         "seed": seed,
-        "times": times.tolist(),
-        "best": best.tolist(),
+        "times": list(times),
+        "best": list(best),
         "trials": len(results.trials),
-        "epochs": len(frame),
+        "epochs": sum(len(t.results) for t in results.trials),
         "wall_s": wall,
     }
     return thin(run)
 
 
 def thin(run: dict) -> dict:
-    """A run with its best-so-far trajectory cut to the moments it improved: the same
+    """A run with its best-so-far trajectory cut to the moments it changed: the same
     curve, small enough to keep in the JSON and to redraw without rerunning."""
     best = np.asarray(run["best"])
-    keep = np.nonzero(np.diff(best, prepend=-np.inf) > 0)[0]
+    keep = np.nonzero(np.diff(best, prepend=np.nan) != 0)[0]
     return {**run, "times": [run["times"][i] for i in keep], "best": best[keep].tolist()}
 
 
@@ -288,7 +289,7 @@ def plot(runs: list[dict], budgets: dict, out: Path) -> list[str]:
                     ax.plot(grid, np.nanmedian(curves, axis=0), label=name)
             ax.set_title(f"{problem}, {workers} workers")
             ax.set_xlabel("simulated seconds")
-            ax.set_ylabel("best validation accuracy so far (median)")
+            ax.set_ylabel("best trial's validation accuracy so far (median)")
             ax.set_xscale("log")
         np.atleast_1d(axes)[0].legend()
         fig.tight_layout()

@@ -6,13 +6,16 @@ import math
 
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 import rung
 from rung.cli import main
+from rung.objective import Objective
 from rung.plot import charts
 from rung.plot._charts import FATE_COLORS
 from rung.schedulers import PopulationBasedTraining
-from rung.trial import TrialStatus
+from rung.trial import Trial, TrialStatus
 from tests import trainables
 from tests.commands import rung_command
 
@@ -345,3 +348,41 @@ def test_importance_compares_trials_at_one_budget_and_says_which(asha):
     chart = charts.importance(results)
     title = chart.panels[0].title
     assert f"at training_iteration {budget}, {len(trials)} of {len(results.trials)} trials" in title
+
+
+@given(
+    reports=st.lists(
+        st.tuples(
+            st.integers(0, 20),
+            st.sampled_from(["a", "b", "c", "d"]),
+            st.one_of(st.none(), st.floats(-5, 5), st.just(math.nan)),
+        ),
+        max_size=60,
+    ),
+    mode=st.sampled_from(["min", "max"]),
+)
+def test_the_incumbent_is_the_best_of_every_trials_latest_value(reports, mode):
+    """The heap gives what the definition gives: after each report, the best of every
+    trial's latest rankable value, with values that fall as well as rise."""
+    trials = {name: Trial(name, {}) for name in "abcd"}
+    for at, name, value in reports:
+        trials[name].results.append({"experiment_time_s": float(at), "acc": value})
+    objective = Objective("acc", mode)
+    ordered = sorted(
+        (
+            (float(r["experiment_time_s"]), t.trial_id, r["acc"])
+            for t in trials.values()
+            for r in t.results
+        ),
+        key=lambda report: report[:2],
+    )
+    latest, xs, ys = {}, [], []
+    for at, name, value in ordered:
+        if value is None or not math.isfinite(value):
+            latest.pop(name, None)
+        else:
+            latest[name] = value
+        if latest:
+            xs.append(at)
+            ys.append(min(latest.values()) if mode == "min" else max(latest.values()))
+    assert charts._incumbent(list(trials.values()), objective) == (xs, ys)

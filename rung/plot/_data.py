@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import heapq
 import math
 import os
 from collections.abc import Iterable, Mapping, Sequence
@@ -94,23 +95,32 @@ def best_so_far(source: Source, x: str = "time") -> Chart:
 def _incumbent(trials: Sequence[Trial], objective: Objective) -> tuple[list[float], list[float]]:
     """After each report (by experiment time), the best of every trial's latest value: what
     ``best_trial`` would have said then. A report that cannot be ranked takes its trial out
-    until it reports again."""
+    until it reports again. A heap of (score, trial) keeps it O(reports log reports): an
+    entry whose trial has since reported another value is dropped when it reaches the top."""
+    sign = -1.0 if objective.mode == "max" else 1.0
     reports = sorted(
-        (float(r["experiment_time_s"]), t.trial_id, objective.value(r))
-        for t in trials
-        for r in t.results
-        if is_number(r.get("experiment_time_s"))
+        (
+            (float(r["experiment_time_s"]), t.trial_id, objective.value(r))
+            for t in trials
+            for r in t.results
+            if is_number(r.get("experiment_time_s"))
+        ),
+        key=lambda report: report[:2],
     )
     latest: dict[str, float] = {}
+    heap: list[tuple[float, str]] = []
     xs, ys = [], []
     for at, trial_id, value in reports:
         if value is None:
             latest.pop(trial_id, None)
         else:
             latest[trial_id] = value
-        if latest:
+            heapq.heappush(heap, (sign * value, trial_id))
+        while heap and latest.get(heap[0][1]) != sign * heap[0][0]:
+            heapq.heappop(heap)
+        if heap:
             xs.append(at)
-            ys.append(min(latest.values()) if objective.mode == "min" else max(latest.values()))
+            ys.append(sign * heap[0][0])
     return xs, ys
 
 
