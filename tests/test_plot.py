@@ -254,6 +254,9 @@ def test_plotly_draws_the_same_chart_as_interactive_html(asha, tmp_path):
     assert step.line.shape == "hv"
     chart = charts.best_so_far(results)
     assert list(step.y) == chart.panels[0].traces[1].y
+    # One title: a single panel's repeats the chart's, and is left out.
+    titles = [a.text for a in figure.layout.annotations]
+    assert figure.layout.title.text == chart.title and chart.title not in titles
     figure.write_html(tmp_path / "best.html", include_plotlyjs=True)
     assert "plotly" in (tmp_path / "best.html").read_text()[:5000].lower()
 

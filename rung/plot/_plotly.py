@@ -21,7 +21,9 @@ def render(chart: Chart) -> Any:
         return _parcoords(go, chart)
     columns = min(len(chart.panels), chart.columns)
     rows = math.ceil(len(chart.panels) / columns)
-    figure = make_subplots(rows, columns, subplot_titles=[p.title for p in chart.panels])
+    # A panel's title is shown unless it only repeats the chart's.
+    titles = [p.title if p.title != chart.title else "" for p in chart.panels]
+    figure = make_subplots(rows, columns, subplot_titles=titles)
     shown: set[str] = set()
     for index, panel in enumerate(chart.panels):
         row, column = index // columns + 1, index % columns + 1
