@@ -65,13 +65,35 @@ def load_problem(name: str, data: Path):
 
 
 def scheduler_entry(text: str) -> str:
-    """A --schedulers entry: a scheduler's name, or NAME@SEARCHER."""
+    """A --schedulers entry: a scheduler's name, or NAME@SEARCHER, where SEARCHER is a
+    searcher's name, with settings that differ from its defaults after a colon
+    (``asha@bohb:random_fraction=0.33``)."""
     name, _, searcher = text.partition("@")
     if name not in SCHEDULERS:
         raise argparse.ArgumentTypeError(f"{name!r} is not one of {', '.join(SCHEDULERS)}")
-    if searcher and searcher not in rung.searchers.SEARCHERS:
-        raise argparse.ArgumentTypeError(f"{searcher!r} is not a searcher's name")
+    if searcher:
+        try:
+            searcher_spec(searcher)
+        except ValueError as error:
+            raise argparse.ArgumentTypeError(str(error)) from None
     return text
+
+
+def searcher_spec(text: str) -> str | dict:
+    """``bohb`` as it is; ``bohb:random_fraction=0.33,top_fraction=0.2`` as the dict
+    ``rung.run`` takes, with each value a number."""
+    name, _, settings = text.partition(":")
+    if name not in rung.searchers.SEARCHERS:
+        raise ValueError(f"{name!r} is not a searcher's name")
+    if not settings:
+        return name
+    spec: dict = {"name": name}
+    for item in settings.split(","):
+        key, equals, value = item.partition("=")
+        if not equals:
+            raise ValueError(f"{item!r} in {text!r}: write KEY=NUMBER")
+        spec[key] = float(value)
+    return spec
 
 
 def make_scheduler(name: str, problem, eta: float = 3):
@@ -129,7 +151,7 @@ def one_run(job: tuple) -> dict:
         metric=problem.metric,
         mode=problem.mode,
         scheduler=scheduler,
-        searcher=searcher,
+        searcher=searcher_spec(searcher),
         num_trials=num_trials,
         time_budget_s=budget,
         executor=SimulatedExecutor(workers),
@@ -324,7 +346,7 @@ def main() -> None:
         default=SCHEDULERS,
         type=scheduler_entry,
         help=f"of {', '.join(SCHEDULERS)}; NAME@SEARCHER runs that one with its own searcher "
-        "(e.g. asha@bohb), against FIFO with --searcher",
+        "(e.g. asha@bohb, asha@bohb:random_fraction=0.33), against FIFO with --searcher",
     )
     parser.add_argument(
         "--reduction-factor",

@@ -5,8 +5,9 @@ budgets (epochs, steps). The model uses the results recorded at the largest budg
 holds at least ``d + 3`` of them (``d``: the number of parameters): the best
 ``max(d + 1, 15%)`` are good, the rest bad, each a Parzen estimator with Scott's-rule
 bandwidths; 64 candidates drawn from the good one, widened 3x, are ranked by the ratio of
-the densities. A third of the proposals stay random (quasi-random here), as in the paper,
-which keeps the model's blind spots explored.
+the densities. A fifth of the proposals stay random (quasi-random here), which keeps the
+model's blind spots explored; the paper keeps a third, which was slower on every measure of
+a probe of nine LCBench tasks (docs/benchmarks.md, "How random BOHB stays").
 """
 
 from __future__ import annotations
@@ -41,7 +42,7 @@ class BOHBSearch(ModelSearcher):
         self,
         time_attr: str = "training_iteration",
         top_fraction: float = 0.15,
-        random_fraction: float = 1 / 3,
+        random_fraction: float = 0.2,
         n_candidates: int = 64,
         width_factor: float = 3.0,
         seed: int | None = None,

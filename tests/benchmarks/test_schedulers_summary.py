@@ -1,11 +1,23 @@
 """The scheduler benchmark's summary of saved sweeps, one file or a sweep saved in parts."""
 
+import argparse
 import json
 
 import pytest
 from rich.console import Console
 
-from benchmarks.schedulers import across_problems, main, merged_rows, summarize_saved
+import rung
+from benchmarks.problems.lcbench import DEFAULT_PATH, LCBench
+from benchmarks.schedulers import (
+    across_problems,
+    main,
+    merged_rows,
+    one_run,
+    scheduler_entry,
+    searcher_spec,
+    summarize_saved,
+)
+from rung.executors import SimulatedExecutor
 
 
 def row(problem: str, workers: int, scheduler: str, speedup: float, final: float) -> dict:
@@ -57,3 +69,35 @@ def test_merge_without_saved_files_is_refused_before_anything_runs(monkeypatch, 
     with pytest.raises(SystemExit):
         main()
     assert "--merge merges the saved files given to --summarize" in capsys.readouterr().err
+
+
+def test_a_searcher_entry_takes_settings_that_differ_from_its_defaults():
+    assert searcher_spec("bohb") == "bohb"
+    spec = searcher_spec("bohb:random_fraction=0.33,top_fraction=0.2")
+    assert spec == {"name": "bohb", "random_fraction": 0.33, "top_fraction": 0.2}
+    assert scheduler_entry("asha@bohb:random_fraction=0.33") == "asha@bohb:random_fraction=0.33"
+    for bad in ("asha@nope", "asha@bohb:random_fraction", "asha@bohb:random_fraction=x"):
+        with pytest.raises(argparse.ArgumentTypeError):
+            scheduler_entry(bad)
+
+
+def test_a_runs_quality_is_what_best_trial_says_at_each_moment():
+    """The sweep's curve ends at the value of the run's best trial (its latest report), not
+    at the best report any trial ever made."""
+    job = ("lcbench-7593", "asha@auto", 4, 0, 2_000.0, DEFAULT_PATH, 3, "random")
+    run = one_run(job)
+    problem = LCBench("7593")
+    results = rung.run(
+        problem,
+        problem.space,
+        metric=problem.metric,
+        mode=problem.mode,
+        scheduler={"name": "asha", "max_t": problem.max_t},
+        searcher="auto",
+        time_budget_s=2_000.0,
+        executor=SimulatedExecutor(4),
+        seed=0,
+        verbose=0,
+    )
+    assert run["best"][-1] == results.best_result[problem.metric]
+    assert run["best"][-1] < max(r[problem.metric] for t in results.trials for r in t.results)
