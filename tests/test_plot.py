@@ -13,7 +13,7 @@ import rung
 from rung.cli import main
 from rung.objective import Objective
 from rung.plot import charts
-from rung.plot._charts import FATE_COLORS
+from rung.plot._charts import FATE_COLORS, Chart, Panel, Trace
 from rung.schedulers import PopulationBasedTraining
 from rung.trial import Trial, TrialStatus
 from tests import trainables
@@ -389,3 +389,17 @@ def test_the_incumbent_is_the_best_of_every_trials_latest_value(reports, mode):
             xs.append(at)
             ys.append(min(latest.values()) if mode == "min" else max(latest.values()))
     assert charts._incumbent(list(trials.values()), objective) == (xs, ys)
+
+
+def test_a_long_title_is_wrapped_inside_the_figure():
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    title = "mean val_acc of the best 6 trials so far (each by its latest report, over 5 runs)"
+    panel = Panel(title, "wall time (s)", "val_acc")
+    panel.traces.append(Trace([0.0, 1.0], [0.0, 1.0]))
+    figure = rung.plot.render(Chart("time_to_solution", title, [panel], 1))
+    canvas = FigureCanvasAgg(figure)
+    canvas.draw()
+    box = figure.axes[0].title.get_window_extent(canvas.get_renderer())
+    assert box.x0 >= 0 and box.x1 <= figure.bbox.width
+    assert figure.axes[0].get_title().replace("\n", " ") == title
