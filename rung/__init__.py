@@ -9,7 +9,7 @@ from rung.api import run
 from rung.callbacks import Callback
 from rung.checkpoint import load_checkpoint
 from rung.errors import ConfigError, RungError, RungWarning, SpaceError, TrialError
-from rung.repeat import Repeats, repeat
+from rung.repeat import Repeats, repeat, rerun_best
 from rung.results import Results
 from rung.space import (
     Space,
@@ -72,6 +72,7 @@ __all__ = [
     "randint",
     "repeat",
     "report",
+    "rerun_best",
     "run",
     "sample_from",
     "uniform",

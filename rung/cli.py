@@ -176,9 +176,10 @@ def command_resume(
 
 def command_status(directory: Path) -> int:
     """Counts by status, the best result so far, and why the experiment stopped."""
-    from rung.storage import load
+    from rung.view import open_view
 
-    results = load(directory)
+    with open_view(directory) as view:
+        results = view.results()
     counts: dict[str, int] = {}
     for trial in results.trials:
         counts[trial.status.value] = counts.get(trial.status.value, 0) + 1

@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    from rung.results import Results
+from typing import Any
 
 
 class RungError(Exception):
@@ -23,10 +20,11 @@ class ConfigError(RungError, ValueError):
 class TrialError(RungError):
     """A trial failed and the experiment was told to fail fast.
 
-    ``results`` holds the experiment's results up to the failure.
+    ``results`` holds the experiment's ``Results`` up to the failure (typed loosely: errors
+    sit below every other module and import none of them).
     """
 
-    results: Results | None = None
+    results: Any = None
 
 
 class RungWarning(UserWarning):

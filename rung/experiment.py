@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import contextlib
 import math
-import os
 import shutil
 import warnings
 from collections import deque
@@ -54,7 +53,9 @@ from rung.schedulers.base import Scheduler
 from rung.searchers.base import Searcher
 from rung.space import Space
 from rung.store.base import Store
+from rung.store.memory import MemoryStore
 from rung.trial import Decision, Exit, Launch, Outcome, Report, Trial
+from rung.view import ExperimentView, RunFacts
 
 INTERRUPTED = "interrupted (Ctrl-C)"
 TERMINATED = "terminated (SIGTERM)"
@@ -134,9 +135,16 @@ class Experiment:
         self.callbacks = list(callbacks)
         self.guard = guard or InterruptGuard()
         self.capture_output = capture_output
-        self.trials: dict[str, Trial] = {}
-        self.interrupted: list[Trial] | None = None
-        self.stop_reason: str | None = None
+        # The driver's trials are its view's: one fold of the log, which callbacks read.
+        self.view = ExperimentView(
+            objective,
+            name=name,
+            path=path,
+            records=store.records,
+            clock=self._now,
+            staged=lambda: self.executor.staged,
+        )
+        self.trials: Mapping[str, Trial] = self.view.trials
         self._by_status: dict[TrialStatus, dict[str, Trial]] = {s: {} for s in TrialStatus}
         # Per running trial: time_total_s and experiment time at its last report (or start).
         self._marks: dict[str, tuple[float, float]] = {}
@@ -206,9 +214,20 @@ class Experiment:
             self.trainable, self, self.slots, self.trial_timeout_s, self._elapsed_before
         )
         self._start_time = self.executor.now() - self._elapsed_before
+        self.view.elapsed_before = self._elapsed_before
+        self.view.run = RunFacts(
+            searcher=type(self.searcher).__name__,
+            searcher_description=self.searcher.describe(),
+            scheduler=type(self.scheduler).__name__,
+            executor=type(self.executor).__name__,
+            slots=len(self.slots),
+            persistent=not isinstance(self.store, MemoryStore),
+            num_trials=self.stop.num_trials,
+            time_budget_s=self.stop.time_budget_s,
+        )
         for callback in self.callbacks:
             with critical():  # a callback hears the end only if it heard the start
-                callback.on_experiment_start(self)
+                callback.on_experiment_start(self.view)
                 self._listeners.append(callback)
                 self._hooks.clear()
 
@@ -280,13 +299,27 @@ class Experiment:
             self._notify("on_events_committed", committed)
 
     @property
+    def stop_reason(self) -> str | None:
+        """Why the experiment stops (None while it goes on)."""
+        return self.view.stop_reason
+
+    @stop_reason.setter
+    def stop_reason(self, reason: str | None) -> None:
+        self.view.stop_reason = reason
+
+    @property
+    def interrupted(self) -> list[Trial] | None:
+        """The trials a resume found cut short (None when not resumed)."""
+        return self.view.interrupted
+
+    @property
     def elapsed_s(self) -> float:
         """Experiment time so far, in seconds, across resumes."""
         return self._now()
 
     def results(self) -> Results:
         """The results so far."""
-        return Results(list(self.trials.values()), self.objective, self.stop_reason, self.path)
+        return self.view.results()
 
     def _now(self) -> float:
         """Experiment time: seconds since it first started, across resumes."""
@@ -337,7 +370,7 @@ class Experiment:
         the others were cut short and restart first, from their last checkpoint."""
         self._elapsed_before = float(self.store.get_meta("elapsed_s", 0.0))
         events = self.store.records()
-        self.trials = replay(events, self.searcher, self.scheduler, self.stop.num_trials)
+        replay(events, self.searcher, self.scheduler, self.stop.num_trials, fold=self.view)
         for trial in self.trials.values():
             self._by_status[trial.status][trial.trial_id] = trial
         self._closed = no_more_trials(len(self.trials), self.stop.num_trials, self.searcher)
@@ -353,8 +386,8 @@ class Experiment:
                 self._end(trial, TrialStatus.STOPPED)  # the experiment was ending
             else:
                 self._record(RunInterrupted(trial.trial_id, self._now()))
-        self.interrupted = [t for t in self.trials.values() if t.interrupted]
-        self._relaunch.extend(t.trial_id for t in self.interrupted)
+        self.view.interrupted = [t for t in self.trials.values() if t.interrupted]
+        self._relaunch.extend(t.trial_id for t in self.view.interrupted)
         self._remove_leftovers(events)
 
     def _remove_leftovers(self, events: list[Event]) -> None:
@@ -423,7 +456,7 @@ class Experiment:
 
     def trial_dir(self, trial_id: str) -> str:
         """The working directory of a trial (its checkpoints live under it)."""
-        return os.path.join(self.path, "trials", trial_id)
+        return self.view.trial_dir(trial_id)
 
     def _launch(self, trial: Trial) -> None:
         checkpoint, iteration = self._resume_point(trial)
@@ -808,13 +841,10 @@ class Experiment:
         with critical():
             self.store.append(event)
             self._uncommitted.append(event)
-            if isinstance(event, TrialCreated):
-                trial = self.trials[event.trial_id] = Trial.created(event)
+            before = self.trials[event.trial_id].status if event.trial_id in self.trials else None
+            trial = self.view.apply(event)
+            if before is None:
                 self._by_status[trial.status][trial.trial_id] = trial
-                return
-            trial = self.trials[event.trial_id]
-            before = trial.status
-            trial.apply(event)
-            if trial.status is not before:
+            elif trial.status is not before:
                 del self._by_status[before][trial.trial_id]
                 self._by_status[trial.status][trial.trial_id] = trial

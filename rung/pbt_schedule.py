@@ -11,10 +11,35 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from rung.results import flatten
+from rung.configs import flatten
 from rung.trial import Trial
+
+if TYPE_CHECKING:
+    from rung.results import Results
+
+
+def parameter_schedule(
+    results: Results, param: str, trial: Trial | None = None
+) -> list[tuple[float, Any]]:
+    """The values of ``param`` the best trial's state was trained with, over time.
+
+    Population-based training copies states between trials; this follows the copies back
+    along the trial's lineage. Returns ``[(training_iteration, value), ...]``, each value
+    holding from its iteration on; ``fit_step_schedule`` turns it into milestones and
+    factors for ``MultiStepLR``.
+
+    Args:
+        results: a PBT experiment's results.
+        param: a config key, ``"a/b"`` for nested ones.
+        trial: the trial to follow (default: the best one).
+    """
+    trial = trial or results.best_trial
+    if trial is None:
+        return []
+    by_id = {t.trial_id: t for t in results.trials}
+    return lineage_schedule(by_id, trial.trial_id, param)
 
 
 def lineage_schedule(

@@ -5,10 +5,11 @@ back, from an instance to the spec that builds it again (what the store saves)."
 from __future__ import annotations
 
 import difflib
+import importlib
 import inspect
 import json
-from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from collections.abc import Iterator, Mapping
+from typing import Any, Generic, TypeVar, cast
 
 from rung.errors import ConfigError
 
@@ -29,6 +30,27 @@ ALIASES = {
     "successive_halving": "sha",
     "none": "fifo",
 }
+
+
+class LazyRegistry(Mapping[str, type[T]], Generic[T]):
+    """Names to classes given as ``"module:Class"``, each imported when first looked up: a
+    module can build its siblings by name without importing them, so no import cycle."""
+
+    def __init__(self, paths: Mapping[str, str]) -> None:
+        self._paths = dict(paths)
+        self._classes: dict[str, type[T]] = {}
+
+    def __getitem__(self, name: str) -> type[T]:
+        if name not in self._classes:
+            module, _, attribute = self._paths[name].partition(":")
+            self._classes[name] = getattr(importlib.import_module(module), attribute)
+        return self._classes[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._paths)
+
+    def __len__(self) -> int:
+        return len(self._paths)
 
 
 def did_you_mean(word: str, choices: Any) -> str:

@@ -11,14 +11,17 @@ from __future__ import annotations
 import math
 import warnings
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from rung.configs import flatten
 from rung.errors import ConfigError, RungWarning
 from rung.objective import Objective
-from rung.results import Results, flatten
+from rung.results import Results
 from rung.searchers.given import GivenConfigs
+from rung.store.sqlite import DB_NAME
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -89,6 +92,40 @@ def repeat(
         **run_settings,
     )
     return Repeats(results, [dict(c) for c in configs], seed_key, scope, confidence)
+
+
+def rerun_best(
+    results: Results,
+    k: int = 3,
+    seeds: int | Sequence[int] = 5,
+    trainable: Any = None,
+    **settings: Any,
+) -> Repeats:
+    """Re-run the ``k`` best configurations of ``results`` with several seeds (``repeat``),
+    to see whether their ranking holds beyond the seed noise.
+
+    Args:
+        results: an experiment's results (``rung.run``'s, or ``rung.load(folder)``).
+        k: how many of the best trials' configurations.
+        seeds: how many seeds, or the seeds.
+        trainable: the trainable; by default the one saved in the experiment's folder,
+            which is unpickled (that runs code: pass it for a folder you do not trust).
+        settings: ``repeat`` and ``rung.run`` settings (``seed_key``, ``executor``,
+            ``max_concurrent``, ``storage_path``, ...).
+    """
+    configs = [trial.config for trial in results.ranked()[:k]]
+    if not configs:
+        raise ConfigError("no trial has a result to rank: nothing to re-run")
+    if trainable is None:
+        if results.path is None or not Path(results.path, DB_NAME).exists():
+            raise ConfigError(
+                "these results were not saved to a folder: pass the trainable, "
+                "rung.rerun_best(results, trainable=train, ...)"
+            )
+        from rung.storage import load_payload
+
+        trainable = load_payload(results.path)[1]["trainable"]
+    return repeat(trainable, configs, seeds, metric=results.metric, mode=results.mode, **settings)
 
 
 class Repeats:

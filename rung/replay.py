@@ -10,7 +10,6 @@ from collections.abc import Iterable
 
 from rung.events import (
     Event,
-    LogError,
     ResultReported,
     RunStarted,
     TrialCreated,
@@ -20,6 +19,7 @@ from rung.events import (
 from rung.schedulers.base import Scheduler
 from rung.searchers.base import Searcher
 from rung.trial import Trial
+from rung.view import TrialFold
 
 
 def no_more_trials(created: int, num_trials: int | None, searcher: Searcher | None) -> bool:
@@ -46,6 +46,7 @@ def replay(
     searcher: Searcher | None = None,
     scheduler: Scheduler | None = None,
     num_trials: int | None = None,
+    fold: TrialFold | None = None,
 ) -> dict[str, Trial]:
     """Trials rebuilt from a log, the searcher and the scheduler (when given) brought to the
     state they had after its last event.
@@ -59,44 +60,38 @@ def replay(
         searcher: a searcher set up as the experiment's was.
         scheduler: a scheduler set up as the experiment's was.
         num_trials: the experiment's trial budget (the scheduler hears when it is reached).
+        fold: where the trials are folded (the driver's view); a new one by default.
     """
-    trials: dict[str, Trial] = {}
+    fold = fold if fold is not None else TrialFold()
     closed = False
 
     def drain() -> None:
         if scheduler is not None:
             scheduler.take_stopped()
 
-    for index, event in enumerate(events, start=1):
+    for event in events:
         if isinstance(event, TrialCreated):
-            if event.trial_id in trials:
-                raise LogError(f"record {index}: trial {event.trial_id} is created twice")
-            trial = trials[event.trial_id] = Trial.created(event)
+            trial = fold.apply(event)
             if searcher is not None:
                 searcher.restore(event.trial_id, event.config)
             if scheduler is not None:
                 scheduler.on_trial_add(trial)
-                if not closed and no_more_trials(len(trials), num_trials, searcher):
+                if not closed and no_more_trials(len(fold.trials), num_trials, searcher):
                     closed = True
                     scheduler.on_no_more_trials()
                     drain()
             continue
-        if event.trial_id not in trials:
-            raise LogError(
-                f"record {index} ({event.kind.value}) is about trial {event.trial_id}, which "
-                "the log never created: records are missing"
-            )
-        trial = trials[event.trial_id]
+        trial = fold.trial_of(event)
         if isinstance(event, ResultReported):
             if searcher is not None:
                 searcher.on_trial_result(trial.trial_id, event.metrics)
             if scheduler is not None:
                 scheduler.on_trial_result(trial, event.metrics)
                 drain()
-        trial.apply(event)
+        fold.apply(event)
         if isinstance(event, RunStarted) and scheduler is not None:
             scheduler.on_trial_start(trial)
         elif isinstance(event, TrialEnded):
             complete(trial, searcher, scheduler)
             drain()
-    return trials
+    return fold.trials

@@ -3,32 +3,16 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
-from pathlib import Path
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from rung.checkpoint import located_path
-from rung.errors import ConfigError
+from rung.configs import flatten
 from rung.objective import Objective
-from rung.store.sqlite import DB_NAME
 from rung.trial import Trial, TrialStatus
 
 if TYPE_CHECKING:
     import pandas as pd
-
-    from rung.repeat import Repeats
-
-
-def flatten(config: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
-    """A nested dict as one level, keys joined by ``/``."""
-    flat: dict[str, Any] = {}
-    for key, value in config.items():
-        name = f"{prefix}{key}"
-        if isinstance(value, Mapping) and value:
-            flat.update(flatten(value, f"{name}/"))
-        else:
-            flat[name] = value
-    return flat
 
 
 def trial_score(trial: Trial, objective: Objective, scope: str = "last") -> float:
@@ -156,56 +140,6 @@ class Results:
 
         rows = [{"trial_id": t.trial_id, **r} for t in self.trials for r in t.results]
         return pd.DataFrame(rows)
-
-    def rerun_best(
-        self, k: int = 3, seeds: int | Sequence[int] = 5, trainable: Any = None, **settings: Any
-    ) -> Repeats:
-        """Re-run the ``k`` best configurations with several seeds (``rung.repeat``) to see
-        whether their ranking holds beyond the seed noise.
-
-        Args:
-            k: how many of the best trials' configurations.
-            seeds: how many seeds, or the seeds.
-            trainable: the trainable; by default the one saved in the experiment's folder,
-                which is unpickled (that runs code: pass it for a folder you do not trust).
-            settings: ``rung.repeat`` and ``rung.run`` settings (``seed_key``,
-                ``executor``, ``max_concurrent``, ``storage_path``, ...).
-        """
-        from rung.repeat import repeat
-
-        configs = [trial.config for trial in self.ranked()[:k]]
-        if not configs:
-            raise ConfigError("no trial has a result to rank: nothing to re-run")
-        if trainable is None:
-            if self.path is None or not Path(self.path, DB_NAME).exists():
-                raise ConfigError(
-                    "these results were not saved to a folder: pass the trainable, "
-                    "rerun_best(trainable=train, ...)"
-                )
-            from rung.storage import load_payload
-
-            trainable = load_payload(self.path)[1]["trainable"]
-        return repeat(trainable, configs, seeds, metric=self.metric, mode=self.mode, **settings)
-
-    def pbt_schedule(self, param: str, trial: Trial | None = None) -> list[tuple[float, Any]]:
-        """The values of ``param`` the best trial's state was trained with, over time.
-
-        Population-based training copies states between trials; this follows the copies
-        back along the trial's lineage. Returns ``[(training_iteration, value), ...]``, each
-        value holding from its iteration on. ``rung.pbt_schedule.fit_step_schedule`` turns
-        it into milestones and factors for ``MultiStepLR``.
-
-        Args:
-            param: a config key, ``"a/b"`` for nested ones.
-            trial: the trial to follow (default: the best one).
-        """
-        from rung.pbt_schedule import lineage_schedule
-
-        trial = trial or self.best_trial
-        if trial is None:
-            return []
-        by_id = {t.trial_id: t for t in self.trials}
-        return lineage_schedule(by_id, trial.trial_id, param)
 
     def __len__(self) -> int:
         return len(self.trials)

@@ -17,25 +17,22 @@ import sys
 import time
 from collections.abc import Mapping
 from contextlib import closing
-from pathlib import Path
 from typing import Any
 
 import cloudpickle
 
 from rung.errors import ConfigError
-from rung.events import LogError
 from rung.executors import EXECUTORS
-from rung.objective import Objective
 from rung.registry import spec_of
-from rung.replay import replay
 from rung.results import Results
 from rung.schedulers import SCHEDULERS
 from rung.searchers import SEARCHERS
 from rung.settings import Settings
 from rung.space import Space, to_text
 from rung.store.base import Store
-from rung.store.sqlite import DB_NAME, read_events, read_meta
 from rung.store.sqlite import open_readonly as _open_readonly
+from rung.store.sqlite import read_meta
+from rung.view import check_complete, open_view
 
 # What a resume may not change (the experiment would not be the same one), and the budgets
 # it may change, which are recorded.
@@ -164,7 +161,7 @@ def load_payload(directory: str | os.PathLike) -> tuple[dict[str, Any], dict[str
         payload = read_meta(connection, "payload")
         error = read_meta(connection, "payload_error")
         origin = read_meta(connection, "origin") or {}
-    _check_complete(directory, settings)
+    check_complete(directory, settings)
     if payload is None:
         raise ConfigError(
             f"{directory} did not save its trainable ({error}); resume it from your script "
@@ -183,26 +180,9 @@ def load_payload(directory: str | os.PathLike) -> tuple[dict[str, Any], dict[str
         ) from None
 
 
-def _check_complete(directory: str | os.PathLike, settings: Any) -> None:
-    """Refuse a log whose settings are missing or unreadable, naming the folder."""
-    if not isinstance(settings, dict) or "metric" not in settings or "mode" not in settings:
-        raise ConfigError(f"{directory} has no settings; it is not a complete rung experiment")
-
-
 def load(directory: str | os.PathLike) -> Results:
     """The results of the experiment in ``directory`` (relative, absolute or with ``~``),
     read-only: works while it runs (no lock is taken, nothing is written) and after it
     ended or crashed."""
-    directory = Path(directory).expanduser()
-    with closing(_open_readonly(directory)) as connection:
-        path = directory / DB_NAME
-        events = read_events(connection, path)
-        settings = read_meta(connection, "settings")
-        stop_reason = read_meta(connection, "stop_reason")
-    _check_complete(directory, settings)
-    try:
-        trials = replay(events)
-    except LogError as error:
-        raise LogError(f"{path}: {error}") from None
-    objective = Objective(settings["metric"], settings["mode"])
-    return Results(list(trials.values()), objective, stop_reason, str(directory.absolute()))
+    with open_view(directory) as view:
+        return view.results()

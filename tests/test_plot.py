@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 import rung
 from rung.cli import main
 from rung.objective import Objective
+from rung.pbt_schedule import parameter_schedule
 from rung.plot import charts
 from rung.plot._charts import FATE_COLORS, Chart, Panel, Trace
 from rung.schedulers import PopulationBasedTraining
@@ -207,7 +208,7 @@ def test_pbt_plot_follows_the_best_trials_lineage_and_shows_each_copy(pbt):
     figure = rung.plot.pbt(pbt)
     lr_ax = next(ax for ax in figure.axes if ax.get_title() == "lr")
     best = next(line for line in lr_ax.get_lines() if line.get_label().startswith("best trial"))
-    schedule = pbt.pbt_schedule("lr")
+    schedule = parameter_schedule(pbt, "lr")
     assert list(best.get_xdata())[: len(schedule)] == [i for i, _ in schedule]
     assert list(best.get_ydata())[: len(schedule)] == pytest.approx([v for _, v in schedule])
     lineage_ax = next(ax for ax in figure.axes if ax.get_title().startswith("lineage"))

@@ -72,7 +72,9 @@ def test_rerun_best_reruns_the_top_configs_with_the_saved_trainable(tmp_path):
         verbose=0,
         seed=0,
     )
-    repeats = rung.load(tmp_path / "search").rerun_best(k=2, seeds=3, executor="inline", verbose=0)
+    repeats = rung.rerun_best(
+        rung.load(tmp_path / "search"), k=2, seeds=3, executor="inline", verbose=0
+    )
     top = [t.config["x"] for t in results.ranked()[:2]]
     assert sorted(repeats.table["x"]) == sorted(top)
     assert list(repeats.table["n"]) == [3, 3]
@@ -90,9 +92,9 @@ def test_rerun_best_of_results_in_memory_asks_for_the_trainable():
         seed=0,
     )
     with pytest.raises(rung.ConfigError, match="pass the trainable"):
-        results.rerun_best(k=2, seeds=2)
-    repeats = results.rerun_best(
-        k=2, seeds=2, trainable=trainables.noisy, executor="inline", verbose=0
+        rung.rerun_best(results, k=2, seeds=2)
+    repeats = rung.rerun_best(
+        results, k=2, seeds=2, trainable=trainables.noisy, executor="inline", verbose=0
     )
     assert len(repeats.results.trials) == 4
 

@@ -15,7 +15,7 @@ import mnist1d_task
 from common import HERE
 
 import rung
-from rung.pbt_schedule import fit_step_schedule, lineage_results
+from rung.pbt_schedule import fit_step_schedule, lineage_results, parameter_schedule
 from rung.schedulers import PopulationBasedTraining
 
 FIXED = {"momentum": 0.9, "batch_size": 64, "width": 256, "depth": 2, "weight_decay": 1e-4}
@@ -66,7 +66,7 @@ def main() -> None:
         seed=args.seed,
         verbose=0,
     )
-    steps = results.pbt_schedule("lr")
+    steps = parameter_schedule(results, "lr")
     schedule = fit_step_schedule(steps)
     best = results.best_trial
     assert best is not None

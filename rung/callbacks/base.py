@@ -6,16 +6,17 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from rung.events import Event
-    from rung.experiment import Experiment
     from rung.results import Results
     from rung.trial import Trial
+    from rung.view import ExperimentView
 
 
 class Callback:
     """Override the hooks you need; each is called in the driver's thread."""
 
-    def on_experiment_start(self, experiment: Experiment) -> None:
-        """Before the first trial starts."""
+    def on_experiment_start(self, experiment: ExperimentView) -> None:
+        """Before the first trial starts, with a read-only view of the experiment: its
+        trials (which grow as it runs), objective, folder and strategy (``experiment.run``)."""
 
     def on_trial_start(self, trial: Trial) -> None:
         """A run of a trial was launched (a first run, a retry or a resume)."""

@@ -25,8 +25,8 @@ from rung.events import ResultReported, TrialEnded
 
 if TYPE_CHECKING:
     from rung.events import Event
-    from rung.experiment import Experiment
     from rung.results import Results
+    from rung.view import ExperimentView
 
 RESULT_FILES = ("result.jsonl", "progress.csv")
 
@@ -66,7 +66,7 @@ class FileLogger(Callback):
     ``progress.csv`` (the keys of its first result), and ``trials.csv`` when the experiment
     ends."""
 
-    def on_experiment_start(self, experiment: Experiment) -> None:
+    def on_experiment_start(self, experiment: ExperimentView) -> None:
         self._experiment = experiment
         self._queue: queue.SimpleQueue = queue.SimpleQueue()
         self._error: BaseException | None = None

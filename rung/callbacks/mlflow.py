@@ -17,9 +17,9 @@ from rung.errors import ConfigError
 from rung.trial import TrialStatus
 
 if TYPE_CHECKING:
-    from rung.experiment import Experiment
     from rung.results import Results
     from rung.trial import Trial
+    from rung.view import ExperimentView
 
 _END_STATUS = {TrialStatus.TERMINATED: "FINISHED", TrialStatus.ERROR: "FAILED"}
 
@@ -36,7 +36,7 @@ class MLflowLogger(Callback):
         self.tracking_uri = tracking_uri
         self.experiment_name = experiment_name
 
-    def on_experiment_start(self, experiment: Experiment) -> None:
+    def on_experiment_start(self, experiment: ExperimentView) -> None:
         try:
             from mlflow.entities import Metric, Param
             from mlflow.tracking import MlflowClient
@@ -52,8 +52,8 @@ class MLflowLogger(Callback):
         settings = {
             "metric": experiment.objective.metric,
             "mode": experiment.objective.mode,
-            "searcher": type(experiment.searcher).__name__,
-            "scheduler": type(experiment.scheduler).__name__,
+            "searcher": experiment.run.searcher,
+            "scheduler": experiment.run.scheduler,
         }
         self._log_params(self._parent.info.run_id, settings)
         self._runs: dict[str, str] = {}

@@ -12,8 +12,8 @@ from typing import TYPE_CHECKING, Any
 
 from rung.callbacks.base import Callback
 from rung.callbacks.status_view import config_text, short, status_line, status_view
-from rung.results import flatten, trial_score
-from rung.store import MemoryStore
+from rung.configs import flatten
+from rung.results import trial_score
 from rung.trial import TrialStatus
 
 if TYPE_CHECKING:
@@ -21,9 +21,9 @@ if TYPE_CHECKING:
     from rich.live import Live
     from rich.table import Table
 
-    from rung.experiment import Experiment
     from rung.results import Results
     from rung.trial import Trial
+    from rung.view import ExperimentView
 
 
 class ProgressReporter(Callback):
@@ -73,19 +73,18 @@ class ProgressReporter(Callback):
         self._ended = 0
         self._best: float | None = None
 
-    def on_experiment_start(self, experiment: Experiment) -> None:
+    def on_experiment_start(self, experiment: ExperimentView) -> None:
         self._experiment = experiment
-        persistent = not isinstance(experiment.store, MemoryStore)
-        where = f"results in {experiment.path}" if persistent else "results in memory"
+        run = experiment.run
+        where = f"results in {experiment.path}" if run.persistent else "results in memory"
         if self.verbose:
-            slots = len(experiment.slots)
+            slots = run.slots
             # A loop the user drives (rung.Tuner) has no slots: it runs what it asks for.
             runs_on = f"{slots} {'slot' if slots == 1 else 'slots'} " if slots else ""
             self.console.print(
                 f"[bold]rung[/bold] {experiment.name}: {experiment.objective.describe()} "
-                f"with {experiment.searcher.describe()} + "
-                f"{type(experiment.scheduler).__name__} on {runs_on}"
-                f"({type(experiment.executor).__name__}), {where}"
+                f"with {run.searcher_description} + {run.scheduler} on {runs_on}"
+                f"({run.executor}), {where}"
             )
             if experiment.interrupted is not None:
                 self._print_resume(experiment)
@@ -123,7 +122,7 @@ class ProgressReporter(Callback):
     def on_trial_result(self, trial: Trial, result: dict[str, Any]) -> None:
         self._show_status()  # an inline trial holds the loop: its reports redraw too
 
-    def _print_resume(self, experiment: Experiment) -> None:
+    def _print_resume(self, experiment: ExperimentView) -> None:
         done = sum(t.status.is_finished for t in experiment.trials.values())
         interrupted = experiment.interrupted or []
         from_checkpoint = [t.trial_id for t in interrupted if t.checkpoint]

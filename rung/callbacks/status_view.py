@@ -9,17 +9,18 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from rung.results import Results, flatten
+from rung.configs import flatten
+from rung.results import Results
 from rung.trial import TrialStatus
 
 if TYPE_CHECKING:
     from rich.console import RenderableType
 
-    from rung.experiment import Experiment
     from rung.trial import Trial
+    from rung.view import ExperimentView
 
 # The order states are counted in, and the word for each; "next" counts the running
-# trials an executor handed to a busy slot that have not begun (``Executor.staged``).
+# trials an executor handed to a busy slot that have not begun (``ExperimentView.staged``).
 STATES = (
     (TrialStatus.RUNNING, "running"),
     (TrialStatus.RUNNING, "next"),
@@ -52,19 +53,19 @@ def config_text(trial: Trial, width: int | None = None) -> str:
     return text if width is None or len(text) <= width else text[: width - 1] + "…"
 
 
-def _counts(experiment: Experiment) -> dict[str, int]:
+def _counts(experiment: ExperimentView) -> dict[str, int]:
     counts = {word: 0 for _, word in STATES}
     words = {status: word for status, word in reversed(STATES)}
-    staged = experiment.executor.staged
+    staged = experiment.staged
     for trial in experiment.trials.values():
         counts["next" if trial.trial_id in staged else words[trial.status]] += 1
     return counts
 
 
-def summary(experiment: Experiment) -> tuple[str, str, str]:
+def summary(experiment: ExperimentView) -> tuple[str, str, str]:
     """Three lines: time and pace, trials by state, the best so far."""
     elapsed = experiment.elapsed_s
-    stop = experiment.stop
+    stop = experiment.run
     timing = f"{clock(elapsed)} elapsed"
     if stop.time_budget_s is not None:
         left = max(0.0, stop.time_budget_s - elapsed)
@@ -89,12 +90,12 @@ def summary(experiment: Experiment) -> tuple[str, str, str]:
     return timing, states, best_line
 
 
-def status_line(experiment: Experiment) -> str:
+def status_line(experiment: ExperimentView) -> str:
     """The summary as one plain line, for logs."""
     return "[status] " + " | ".join(summary(experiment))
 
 
-def status_view(experiment: Experiment, rows: int = 8) -> RenderableType:
+def status_view(experiment: ExperimentView, rows: int = 8) -> RenderableType:
     """The summary, and a table of the running trials (the first ``rows``)."""
     from rich.console import Group
     from rich.table import Table
@@ -102,7 +103,7 @@ def status_view(experiment: Experiment, rows: int = 8) -> RenderableType:
 
     timing, states, best_line = summary(experiment)
     metric = experiment.objective.metric
-    staged = experiment.executor.staged
+    staged = experiment.staged
     running = sorted(
         (
             t

@@ -13,15 +13,15 @@ import os
 from typing import TYPE_CHECKING, Any
 
 from rung.callbacks.base import Callback
+from rung.configs import flatten
 from rung.errors import ConfigError
 from rung.objective import as_number, is_number
-from rung.results import flatten
 from rung.trial import TrialStatus
 
 if TYPE_CHECKING:
-    from rung.experiment import Experiment
     from rung.results import Results
     from rung.trial import Trial
+    from rung.view import ExperimentView
 
 
 def numeric_items(result: dict[str, Any]) -> dict[str, float]:
@@ -48,7 +48,7 @@ class TensorBoardLogger(Callback):
     def __init__(self, logdir: str | None = None) -> None:
         self.logdir = logdir
 
-    def on_experiment_start(self, experiment: Experiment) -> None:
+    def on_experiment_start(self, experiment: ExperimentView) -> None:
         try:
             from tensorboardX import SummaryWriter
         except ImportError:

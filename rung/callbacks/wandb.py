@@ -15,9 +15,9 @@ from rung.errors import ConfigError
 from rung.trial import TrialStatus
 
 if TYPE_CHECKING:
-    from rung.experiment import Experiment
     from rung.results import Results
     from rung.trial import Trial
+    from rung.view import ExperimentView
 
 
 class WandbLogger(Callback):
@@ -36,7 +36,7 @@ class WandbLogger(Callback):
         self.mode: Any = mode
         self.init_kwargs = init_kwargs
 
-    def on_experiment_start(self, experiment: Experiment) -> None:
+    def on_experiment_start(self, experiment: ExperimentView) -> None:
         try:
             import wandb
         except ImportError:

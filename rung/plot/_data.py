@@ -10,6 +10,7 @@ from typing import Any, Union
 
 import numpy as np
 
+from rung.configs import flatten
 from rung.errors import ConfigError
 from rung.events import TrialStatus
 from rung.objective import Objective, is_number
@@ -23,7 +24,7 @@ from rung.plot._charts import (
     Panel,
     Trace,
 )
-from rung.results import Results, flatten
+from rung.results import Results
 from rung.trial import Trial
 
 Source = Union[Results, str, "os.PathLike[str]"]

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import math
 
-from rung.registry import resolve
 from rung.searchers.auto import AutoSearch
 from rung.searchers.base import Searcher
 from rung.searchers.bohb import BOHBSearch
@@ -13,30 +12,12 @@ from rung.searchers.evolution import EvolutionSearch
 from rung.searchers.given import GivenConfigs
 from rung.searchers.gp import GPSearch
 from rung.searchers.grid import GridSearch
+from rung.searchers.named import SEARCHERS, make_searcher
 from rung.searchers.portfolio import PortfolioSearch
 from rung.searchers.quasirandom import QuasiRandomSearch
 from rung.searchers.random import RandomSearch
 from rung.searchers.tpe import TPESearch
 from rung.space import Space
-
-SEARCHERS: dict[str, type[Searcher]] = {
-    "random": RandomSearch,
-    "grid": GridSearch,
-    "quasirandom": QuasiRandomSearch,
-    "tpe": TPESearch,
-    "gp": GPSearch,
-    "evolution": EvolutionSearch,
-    "bohb": BOHBSearch,
-    "cmaes": CMAESSearch,
-    "portfolio": PortfolioSearch,
-    "auto": AutoSearch,
-    "given": GivenConfigs,
-}
-
-
-def make_searcher(spec: str | Searcher) -> Searcher:
-    """The searcher named by ``spec`` (see ``SEARCHERS``), or ``spec`` itself if an instance."""
-    return resolve("searcher", spec, SEARCHERS, Searcher)
 
 
 def default_searcher(space: Space, num_trials: int | None) -> Searcher:

@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from rung.searchers.base import Searcher
+from rung.searchers.named import make_searcher
 from rung.space._domains import Float, Grid
 
 # GP-BO's cost grows with the cube of the observations and its edge with few dimensions.
@@ -69,8 +70,6 @@ class AutoSearch(Searcher):
     early_stopping = False
 
     def _setup(self) -> None:
-        from rung.searchers import make_searcher
-
         self.choice, self.reason = choose(self.space, self.num_trials, self.early_stopping)
         self.chosen = make_searcher(self.choice)
         self.chosen.setup(self.space, self.objective, self.rng, self.num_trials)

@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from rung.searchers import _gp
+import rung.searchers._gp as _gp
 from rung.searchers._observed import STOPPED, ModelSearcher, check_settings
 
 # Above this many observations, hyperparameters are refitted from the previous fit only,

@@ -18,6 +18,7 @@ from typing import Any
 from rung.errors import ConfigError
 from rung.objective import is_number
 from rung.searchers.base import Searcher
+from rung.searchers.named import make_searcher
 
 
 class PortfolioSearch(Searcher):
@@ -56,8 +57,6 @@ class PortfolioSearch(Searcher):
         self.min_share = min_share
 
     def _setup(self) -> None:
-        from rung.searchers import make_searcher
-
         self.members = [make_searcher(spec) for spec in self.member_specs]
         for member in self.members:
             member.setup(self.space, self.objective, self.rng, self.num_trials)

@@ -4,7 +4,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import rung
-from rung.pbt_schedule import fit_step_schedule
+from rung.pbt_schedule import fit_step_schedule, parameter_schedule
 from rung.schedulers import PopulationBasedTraining
 from rung.trial import Action, TrialStatus
 from tests import trainables
@@ -116,7 +116,7 @@ def test_pbt_on_the_simulated_executor_exploits_and_time_shares(tmp_path, worker
     for trial in exploited:
         for step in trial.lineage:
             assert step["donor"] != trial.trial_id
-    schedule = results.pbt_schedule("lr")
+    schedule = parameter_schedule(results, "lr")
     assert schedule[0][0] == 0 and len(schedule) >= 2
     fitted = fit_step_schedule(schedule)
     assert fitted.milestones == tuple(i for i, _ in schedule[1:])
@@ -170,7 +170,7 @@ def test_lineage_follows_the_copied_states_as_they_really_were_trained(tmp_path)
     assert finished and all(t.iterations == 15 for t in finished)
     for trial in results.trials:
         history = trial.last_result["history"]
-        schedule = results.pbt_schedule("lr", trial)
+        schedule = parameter_schedule(results, "lr", trial)
         trained = [
             next(value for start, value in reversed(schedule) if start < iteration)
             for iteration in range(1, len(history) + 1)
@@ -179,5 +179,7 @@ def test_lineage_follows_the_copied_states_as_they_really_were_trained(tmp_path)
     best = results.best_trial
     history = best.last_result["history"]
     changes = [i for i in range(1, len(history)) if history[i] != history[i - 1]]
-    assert fit_step_schedule(results.pbt_schedule("lr")).milestones == tuple(changes)
-    assert rung.load(tmp_path / "pbt").pbt_schedule("lr") == results.pbt_schedule("lr")
+    assert fit_step_schedule(parameter_schedule(results, "lr")).milestones == tuple(changes)
+    assert parameter_schedule(rung.load(tmp_path / "pbt"), "lr") == parameter_schedule(
+        results, "lr"
+    )

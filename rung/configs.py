@@ -1,0 +1,18 @@
+"""Configurations as flat tables: nested keys joined by ``/``."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+
+def flatten(config: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
+    """A nested dict as one level, keys joined by ``/``."""
+    flat: dict[str, Any] = {}
+    for key, value in config.items():
+        name = f"{prefix}{key}"
+        if isinstance(value, Mapping) and value:
+            flat.update(flatten(value, f"{name}/"))
+        else:
+            flat[name] = value
+    return flat
