@@ -1,0 +1,1 @@
+"""``rung dashboard``: experiments watched live in a browser, read from their logs only."""
