@@ -1,0 +1,63 @@
+"""What the dashboard says of each experiment at a glance, and charts as JSON: computed from
+a read-only view, with the functions ``rung.plot`` draws from, so the page and the plots
+never disagree."""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from typing import Any
+
+from rung.dashboard.tables import STATES
+from rung.plot._charts import Chart
+from rung.view import ExperimentView
+
+
+def overview(view: ExperimentView) -> dict[str, Any]:
+    """Counts by state, the best trial (by ``best_trial``'s rule), the budget used, why it
+    stopped, its strategy and the log position this was read at."""
+    counts = dict.fromkeys(STATES.values(), 0)
+    for trial in view.trials.values():
+        counts[STATES[trial.status]] += 1
+    results = view.results()
+    best = results.best_trial
+    run = view.run
+    return {
+        "name": view.name,
+        "path": view.path,
+        "metric": view.objective.metric,
+        "mode": view.objective.mode,
+        "position": view.position,
+        "trials": len(view.trials),
+        "counts": counts,
+        "best": None
+        if best is None
+        else {
+            "trial_id": best.trial_id,
+            "value": best.value(view.objective),
+            "iterations": best.iterations,
+            "config": best.config,
+        },
+        "elapsed_s": view.elapsed_s,
+        "time_budget_s": run.time_budget_s,
+        "num_trials": run.num_trials,
+        "stop_reason": view.stop_reason,
+        "searcher": run.searcher,
+        "scheduler": run.scheduler,
+        "executor": run.executor,
+    }
+
+
+def chart_json(chart: Chart) -> dict[str, Any]:
+    """A chart as JSON-ready data: its panels and traces, non-finite numbers as None."""
+    return _finite(dataclasses.asdict(chart))
+
+
+def _finite(value: Any) -> Any:
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {k: _finite(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_finite(v) for v in value]
+    return value

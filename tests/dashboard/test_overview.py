@@ -1,0 +1,42 @@
+"""What the dashboard says of an experiment at a glance, read from its folder."""
+
+import json
+import math
+
+import rung
+from rung.dashboard.overview import chart_json, overview
+from rung.plot import charts
+from rung.view import open_view
+from tests import trainables
+
+
+def test_the_overview_agrees_with_results_and_the_log(tune, tmp_path):
+    results = tune(
+        trainables.quadratic,
+        {"x": rung.uniform(0, 1)},
+        num_trials=6,
+        name="exp",
+        executor="inline",
+        scheduler={"name": "asha", "max_t": 5},
+    )
+    with open_view(tmp_path / "exp") as view:
+        said = overview(view)
+    assert said["trials"] == 6 and sum(said["counts"].values()) == 6
+    assert said["counts"]["completed"] == sum(
+        t.status.value == "TERMINATED" for t in results.trials
+    )
+    assert said["best"]["trial_id"] == results.best_trial.trial_id
+    assert said["best"]["value"] == results.best_result["loss"]
+    assert said["scheduler"] == "asha" and said["searcher"] == "random"
+    assert said["num_trials"] == 6 and said["stop_reason"] == results.stop_reason
+    json.dumps(said, allow_nan=False)  # what the server sends
+
+
+def test_charts_travel_as_json_with_their_numbers(tune, tmp_path):
+    results = tune(trainables.quadratic, {"x": rung.uniform(0, 1)}, num_trials=3, name="exp")
+    chart = charts.best_so_far(results)
+    data = chart_json(chart)
+    assert data["panels"][0]["traces"][-1]["y"] == chart.panels[0].traces[-1].y
+    chart.panels[0].traces[-1].y[0] = math.nan
+    assert chart_json(chart)["panels"][0]["traces"][-1]["y"][0] is None
+    json.dumps(chart_json(chart), allow_nan=False)
