@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
+import threading
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from pathlib import Path
@@ -162,11 +163,13 @@ class ExperimentView(TrialFold):
 class FolderView(ExperimentView):
     """A view of the experiment in a folder, over a read-only connection to its log: it
     takes no lock and writes nothing, so it reads a running experiment as well as an ended
-    or crashed one. Close it (or use it in a ``with``) to let the connection go."""
+    or crashed one. Close it (or use it in a ``with``) to let the connection go; ``shared``:
+    refreshed from several threads, one at a time."""
 
-    def __init__(self, directory: str | os.PathLike) -> None:
+    def __init__(self, directory: str | os.PathLike, shared: bool = False) -> None:
         folder = Path(directory).expanduser()
-        self._connection: sqlite3.Connection = open_readonly(folder)
+        self._connection: sqlite3.Connection = open_readonly(folder, shared)
+        self._lock = threading.Lock()
         self._log = folder / DB_NAME
         settings = read_meta(self._connection, "settings")
         try:
@@ -187,13 +190,14 @@ class FolderView(ExperimentView):
         return read_events(self._connection, self._log, after)
 
     def refresh(self) -> list[Event]:
-        try:
-            new = super().refresh()
-        except LogError as error:
-            raise LogError(f"{self._log}: {error}") from None
-        self.stop_reason = read_meta(self._connection, "stop_reason")
-        self.elapsed_before = float(read_meta(self._connection, "elapsed_s", 0.0) or 0.0)
-        return new
+        with self._lock:  # one reader at a time, from whichever thread
+            try:
+                new = super().refresh()
+            except LogError as error:
+                raise LogError(f"{self._log}: {error}") from None
+            self.stop_reason = read_meta(self._connection, "stop_reason")
+            self.elapsed_before = float(read_meta(self._connection, "elapsed_s", 0.0) or 0.0)
+            return new
 
     def close(self) -> None:
         self._connection.close()
@@ -205,10 +209,11 @@ class FolderView(ExperimentView):
         self.close()
 
 
-def open_view(directory: str | os.PathLike) -> FolderView:
+def open_view(directory: str | os.PathLike, shared: bool = False) -> FolderView:
     """A read-only view of the experiment in ``directory`` (relative, absolute or with
-    ``~``), folded up to its last committed record."""
-    view = FolderView(directory)
+    ``~``), folded up to its last committed record; ``shared``: refreshed from several
+    threads (a server's)."""
+    view = FolderView(directory, shared)
     try:
         view.refresh()
     except BaseException:

@@ -61,3 +61,28 @@ def _finite(value: Any) -> Any:
     if isinstance(value, list | tuple):
         return [_finite(v) for v in value]
     return value
+
+
+def trial_detail(view: ExperimentView, trial_id: str) -> dict[str, Any] | None:
+    """One trial as the log has it: state, configuration (and the one it started with, if
+    PBT changed it), every result, its lineage (what it copied, when), its checkpoints and
+    its error; None when the experiment has no such trial."""
+    trial = view.trials.get(trial_id)
+    if trial is None:
+        return None
+    return _finite(
+        {
+            "trial_id": trial.trial_id,
+            "state": STATES[trial.status],
+            "iterations": trial.iterations,
+            "value": trial.value(view.objective),
+            "best": trial.best_value(view.objective),
+            "config": trial.config,
+            "initial_config": trial.initial_config,
+            "results": trial.results,
+            "lineage": trial.lineage,
+            "checkpoints": trial.checkpoints,
+            "error": trial.error,
+            "traceback": trial.traceback,
+        }
+    )

@@ -359,24 +359,30 @@ def _sync_folder(folder: Path) -> None:
         os.close(descriptor)
 
 
-def open_readonly(directory: str | os.PathLike) -> sqlite3.Connection:
+def open_readonly(directory: str | os.PathLike, shared: bool = False) -> sqlite3.Connection:
     """A read-only connection to an experiment's log; takes no lock, changes nothing.
 
     On a read-only location (where SQLite cannot create its lock files) the log is opened
     as immutable, which is right for a finished experiment nobody writes any more.
+    ``shared``: usable from other threads (the caller serializes its use).
     """
     path = Path(directory).absolute() / DB_NAME
     if not path.is_file():
         raise ExperimentDirError(f"{directory} is not a rung experiment (no {DB_NAME})")
     try:
-        connection = sqlite3.connect(f"{path.as_uri()}?mode=ro", uri=True)
+        same_thread = not shared
+        connection = sqlite3.connect(
+            f"{path.as_uri()}?mode=ro", uri=True, check_same_thread=same_thread
+        )
         try:
             _check_version(connection, path)
         except ExperimentDirError:
             connection.close()
             if os.access(path.parent, os.W_OK):
                 raise
-            connection = sqlite3.connect(f"{path.as_uri()}?mode=ro&immutable=1", uri=True)
+            connection = sqlite3.connect(
+                f"{path.as_uri()}?mode=ro&immutable=1", uri=True, check_same_thread=same_thread
+            )
             _check_version(connection, path)
     except sqlite3.DatabaseError as error:
         raise _damaged(path, error) from None

@@ -1,0 +1,104 @@
+"""The dashboard's API over real experiment folders: what it answers, that it follows a log
+as it grows, and that it changes nothing."""
+
+import hashlib
+
+import pytest
+
+import rung
+from rung.store.sqlite import ExperimentDirError
+from tests import trainables
+
+pytest.importorskip("starlette", reason="the dashboard extra (starlette) is not installed")
+pytest.importorskip("httpx", reason="Starlette's test client needs httpx")
+
+from starlette.testclient import TestClient
+
+from rung.dashboard.app import create_app
+
+X = {"x": rung.uniform(0, 1)}
+
+
+def folder_contents(folder):
+    return {
+        p.relative_to(folder): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in folder.rglob("*")
+        if p.is_file()
+    }
+
+
+@pytest.fixture
+def asha(tune, tmp_path):
+    results = tune(
+        trainables.quadratic,
+        X,
+        num_trials=8,
+        name="asha",
+        executor="inline",
+        scheduler={"name": "asha", "max_t": 5},
+    )
+    return results, tmp_path / "asha"
+
+
+def test_the_api_answers_from_the_log_and_writes_nothing(asha):
+    results, folder = asha
+    before = folder_contents(folder)
+    with TestClient(create_app([folder])) as client:
+        (said,) = client.get("/api/experiments").json()
+        assert said["best"]["trial_id"] == results.best_trial.trial_id
+        assert said["trials"] == 8
+
+        page = client.get(
+            "/api/experiments/0/trials", params={"sort": "value", "limit": 3, "state": "stopped"}
+        ).json()
+        stopped = [t for t in results.trials if t.status is rung.TrialStatus.STOPPED]
+        assert page["total"] == len(stopped) and len(page["rows"]) == min(3, len(stopped))
+        values = [r["value"] for r in page["rows"]]
+        assert values == sorted(values)
+
+        best = results.best_trial
+        detail = client.get(f"/api/experiments/0/trials/{best.trial_id}").json()
+        assert detail["results"] == best.results and detail["config"] == best.config
+
+        chart = client.get("/api/experiments/0/charts/best_so_far").json()
+        assert chart["panels"][0]["traces"][-1]["y"][-1] == results.best_result["loss"]
+    assert folder_contents(folder) == before  # no -wal, no -shm, no change
+
+
+def test_the_api_follows_a_log_that_grows(asha, tune):
+    _, folder = asha
+    with TestClient(create_app([folder])) as client:
+        first = client.get("/api/poll").json()["positions"][0]
+        assert client.get("/api/poll").json()["positions"][0] == first  # nothing new
+        more = tune(
+            trainables.quadratic,
+            X,
+            num_trials=12,
+            name="asha",
+            executor="inline",
+            scheduler={"name": "asha", "max_t": 5},
+            resume=True,
+        )
+        assert client.get("/api/poll").json()["positions"][0] > first
+        (said,) = client.get("/api/experiments").json()
+        assert said["trials"] == 12 and said["best"]["trial_id"] == more.best_trial.trial_id
+
+
+def test_bad_requests_are_named(asha):
+    _, folder = asha
+    with TestClient(create_app([folder])) as client:
+        answer = client.get("/api/experiments/0/trials", params={"sort": "config/nope"})
+        assert answer.status_code == 400 and "no column 'config/nope'" in answer.json()["error"]
+        answer = client.get("/api/experiments/0/trials", params={"range": "value:a:b"})
+        assert answer.status_code == 400 and "column:low:high" in answer.json()["error"]
+        answer = client.get("/api/experiments/3/trials")
+        assert answer.status_code == 404 and "no experiment 3" in answer.json()["error"]
+        answer = client.get("/api/experiments/0/trials/99999")
+        assert answer.status_code == 404 and "no trial 99999" in answer.json()["error"]
+        answer = client.get("/api/experiments/0/charts/nope")
+        assert answer.status_code == 404
+
+
+def test_a_folder_that_is_not_an_experiment_is_named_before_serving(tmp_path):
+    with pytest.raises(ExperimentDirError, match="is not a rung experiment"):
+        create_app([tmp_path])
