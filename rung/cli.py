@@ -229,6 +229,13 @@ def command_plot(args: argparse.Namespace) -> int:
     return 0
 
 
+def command_dashboard(args: argparse.Namespace) -> int:
+    """Serve the dashboard of the experiments in ``args.directories`` until Ctrl-C."""
+    from rung.dashboard.serve import serve
+
+    return serve(args.directories, args.host, args.port)
+
+
 def command_slurm(args: argparse.Namespace) -> int:
     """Write the sbatch script for ``rung slurm``."""
     from rung.slurm import sbatch_script
@@ -298,6 +305,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     plot.add_argument("--top-k", type=int, default=6, help="trials averaged when comparing")
     plot.add_argument("--html", action="store_true", help="interactive HTML too (plotly)")
     plot.set_defaults(handler=command_plot)
+    dashboard = commands.add_parser(
+        "dashboard",
+        help="watch experiments live in a browser (read-only; rung[dashboard])",
+        description="Serve a live dashboard of the experiments in DIR... on localhost. It "
+        "reads their logs only: it never writes to an experiment or runs its code.",
+    )
+    dashboard.add_argument("directories", type=Path, nargs="+", metavar="DIR")
+    dashboard.add_argument("--port", type=int, default=8080)
+    dashboard.add_argument(
+        "--host", default="127.0.0.1", help="the address to listen on (default: this machine only)"
+    )
+    dashboard.set_defaults(handler=command_dashboard)
     slurm = commands.add_parser(
         "slurm",
         help="write an sbatch script that runs a command on a Ray cluster over the allocation",

@@ -6,14 +6,29 @@ runs its code."""
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 from collections.abc import AsyncIterator, Sequence
+from pathlib import Path
 from typing import Any
 
 from rung.dashboard.overview import chart_json, overview, trial_detail
 from rung.dashboard.tables import TableQuery, trials_page
 from rung.errors import ConfigError, RungError
+from rung.plot._charts import Chart
 from rung.view import FolderView, open_view
+
+STATIC = Path(__file__).parent / "static"
+
+
+def plotly_script() -> Path:
+    """plotly.js as the plotly package ships it: served by the dashboard itself, so the
+    page works behind a firewall (no CDN)."""
+    try:
+        import plotly
+    except ImportError:
+        raise ConfigError("the dashboard needs plotly: pip install 'rung[dashboard]'") from None
+    return Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
 
 
 def parse_query(params: Any) -> TableQuery:
@@ -48,8 +63,9 @@ def create_app(folders: Sequence[str | os.PathLike]) -> Any:
     folder that is not an experiment is named before the server starts)."""
     from starlette.applications import Starlette
     from starlette.requests import Request
-    from starlette.responses import JSONResponse
-    from starlette.routing import Route
+    from starlette.responses import FileResponse, JSONResponse
+    from starlette.routing import Mount, Route
+    from starlette.staticfiles import StaticFiles
 
     from rung.plot import KINDS
 
@@ -61,7 +77,7 @@ def create_app(folders: Sequence[str | os.PathLike]) -> Any:
         for view in views:
             view.close()
         raise
-    charts: dict[tuple[int, str], tuple[int, dict[str, Any]]] = {}
+    charts: dict[tuple[int, str], tuple[int, Chart]] = {}
 
     def view_of(request: Request) -> FolderView:
         index = int(request.path_params["index"])
@@ -100,29 +116,49 @@ def create_app(folders: Sequence[str | os.PathLike]) -> Any:
             raise LookupError(f"no trial {trial_id} in {view.name}")
         return detail
 
-    def chart(request: Request) -> dict[str, Any]:
+    def chart_of(request: Request) -> Chart:
+        """The chart ``rung.plot`` draws of this kind, computed once per log position."""
         view = view_of(request)
         kind = request.path_params["kind"]
         if kind not in KINDS:
             raise LookupError(f"no chart {kind!r}; there are {sorted(KINDS)}")
         key = (int(request.path_params["index"]), kind)
         cached = charts.get(key)
-        if cached is None or cached[0] != view.position:  # computed once per log position
-            cached = (view.position, chart_json(KINDS[kind](view.results())))
+        if cached is None or cached[0] != view.position:
+            cached = (view.position, KINDS[kind](view.results()))
             charts[key] = cached
         return cached[1]
+
+    def chart(request: Request) -> dict[str, Any]:
+        return chart_json(chart_of(request))
+
+    def figure(request: Request) -> Any:
+        """The chart as the plotly figure ``rung plot --html`` draws, as JSON."""
+        from rung.plot._plotly import render
+
+        return json.loads(render(chart_of(request)).to_json())
 
     def poll(request: Request) -> dict[str, Any]:
         for view in views:
             view.refresh()
         return {"positions": [view.position for view in views]}
 
+    async def page(request: Request) -> FileResponse:
+        return FileResponse(STATIC / "index.html")
+
+    async def plotly_js(request: Request) -> FileResponse:
+        return FileResponse(plotly_script())
+
     routes = [
         Route("/api/experiments", answer(experiments)),
         Route("/api/experiments/{index:int}/trials", answer(trials)),
         Route("/api/experiments/{index:int}/trials/{trial_id}", answer(trial)),
         Route("/api/experiments/{index:int}/charts/{kind}", answer(chart)),
+        Route("/api/experiments/{index:int}/figures/{kind}", answer(figure)),
         Route("/api/poll", answer(poll)),
+        Route("/", page),
+        Route("/static/plotly.min.js", plotly_js),
+        Mount("/static", StaticFiles(directory=STATIC), name="static"),
     ]
 
     @contextlib.asynccontextmanager
