@@ -1,5 +1,5 @@
-"""``rung dashboard``: the app served by uvicorn, with the port checked first so that a port
-in use is one line, not a traceback."""
+"""``rung dashboard``: the app served by uvicorn on a socket bound here first, so that a port
+in use is one line, not a traceback, and the address printed already accepts connections."""
 
 from __future__ import annotations
 
@@ -11,6 +11,20 @@ from collections.abc import Sequence
 from rung.errors import ConfigError
 
 
+def listening_socket(host: str, port: int) -> socket.socket:
+    """A socket bound to ``host:port`` (0: any free port) and listening."""
+    sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET)
+    try:
+        sock.bind((host, port))
+        sock.listen(128)
+    except OSError as error:
+        sock.close()
+        if error.errno == errno.EADDRINUSE:
+            raise ConfigError(f"port {port} on {host} is in use: pass --port N") from None
+        raise ConfigError(f"cannot listen on {host}:{port}: {error.strerror}") from None
+    return sock
+
+
 def serve(folders: Sequence[str | os.PathLike], host: str = "127.0.0.1", port: int = 8080) -> int:
     """Serve the dashboard of ``folders`` on ``host:port`` until interrupted."""
     try:
@@ -19,16 +33,10 @@ def serve(folders: Sequence[str | os.PathLike], host: str = "127.0.0.1", port: i
         raise ConfigError("the dashboard needs uvicorn: pip install 'rung[dashboard]'") from None
     from rung.dashboard.app import create_app
 
-    app = create_app(folders)  # names a folder that is no experiment before binding
-    probe = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET)
-    try:
-        probe.bind((host, port))
-    except OSError as error:
-        if error.errno == errno.EADDRINUSE:
-            raise ConfigError(f"port {port} on {host} is in use: pass --port N") from None
-        raise ConfigError(f"cannot listen on {host}:{port}: {error.strerror}") from None
-    finally:
-        probe.close()
-    print(f"rung dashboard: http://{host}:{port}/ (Ctrl-C to stop)", flush=True)
-    uvicorn.run(app, host=host, port=port, log_level="warning")
+    app = create_app(folders)  # names a folder that is no experiment before listening
+    sock = listening_socket(host, port)
+    shown = f"[{host}]" if ":" in host else host
+    print(f"rung dashboard: http://{shown}:{sock.getsockname()[1]}/ (Ctrl-C to stop)", flush=True)
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning"))
+    server.run(sockets=[sock])
     return 0

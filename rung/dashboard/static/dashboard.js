@@ -14,7 +14,8 @@ async function get(path) {
 
 function text(value) {
   if (value === null || value === undefined) return "";
-  if (typeof value === "number") return Number.isInteger(value) ? String(value) : value.toPrecision(4);
+  // Four significant digits, as the status view writes them (0.2, not 0.2000).
+  if (typeof value === "number") return Number.isInteger(value) ? String(value) : String(Number(value.toPrecision(4)));
   if (typeof value === "object") return JSON.stringify(value);
   return String(value);
 }
