@@ -8,6 +8,7 @@ local cores. Prints the best trials and the best validation accuracy at the end.
 from __future__ import annotations
 
 import argparse
+import os
 
 import rung
 from rung.schedulers import ASHAScheduler
@@ -122,6 +123,8 @@ def main() -> None:
         f"best validation accuracy {best.last_result['val_acc']:.4f} after "
         f"{best.iterations} epochs (trial {best.trial_id}): {best.config}"
     )
+    folder = os.path.relpath(results.path) if results.path else args.storage_path
+    print(f"see it in a browser: rung dashboard {folder}  (while a run goes on, too)")
 
 
 if __name__ == "__main__":
