@@ -138,6 +138,24 @@ def create_app(folders: Sequence[str | os.PathLike]) -> Any:
 
         return json.loads(render(chart_of(request)).to_json())
 
+    def comparison(request: Request) -> Any:
+        """Time to solution over the experiments, as ``rung plot DIR DIR...`` draws it."""
+        from rung.plot import charts as chart_data
+        from rung.plot._plotly import render
+
+        if len(views) < 2:
+            raise ConfigError("a comparison needs two experiments or more")
+        for view in views:
+            view.refresh()
+        names = [
+            view.name if [v.name for v in views].count(view.name) == 1 else view.path
+            for view in views
+        ]
+        compared = chart_data.time_to_solution(
+            {name: view.results() for name, view in zip(names, views, strict=True)}
+        )
+        return json.loads(render(compared).to_json())
+
     def poll(request: Request) -> dict[str, Any]:
         for view in views:
             view.refresh()
@@ -155,6 +173,7 @@ def create_app(folders: Sequence[str | os.PathLike]) -> Any:
         Route("/api/experiments/{index:int}/trials/{trial_id}", answer(trial)),
         Route("/api/experiments/{index:int}/charts/{kind}", answer(chart)),
         Route("/api/experiments/{index:int}/figures/{kind}", answer(figure)),
+        Route("/api/comparison", answer(comparison)),
         Route("/api/poll", answer(poll)),
         Route("/", page),
         Route("/static/plotly.min.js", plotly_js),

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import os
+from pathlib import Path
 from typing import Any
 
 from rung.dashboard.tables import STATES
@@ -65,8 +67,8 @@ def _finite(value: Any) -> Any:
 
 def trial_detail(view: ExperimentView, trial_id: str) -> dict[str, Any] | None:
     """One trial as the log has it: state, configuration (and the one it started with, if
-    PBT changed it), every result, its lineage (what it copied, when), its checkpoints and
-    its error; None when the experiment has no such trial."""
+    PBT changed it), every result, its lineage (what it copied, when), its checkpoints, its
+    error and the end of what it printed; None when the experiment has no such trial."""
     trial = view.trials.get(trial_id)
     if trial is None:
         return None
@@ -84,5 +86,19 @@ def trial_detail(view: ExperimentView, trial_id: str) -> dict[str, Any] | None:
             "checkpoints": trial.checkpoints,
             "error": trial.error,
             "traceback": trial.traceback,
+            **{
+                stream: log_tail(Path(view.trial_dir(trial.trial_id)) / f"{stream}.log")
+                for stream in ("stdout", "stderr")
+            },
         }
     )
+
+
+def log_tail(path: Path, size: int = 4096) -> str:
+    """The last ``size`` bytes of a trial's output log, as text ("" when it wrote none)."""
+    try:
+        with open(path, "rb") as log:
+            log.seek(max(0, log.seek(0, os.SEEK_END) - size))
+            return log.read().decode("utf-8", errors="replace")
+    except OSError:
+        return ""

@@ -102,3 +102,18 @@ def test_bad_requests_are_named(asha):
 def test_a_folder_that_is_not_an_experiment_is_named_before_serving(tmp_path):
     with pytest.raises(ExperimentDirError, match="is not a rung experiment"):
         create_app([tmp_path])
+
+
+def test_several_experiments_are_compared_by_time_to_solution(asha, tune, tmp_path):
+    _, folder = asha
+    tune(trainables.quadratic, X, num_trials=4, name="fifo", executor="inline")
+    with TestClient(create_app([folder, tmp_path / "fifo"])) as client:
+        names = [e["name"] for e in client.get("/api/experiments").json()]
+        assert names == ["asha", "fifo"]
+        figure = client.get("/api/comparison").json()
+        assert {t["name"] for t in figure["data"]} == {"asha", "fifo"}
+    with TestClient(create_app([folder])) as client:
+        answer = client.get("/api/comparison")
+        assert answer.status_code == 400 and "two experiments" in answer.json()["error"]
+        answer = client.get("/api/experiments/0/figures/pbt")
+        assert answer.status_code == 400 and "not a PBT experiment" in answer.json()["error"]

@@ -4,7 +4,7 @@ import json
 import math
 
 import rung
-from rung.dashboard.overview import chart_json, overview
+from rung.dashboard.overview import chart_json, overview, trial_detail
 from rung.plot import charts
 from rung.view import open_view
 from tests import trainables
@@ -40,3 +40,25 @@ def test_charts_travel_as_json_with_their_numbers(tune, tmp_path):
     chart.panels[0].traces[-1].y[0] = math.nan
     assert chart_json(chart)["panels"][0]["traces"][-1]["y"][0] is None
     json.dumps(chart_json(chart), allow_nan=False)
+
+
+def test_a_trials_detail_has_the_end_of_what_it_printed_and_its_error(tmp_path):
+    rung.run(
+        trainables.prints,
+        {"x": rung.grid([0.2, 0.9])},
+        metric="loss",
+        mode="min",
+        storage_path=tmp_path,
+        name="exp",
+        seed=0,
+        max_concurrent=1,
+        executor="process",
+        verbose=0,
+    )
+    with open_view(tmp_path / "exp") as view:
+        fine, broken = (trial_detail(view, t) for t in ("00000", "00001"))
+        assert trial_detail(view, "00002") is None
+    assert fine["stdout"] == "hello from 00000\n" and fine["error"] is None
+    assert "low-level error line 00001" in broken["stderr"]
+    assert "it broke" in broken["error"] and broken["state"] == "failed"
+    json.dumps(broken, allow_nan=False)

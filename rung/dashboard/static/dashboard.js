@@ -55,16 +55,19 @@ async function drawExperiments() {
     cell(row, `${e.searcher} + ${e.scheduler}`);
     cell(row, e.stop_reason || "running or not ended");
   }
+  return experiments.length;
 }
 
-async function drawFigure(kind, element) {
+async function drawFigure(kind, element, path) {
   try {
-    const figure = await get(`api/experiments/${state.experiment}/figures/${kind}`);
+    const figure = await get(path || `api/experiments/${state.experiment}/figures/${kind}`);
+    element.style.display = "";
     figure.layout.width = element.clientWidth;
     figure.layout.height = element.clientHeight;
     Plotly.react(element, figure.data, figure.layout, { displaylogo: false });
   } catch (error) {
-    element.textContent = `${kind}: ${error.message}`;
+    if (kind === "pbt" || kind === "comparison") element.style.display = "none";
+    else element.textContent = `${kind}: ${error.message}`;
   }
 }
 
@@ -131,14 +134,18 @@ async function drawTrial() {
                  yaxis: { title: { text: metric } }, margin: { t: 40 } }, { displaylogo: false });
   document.getElementById("trial_info").textContent = JSON.stringify(
     { config: trial.config, initial_config: trial.initial_config, lineage: trial.lineage,
-      checkpoints: trial.checkpoints, error: trial.error }, null, 1);
+      checkpoints: trial.checkpoints, error: trial.error }, null, 1)
+    + (trial.stdout ? "\n\nstdout (end):\n" + trial.stdout : "")
+    + (trial.stderr ? "\n\nstderr (end):\n" + trial.stderr : "")
+    + (trial.traceback ? "\n\n" + trial.traceback : "");
 }
 
 async function drawAll() {
-  await drawExperiments();
+  const count = await drawExperiments();
+  if (count > 1) await drawFigure("comparison", document.getElementById("comparison"), "api/comparison");
   await drawTrials();
   for (const kind of ["best_so_far", "best_so_far_trials", "learning_curves",
-                      "parallel_coordinates", "importance"]) {
+                      "parallel_coordinates", "importance", "pbt"]) {
     await drawFigure(kind, document.getElementById(kind));
   }
   await drawTrial();
