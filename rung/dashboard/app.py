@@ -78,6 +78,7 @@ def create_app(folders: Sequence[str | os.PathLike]) -> Any:
             view.close()
         raise
     charts: dict[tuple[int, str], tuple[int, Chart]] = {}
+    figures: dict[tuple[int, str], tuple[Chart, Any]] = {}
 
     def view_of(request: Request) -> FolderView:
         index = int(request.path_params["index"])
@@ -133,10 +134,17 @@ def create_app(folders: Sequence[str | os.PathLike]) -> Any:
         return chart_json(chart_of(request))
 
     def figure(request: Request) -> Any:
-        """The chart as the plotly figure ``rung plot --html`` draws, as JSON."""
+        """The chart as the plotly figure ``rung plot --html`` draws, as JSON (drawn once
+        per log position, as the chart is computed)."""
         from rung.plot._plotly import render
 
-        return json.loads(render(chart_of(request)).to_json())
+        chart = chart_of(request)
+        key = (int(request.path_params["index"]), request.path_params["kind"])
+        drawn = figures.get(key)
+        if drawn is None or drawn[0] is not chart:
+            drawn = (chart, json.loads(render(chart).to_json()))
+            figures[key] = drawn
+        return drawn[1]
 
     def comparison(request: Request) -> Any:
         """Time to solution over the experiments, as ``rung plot DIR DIR...`` draws it."""
