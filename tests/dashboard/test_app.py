@@ -1,7 +1,13 @@
 """The dashboard's API over real experiment folders: what it answers, that it follows a log
 as it grows, and that it changes nothing."""
 
+import base64
 import hashlib
+import json
+import pickle
+import sqlite3
+from contextlib import closing
+from pathlib import Path
 
 import pytest
 
@@ -117,3 +123,33 @@ def test_several_experiments_are_compared_by_time_to_solution(asha, tune, tmp_pa
         assert answer.status_code == 400 and "two experiments" in answer.json()["error"]
         answer = client.get("/api/experiments/0/figures/pbt")
         assert answer.status_code == 400 and "not a PBT experiment" in answer.json()["error"]
+
+
+class Trap:
+    """Unpickling this writes a file: the dashboard must never do it."""
+
+    def __init__(self, path):
+        self.path = path
+
+    def __reduce__(self):
+        return (Path.touch, (Path(self.path),))
+
+
+def test_the_dashboard_never_unpickles_what_the_folder_keeps(asha, tmp_path):
+    _, folder = asha
+    sprung = tmp_path / "unpickled"
+    payload = base64.b64encode(pickle.dumps(Trap(sprung))).decode()
+    with closing(sqlite3.connect(folder / "experiment.db")) as db, db:
+        db.execute("UPDATE meta SET value = ? WHERE key = 'payload'", (json.dumps(payload),))
+    with TestClient(create_app([folder])) as client:
+        for path in (
+            "/api/experiments",
+            "/api/experiments/0/trials",
+            "/api/poll",
+            "/api/experiments/0/trials/00000",
+            "/api/experiments/0/charts/importance",
+        ):
+            assert client.get(path).status_code == 200, path
+    assert not sprung.exists()
+    pickle.loads(base64.b64decode(payload))  # the trap is real: unpickling springs it
+    assert sprung.exists()
