@@ -15,12 +15,14 @@ Prints a table and writes JSON.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -118,35 +120,41 @@ def timed(client: httpx.Client, url: str, repeats: int) -> float:
     return statistics.median(times)
 
 
-def measure_rung(folder: Path, repeats: int, trials: int) -> dict:
+@contextlib.contextmanager
+def served(command: list[str]) -> Iterator[tuple[str, float, int]]:
+    """A dashboard server started with ``command`` and a free port: its address, when it
+    was started and its process id; stopped afterwards."""
     port = free_port()
     started = time.perf_counter()
-    server = subprocess.Popen(
-        [sys.executable, "-m", "rung.cli", "dashboard", str(folder), "--port", str(port)],
-        stdout=subprocess.DEVNULL,
+    process = subprocess.Popen(
+        [*command, "--port", str(port)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
     )
-    base = f"http://127.0.0.1:{port}"
     try:
-        with httpx.Client(timeout=60) as client:
-            first_call = first_answer(client, f"{base}/api/experiments")
-            # What the page asks for before it shows anything.
-            for path in ("/", "/api/experiments", "/api/experiments/0/trials?limit=50"):
-                client.get(base + path).raise_for_status()
-            first_paint = time.perf_counter() - started
-            calls = {
-                "experiments": "/api/experiments",
-                "trials page (sorted by value)": "/api/experiments/0/trials?sort=value&limit=50",
-                "trials page (filtered)": "/api/experiments/0/trials?range=value:0:0.1&limit=50",
-                "one trial": f"/api/experiments/0/trials/{trials // 2:05d}",
-                "best_so_far (cached)": "/api/experiments/0/figures/best_so_far",
-                "poll, nothing new": "/api/poll",
-            }
-            chart_first = timed(client, f"{base}/api/experiments/0/charts/best_so_far", 1)
-            latencies = {name: timed(client, base + path, repeats) for name, path in calls.items()}
-            memory = rss_mib(server.pid)
+        yield f"http://127.0.0.1:{port}", started, process.pid
     finally:
-        server.terminate()
-        server.wait()
+        process.terminate()
+        process.wait()
+
+
+def measure_rung(folder: Path, repeats: int, trials: int) -> dict:
+    command = [sys.executable, "-m", "rung.cli", "dashboard", str(folder)]
+    with served(command) as (base, started, pid), httpx.Client(timeout=60) as client:
+        first_call = first_answer(client, f"{base}/api/experiments")
+        # What the page asks for before it shows anything.
+        for path in ("/", "/api/experiments", "/api/experiments/0/trials?limit=50"):
+            client.get(base + path).raise_for_status()
+        first_paint = time.perf_counter() - started
+        calls = {
+            "experiments": "/api/experiments",
+            "trials page (sorted by value)": "/api/experiments/0/trials?sort=value&limit=50",
+            "trials page (filtered)": "/api/experiments/0/trials?range=value:0:0.1&limit=50",
+            "one trial": f"/api/experiments/0/trials/{trials // 2:05d}",
+            "best_so_far (cached)": "/api/experiments/0/figures/best_so_far",
+            "poll, nothing new": "/api/poll",
+        }
+        chart_first = timed(client, f"{base}/api/experiments/0/charts/best_so_far", 1)
+        latencies = {name: timed(client, base + path, repeats) for name, path in calls.items()}
+        memory = rss_mib(pid)
     return {
         "server start to first answer_s": first_call,
         "server start to first page data_s": first_paint,
@@ -157,34 +165,18 @@ def measure_rung(folder: Path, repeats: int, trials: int) -> dict:
 
 
 def measure_optuna(path: Path, repeats: int) -> dict:
-    port = free_port()
-    started = time.perf_counter()
-    server = subprocess.Popen(
-        [
-            str(Path(sys.executable).parent / "optuna-dashboard"),
-            f"sqlite:///{path}",
-            "--port",
-            str(port),
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        with httpx.Client(timeout=300) as client:
-            first_call = first_answer(client, f"{base}/api/studies")
-            study = client.get(f"{base}/api/studies").json()["study_summaries"][0]["study_id"]
-            client.get(f"{base}/dashboard/").raise_for_status()
-            client.get(f"{base}/api/studies/{study}").raise_for_status()
-            first_paint = time.perf_counter() - started
-            latencies = {
-                "studies": timed(client, f"{base}/api/studies", repeats),
-                "one study (its trials)": timed(client, f"{base}/api/studies/{study}", repeats),
-            }
-            memory = rss_mib(server.pid)
-    finally:
-        server.terminate()
-        server.wait()
+    command = [str(Path(sys.executable).parent / "optuna-dashboard"), f"sqlite:///{path}"]
+    with served(command) as (base, started, pid), httpx.Client(timeout=300) as client:
+        first_call = first_answer(client, f"{base}/api/studies")
+        study = client.get(f"{base}/api/studies").json()["study_summaries"][0]["study_id"]
+        client.get(f"{base}/dashboard/").raise_for_status()
+        client.get(f"{base}/api/studies/{study}").raise_for_status()
+        first_paint = time.perf_counter() - started
+        latencies = {
+            "studies": timed(client, f"{base}/api/studies", repeats),
+            "one study (its trials)": timed(client, f"{base}/api/studies/{study}", repeats),
+        }
+        memory = rss_mib(pid)
     return {
         "server start to first answer_s": first_call,
         "server start to first page data_s": first_paint,

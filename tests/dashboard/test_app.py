@@ -33,17 +33,21 @@ def folder_contents(folder):
     }
 
 
-@pytest.fixture
-def asha(tune, tmp_path):
-    results = tune(
+def run_asha(tune, num_trials, resume=False):
+    return tune(
         trainables.quadratic,
         X,
-        num_trials=8,
+        num_trials=num_trials,
         name="asha",
         executor="inline",
         scheduler={"name": "asha", "max_t": 5},
+        resume=resume,
     )
-    return results, tmp_path / "asha"
+
+
+@pytest.fixture
+def asha(tune, tmp_path):
+    return run_asha(tune, 8), tmp_path / "asha"
 
 
 def test_the_api_answers_from_the_log_and_writes_nothing(asha):
@@ -76,15 +80,7 @@ def test_the_api_follows_a_log_that_grows(asha, tune):
     with TestClient(create_app([folder])) as client:
         first = client.get("/api/poll").json()["positions"][0]
         assert client.get("/api/poll").json()["positions"][0] == first  # nothing new
-        more = tune(
-            trainables.quadratic,
-            X,
-            num_trials=12,
-            name="asha",
-            executor="inline",
-            scheduler={"name": "asha", "max_t": 5},
-            resume=True,
-        )
+        more = run_asha(tune, 12, resume=True)
         assert client.get("/api/poll").json()["positions"][0] > first
         (said,) = client.get("/api/experiments").json()
         assert said["trials"] == 12 and said["best"]["trial_id"] == more.best_trial.trial_id
