@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from rung.dashboard.overview import chart_json, overview, trial_detail
-from rung.dashboard.tables import TableQuery, trials_page
+from rung.dashboard.tables import TableQuery, page_of, row
 from rung.errors import ConfigError, RungError
 from rung.plot._charts import Chart
 from rung.view import FolderView, open_view
@@ -79,6 +79,7 @@ def create_app(folders: Sequence[str | os.PathLike]) -> Any:
         raise
     charts: dict[tuple[int, str], tuple[int, Chart]] = {}
     figures: dict[tuple[int, str], tuple[Chart, Any]] = {}
+    rows: dict[int, tuple[int, list[dict[str, Any]]]] = {}
 
     def view_of(request: Request) -> FolderView:
         index = int(request.path_params["index"])
@@ -107,7 +108,12 @@ def create_app(folders: Sequence[str | os.PathLike]) -> Any:
     def trials(request: Request) -> dict[str, Any]:
         view = view_of(request)
         query = parse_query(request.query_params)
-        return trials_page(list(view.trials.values()), view.objective, query)
+        index = int(request.path_params["index"])
+        built = rows.get(index)
+        if built is None or built[0] != view.position:  # rows built once per log position
+            built = (view.position, [row(t, view.objective) for t in view.trials.values()])
+            rows[index] = built
+        return page_of(built[1], query)
 
     def trial(request: Request) -> dict[str, Any]:
         view = view_of(request)

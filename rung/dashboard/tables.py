@@ -71,7 +71,11 @@ def trials_page(trials: Sequence[Trial], objective: Objective, query: TableQuery
     """``{"total", "columns", "rows"}``: the trials ``query`` keeps (``total`` of them),
     sorted, and the page it asks for. Numbers sort by value, then other values by their
     text; rows without a value there (or NaN) go last whichever the direction."""
-    rows = [row(trial, objective) for trial in trials]
+    return page_of([row(trial, objective) for trial in trials], query)
+
+
+def page_of(rows: Sequence[Mapping[str, Any]], query: TableQuery) -> dict[str, Any]:
+    """``trials_page`` over rows already built (a server keeps them per log position)."""
     known = columns(rows)
     for name in [query.sort, *query.ranges]:
         if rows and name not in known:  # an experiment with no trials yet has every column
