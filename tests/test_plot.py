@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 import math
 
 import numpy as np
@@ -95,16 +96,19 @@ def test_best_so_far_follows_the_best_trial_over_time_and_over_trials(asha):
     for _, trial_id, loss in reports:
         latest[trial_id] = loss
         expected.append(min(latest.values()))
-    assert list(line.get_xdata()) == [r[0] for r in reports]
-    assert list(line.get_ydata()) == expected
+    # Drawn as a step through its changes: at every report it says what best_trial said.
+    xs, ys = list(line.get_xdata()), list(line.get_ydata())
+    drawn = [ys[bisect.bisect_right(xs, at) - 1] for at, _, _ in reports]
+    assert drawn == expected and xs[-1] == reports[-1][0]
     assert expected[-1] == results.best_result["loss"]
     assert figure.axes[0].get_xlabel() == "experiment time (s)"
 
     figure = rung.plot.best_so_far(results, x="trials")
     line = next(x for x in figure.axes[0].get_lines() if x.get_label() == "best trial so far")
     lasts = [t.last_result["loss"] for t in sorted(results.trials, key=lambda t: t.trial_id)]
-    assert list(line.get_xdata()) == list(range(1, len(lasts) + 1))
-    assert list(line.get_ydata()) == list(np.minimum.accumulate(lasts))
+    xs, ys = list(line.get_xdata()), list(line.get_ydata())
+    drawn = [ys[bisect.bisect_right(xs, n) - 1] for n in range(1, len(lasts) + 1)]
+    assert drawn == list(np.minimum.accumulate(lasts)) and xs[-1] == len(lasts)
 
 
 def test_every_view_gives_one_answer_to_which_trial_is_best(tmp_path):
@@ -404,3 +408,23 @@ def test_a_long_title_is_wrapped_inside_the_figure():
     box = figure.axes[0].title.get_window_extent(canvas.get_renderer())
     assert box.x0 >= 0 and box.x1 <= figure.bbox.width
     assert figure.axes[0].get_title().replace("\n", " ") == title
+
+
+def test_a_best_so_far_chart_of_many_reports_draws_a_sample_of_them(tmp_path, monkeypatch):
+    monkeypatch.setattr(charts, "MAX_MARKERS", 7)
+    results = rung.run(
+        lr_matters,
+        SPACE,
+        metric="loss",
+        mode="min",
+        num_trials=6,
+        seed=0,
+        verbose=0,
+        executor="inline",
+    )
+    reports = sum(len(t.results) for t in results.trials)
+    marks, curve = charts.best_so_far(results).panels[0].traces
+    every = math.ceil(reports / 7)
+    assert len(marks.x) == math.ceil(reports / every) <= 7
+    assert marks.label == f"a report (1 in {every} shown)"
+    assert curve.y[-1] == results.best_result["loss"]

@@ -28,6 +28,9 @@ from rung.results import Results
 from rung.trial import Trial
 
 Source = Union[Results, str, "os.PathLike[str]"]
+# Markers drawn at most on a best-so-far chart: beyond it, an even sample (500,000 reports
+# would make a page of tens of megabytes, and a cloud no eye can read).
+MAX_MARKERS = 5000
 
 
 def load_results(source: Source) -> Results:
@@ -66,7 +69,8 @@ def best_so_far(source: Source, x: str = "time") -> Chart:
     """The best trial's value as ``Results.best_trial`` would have given it, against
     experiment time (``x="time"``: after each report, the best of every trial's latest
     value) or against the number of trials (``x="trials"``, in the order they were
-    created: the best of their last values). The markers are every report."""
+    created: the best of their last values). The markers are the reports (an even sample of
+    ``MAX_MARKERS`` when there are more); the curve keeps the points where it changes."""
     results = load_results(source)
     objective = results.objective
     if x == "time":
@@ -84,13 +88,25 @@ def best_so_far(source: Source, x: str = "time") -> Chart:
         raise ConfigError(f"x={x!r}: use 'time' or 'trials'")
     panel = Panel(f"best {objective.metric} so far", xlabel, objective.metric)
     marks = "a report" if x == "time" else "a trial's last report"
+    every = math.ceil(len(points) / MAX_MARKERS) if points else 1
+    if every > 1:  # a sample, evenly spaced in time, says the same and stays light to draw
+        points = points[::every]
+        marks += f" (1 in {every} shown)"
     panel.traces.append(
         Trace(
             [p[0] for p in points], [p[1] for p in points], "markers", marks, "#aec7e8", opacity=0.6
         )
     )
+    xs, best = _changes(xs, best)
     panel.traces.append(Trace(xs, best, "step", "best trial so far", "#1f77b4"))
     return Chart("best_so_far" if x == "time" else "best_so_far_trials", panel.title, [panel], 1)
+
+
+def _changes(xs: list[float], ys: list[float]) -> tuple[list[float], list[float]]:
+    """A step curve by its changes only (and its last point): drawn as a step, the same
+    curve, with a point per change instead of one per report."""
+    kept = [i for i in range(len(ys)) if i == 0 or ys[i] != ys[i - 1] or i == len(ys) - 1]
+    return [xs[i] for i in kept], [ys[i] for i in kept]
 
 
 def _incumbent(trials: Sequence[Trial], objective: Objective) -> tuple[list[float], list[float]]:
