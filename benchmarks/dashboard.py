@@ -155,13 +155,7 @@ def measure_rung(folder: Path, repeats: int, trials: int) -> dict:
         chart_first = timed(client, f"{base}/api/experiments/0/charts/best_so_far", 1)
         latencies = {name: timed(client, base + path, repeats) for name, path in calls.items()}
         memory = rss_mib(pid)
-    return {
-        "server start to first answer_s": first_call,
-        "server start to first page data_s": first_paint,
-        "best_so_far, first computation_s": chart_first,
-        "latency_s": latencies,
-        "rss_mib": memory,
-    }
+    return figures(first_call, first_paint, latencies, memory, chart_first)
 
 
 def measure_optuna(path: Path, repeats: int) -> dict:
@@ -177,12 +171,26 @@ def measure_optuna(path: Path, repeats: int) -> dict:
             "one study (its trials)": timed(client, f"{base}/api/studies/{study}", repeats),
         }
         memory = rss_mib(pid)
-    return {
+    return figures(first_call, first_paint, latencies, memory)
+
+
+def figures(
+    first_call: float,
+    first_paint: float,
+    latencies: dict,
+    memory: float,
+    chart_first: float | None = None,
+) -> dict:
+    """One dashboard's measurements, as the JSON keeps them."""
+    said = {
         "server start to first answer_s": first_call,
         "server start to first page data_s": first_paint,
         "latency_s": latencies,
         "rss_mib": memory,
     }
+    if chart_first is not None:
+        said["best_so_far, first computation_s"] = chart_first
+    return said
 
 
 def free_port() -> int:
