@@ -256,13 +256,19 @@ _CONVERTERS: dict[str, Any] = {
 }
 
 
+# Each kind's field names, looked up once, not for every record a log is read with.
+_FIELD_NAMES = {
+    cls: frozenset(f.name for f in dataclasses.fields(cls)) for cls in EVENT_TYPES.values()
+}
+
+
 def from_record(record: dict[str, Any], where: str = "") -> Event:
     """The event a stored record holds; a LogError naming ``where`` if it is not one."""
     kind = record.get("type")
     cls = EVENT_TYPES.get(kind) if isinstance(kind, str) else None
     if cls is None:
         raise LogError(f"{where}unknown event kind {kind!r}; this rung knows {sorted(EVENT_TYPES)}")
-    names = {f.name for f in dataclasses.fields(cls)}
+    names = _FIELD_NAMES[cls]
     values = {k: v for k, v in record.items() if k in names}
     for key, value in values.items():
         shape = _SHAPES.get(key)

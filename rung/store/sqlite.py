@@ -295,16 +295,17 @@ def read_events(connection: sqlite3.Connection, path: Path, after: int = 0) -> l
         raise _damaged(path, error) from None
     events = []
     for expected, (seq, body) in enumerate(rows, start=after + 1):
-        where = f"{path}, record {seq}: "
         if seq != expected:
             raise LogError(f"{path}: record {expected} is missing (the next is {seq})")
         try:
             record = json.loads(body)
+            if not isinstance(record, dict):
+                raise LogError("not a JSON object")
+            events.append(from_record(record))
         except json.JSONDecodeError as error:
-            raise LogError(f"{where}not valid JSON ({error})") from None
-        if not isinstance(record, dict):
-            raise LogError(f"{where}not a JSON object")
-        events.append(from_record(record, where))
+            raise LogError(f"{path}, record {seq}: not valid JSON ({error})") from None
+        except LogError as error:  # named here, not formatted for every record read
+            raise LogError(f"{path}, record {seq}: {error}") from None
     return events
 
 

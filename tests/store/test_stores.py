@@ -187,6 +187,7 @@ def _write_experiment(path):
     ("damage", "message"),
     [
         ("UPDATE events SET body = '{oops' WHERE seq = 2", r"record 2: not valid JSON"),
+        ("UPDATE events SET body = '[1, 2]' WHERE seq = 2", r"record 2: not a JSON object"),
         (
             'UPDATE events SET body = \'{"type": "teleported"}\' WHERE seq = 2',
             r"record 2: unknown event kind 'teleported'",
