@@ -42,19 +42,9 @@ def test_charts_travel_as_json_with_their_numbers(tune, tmp_path):
     json.dumps(chart_json(chart), allow_nan=False)
 
 
-def test_a_trials_detail_has_the_end_of_what_it_printed_and_its_error(tmp_path):
-    rung.run(
-        trainables.prints,
-        {"x": rung.grid([0.2, 0.9])},
-        metric="loss",
-        mode="min",
-        storage_path=tmp_path,
-        name="exp",
-        seed=0,
-        max_concurrent=1,
-        executor="process",
-        verbose=0,
-    )
+def test_a_trials_detail_has_the_end_of_what_it_printed_and_its_error(tune, tmp_path):
+    space = {"x": rung.grid([0.2, 0.9])}
+    tune(trainables.prints, space, name="exp", max_concurrent=1, executor="process")
     with open_view(tmp_path / "exp") as view:
         fine, broken = (trial_detail(view, t) for t in ("00000", "00001"))
         assert trial_detail(view, "00002") is None
