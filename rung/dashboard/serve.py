@@ -13,6 +13,8 @@ from rung.errors import ConfigError
 
 def listening_socket(host: str, port: int) -> socket.socket:
     """A socket bound to ``host:port`` (0: any free port) and listening."""
+    if not 0 <= port <= 65535:
+        raise ConfigError(f"--port {port}: a port is a number from 0 to 65535 (0: any free one)")
     sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET)
     # Answers are small: sent at once, not held back for more (Nagle's algorithm against a
     # client's delayed acknowledgement costs 40 ms a request). Accepted sockets inherit it.

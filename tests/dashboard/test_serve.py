@@ -28,3 +28,12 @@ def test_a_folder_that_is_not_an_experiment_is_one_line(tmp_path, capsys):
     said = capsys.readouterr().err.strip()
     assert said.startswith("rung dashboard: ") and "is not a rung experiment" in said
     assert "\n" not in said
+
+
+def test_a_port_out_of_range_is_one_line(tune, tmp_path, capsys):
+    tune(trainables.quadratic, {"x": rung.uniform(0, 1)}, num_trials=2, name="exp")
+    assert main(["dashboard", str(tmp_path / "exp"), "--port", "99999"]) == 2
+    said = capsys.readouterr().err.strip()
+    assert (
+        said == "rung dashboard: --port 99999: a port is a number from 0 to 65535 (0: any free one)"
+    )
