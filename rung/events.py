@@ -249,38 +249,64 @@ _SHAPES: dict[str, tuple[type, ...]] = {
     "donor": (str,),
 }
 
+_ACTIONS: dict[str, Action] = {action.value: action for action in Action}
 _CONVERTERS: dict[str, Any] = {
-    "action": Action,
+    "action": lambda value: _ACTIONS[value] if value in _ACTIONS else Action(value),
     "status": TrialStatus,
     "exploit": lambda value: None if value is None else Exploit(**value),
 }
+_MISSING = object()
 
 
-# Each kind's field names, looked up once, not for every record a log is read with.
-_FIELD_NAMES = {
-    cls: frozenset(f.name for f in dataclasses.fields(cls)) for cls in EVENT_TYPES.values()
-}
+@dataclass(frozen=True)
+class _Reading:
+    """How records of one kind are read, worked out once rather than for every record of a
+    log: its class, field names, the fields whose type is checked and those converted."""
+
+    event: type[Event]
+    names: frozenset[str]
+    shapes: tuple[tuple[str, tuple[type, ...]], ...]
+    converters: tuple[tuple[str, Any], ...]
+
+    @classmethod
+    def of(cls, kind: type[Event]) -> _Reading:
+        names = frozenset(f.name for f in dataclasses.fields(kind))
+        return cls(
+            kind,
+            names | {"type"},
+            tuple((key, shape) for key, shape in _SHAPES.items() if key in names),
+            tuple((key, convert) for key, convert in _CONVERTERS.items() if key in names),
+        )
+
+
+_READINGS = {kind: _Reading.of(cls) for kind, cls in EVENT_TYPES.items()}
 
 
 def from_record(record: dict[str, Any], where: str = "") -> Event:
     """The event a stored record holds; a LogError naming ``where`` if it is not one."""
     kind = record.get("type")
-    cls = EVENT_TYPES.get(kind) if isinstance(kind, str) else None
-    if cls is None:
+    reading = _READINGS.get(kind) if isinstance(kind, str) else None
+    if reading is None:
         raise LogError(f"{where}unknown event kind {kind!r}; this rung knows {sorted(EVENT_TYPES)}")
-    names = _FIELD_NAMES[cls]
-    values = {k: v for k, v in record.items() if k in names}
-    for key, value in values.items():
-        shape = _SHAPES.get(key)
-        if shape is not None and (not isinstance(value, shape) or isinstance(value, bool)):
+    values = dict(record)
+    del values["type"]
+    for key, shape in reading.shapes:  # a missing field is refused when the event is built
+        value = values.get(key, _MISSING)
+        if value is not _MISSING and (not isinstance(value, shape) or isinstance(value, bool)):
             raise LogError(
                 f"{where}a {kind!r} record whose {key} is {type(value).__name__} {value!r:.60}, "
                 f"not {' or '.join(t.__name__ for t in shape)}"
             )
     try:
-        for key, convert in _CONVERTERS.items():
+        for key, convert in reading.converters:
             if key in values:
                 values[key] = convert(values[key])
-        return cls(**values)
+        try:
+            return reading.event(**values)
+        except TypeError:
+            if values.keys() <= reading.names:
+                raise
+            # A field this rung does not know (written by a later one) is left out.
+            return reading.event(**{k: v for k, v in values.items() if k in reading.names})
     except (TypeError, ValueError) as error:
         raise LogError(f"{where}a {kind!r} record that cannot be read ({error})") from None

@@ -22,12 +22,16 @@ MODES = ("min", "max")
 
 def is_number(value: Any) -> TypeGuard[float]:
     """A real number (numpy scalars included), not a bool."""
+    if type(value) is float or type(value) is int:  # most values: no abstract class check
+        return True
     return isinstance(value, numbers.Real) and not isinstance(value, bool)
 
 
 def as_number(value: Any) -> float | None:
     """A reported value as a float (numpy and torch scalars included), or None if it is not
     a number (a bool, a string, an array) or one too large for a float (``10**400``)."""
+    if type(value) is float:  # most values
+        return value
     if isinstance(value, bool | str | bytes) or not hasattr(value, "__float__"):
         return None
     try:

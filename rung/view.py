@@ -23,7 +23,14 @@ from rung.errors import ConfigError
 from rung.events import Event, LogError, TrialCreated
 from rung.objective import Objective
 from rung.results import Results
-from rung.store.sqlite import DB_NAME, open_readonly, read_events, read_meta
+from rung.store.sqlite import (
+    DB_NAME,
+    collection_paused,
+    log_length,
+    open_readonly,
+    read_events,
+    read_meta,
+)
 from rung.trial import Trial
 
 
@@ -189,15 +196,25 @@ class FolderView(ExperimentView):
     def _read(self, after: int) -> list[Event]:
         return read_events(self._connection, self._log, after)
 
-    def refresh(self) -> list[Event]:
+    def refresh(self, limit: int | None = None) -> list[Event]:
+        """Fold the records written since the last refresh (at most ``limit`` of them: a
+        large log can be read a part at a time), and return them."""
         with self._lock:  # one reader at a time, from whichever thread
             try:
-                new = super().refresh()
+                with collection_paused():
+                    new = read_events(self._connection, self._log, self.position, limit)
+                    for event in new:
+                        self.apply(event)
             except LogError as error:
                 raise LogError(f"{self._log}: {error}") from None
             self.stop_reason = read_meta(self._connection, "stop_reason")
             self.elapsed_before = float(read_meta(self._connection, "elapsed_s", 0.0) or 0.0)
             return new
+
+    def length(self) -> int:
+        """How many records the log holds now (folded or not)."""
+        with self._lock:
+            return log_length(self._connection, self._log)
 
     def close(self) -> None:
         self._connection.close()
@@ -209,13 +226,15 @@ class FolderView(ExperimentView):
         self.close()
 
 
-def open_view(directory: str | os.PathLike, shared: bool = False) -> FolderView:
+def open_view(
+    directory: str | os.PathLike, shared: bool = False, limit: int | None = None
+) -> FolderView:
     """A read-only view of the experiment in ``directory`` (relative, absolute or with
-    ``~``), folded up to its last committed record; ``shared``: refreshed from several
-    threads (a server's)."""
+    ``~``), folded up to its last committed record (or its first ``limit``); ``shared``:
+    refreshed from several threads (a server's)."""
     view = FolderView(directory, shared)
     try:
-        view.refresh()
+        view.refresh(limit)
     except BaseException:
         view.close()
         raise

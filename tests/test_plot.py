@@ -408,6 +408,18 @@ def test_a_long_title_is_wrapped_inside_the_figure():
     box = figure.axes[0].title.get_window_extent(canvas.get_renderer())
     assert box.x0 >= 0 and box.x1 <= figure.bbox.width
     assert figure.axes[0].get_title().replace("\n", " ") == title
+    pytest.importorskip("plotly", reason="the plotly backend needs plotly")
+    drawn = rung.plot.render(Chart("time_to_solution", title, [panel], 1), "plotly")
+    two = rung.plot.render(Chart("time_to_solution", "two", [panel, panel], 2), "plotly")
+    for text in (drawn.layout.title.text, two.layout.annotations[0].text):
+        lines = text.split("<br>")
+        assert " ".join(lines) == title and max(map(len, lines)) <= 55
+
+
+def test_each_compared_experiment_is_named_once_in_an_interactive_legend(asha, pbt):
+    pytest.importorskip("plotly", reason="the plotly backend needs plotly")
+    figure = rung.plot.time_to_solution({"asha": asha[0], "pbt": pbt}, backend="plotly")
+    assert [t.name for t in figure.data if t.showlegend] == ["asha", "pbt"]
 
 
 def test_a_best_so_far_chart_of_many_reports_draws_a_sample_of_them(tmp_path, monkeypatch):

@@ -48,6 +48,19 @@ def test_a_view_folds_only_what_is_new_and_ends_where_the_log_does(tune, tmp_pat
     view.close()
 
 
+def test_a_log_read_a_part_at_a_time_folds_to_what_it_is_read_whole(tune, tmp_path):
+    tune(trainables.quadratic, X, num_trials=5, name="exp", executor="inline")
+    whole = open_view(tmp_path / "exp")
+    parts = open_view(tmp_path / "exp", limit=3)
+    assert parts.position == 3 and parts.length() == whole.position
+    while parts.refresh(limit=4):
+        assert parts.position <= whole.position
+    assert parts.position == whole.position
+    assert parts.results().dataframe().equals(whole.results().dataframe())
+    whole.close()
+    parts.close()
+
+
 def test_callbacks_get_the_drivers_view_not_the_driver(tune, tmp_path):
     keeper = Handed()
     tune(trainables.quadratic, X, num_trials=2, name="exp", executor="inline", callbacks=[keeper])

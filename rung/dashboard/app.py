@@ -5,10 +5,13 @@ runs its code."""
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import json
 import os
+import time
 from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +22,13 @@ from rung.plot._charts import Chart
 from rung.view import FolderView, open_view
 
 STATIC = Path(__file__).parent / "static"
+# A large log is read this many records at a time (some 25 ms of work) while the server
+# already answers, and only while no request is being answered: the page paints at once
+# with what is read and fills in as the rest is (as TensorBoard does).
+CHUNK = 5_000
+PAUSE_S = 0.002
+# A chart is computed again once the log has grown and this many times its last cost passed.
+RECOMPUTE_AFTER_COSTS = 10
 
 
 def plotly_script() -> Path:
@@ -58,6 +68,23 @@ def parse_query(params: Any) -> TableQuery:
     )
 
 
+@dataclass
+class Drawn:
+    """A chart computed at a log position, with when and how long it took."""
+
+    position: int
+    chart: Chart
+    started: float
+    cost_s: float
+
+    def stale(self, position: int) -> bool:
+        """Whether to compute it again at ``position``: the log has grown and, for a chart
+        that is costly on a large experiment, ten times its cost has passed (a chart of
+        seconds is redrawn every half minute or so, not at each poll of a running one)."""
+        waited = time.perf_counter() - self.started - self.cost_s
+        return position != self.position and waited >= RECOMPUTE_AFTER_COSTS * self.cost_s
+
+
 def create_app(folders: Sequence[str | os.PathLike]) -> Any:
     """The ASGI app serving the experiments in ``folders`` (each opened read-only now, so a
     folder that is not an experiment is named before the server starts)."""
@@ -72,12 +99,13 @@ def create_app(folders: Sequence[str | os.PathLike]) -> Any:
     views: list[FolderView] = []
     try:
         for folder in folders:
-            views.append(open_view(folder, shared=True))
+            views.append(open_view(folder, shared=True, limit=CHUNK))
     except BaseException:
         for view in views:
             view.close()
         raise
-    charts: dict[tuple[int, str], tuple[int, Chart]] = {}
+    reading = {index for index, view in enumerate(views) if view.position == CHUNK}
+    charts: dict[tuple[int, str], Drawn] = {}
     figures: dict[tuple[int, str], tuple[Chart, Any]] = {}
     rows: dict[int, tuple[int, list[dict[str, Any]]]] = {}
 
@@ -85,9 +113,29 @@ def create_app(folders: Sequence[str | os.PathLike]) -> Any:
         index = int(request.path_params["index"])
         if not 0 <= index < len(views):
             raise LookupError(f"no experiment {index}; there are {len(views)}")
+        return caught_up(index)
+
+    def caught_up(index: int) -> FolderView:
+        """The view, with what is new folded in (unless its log is still being read)."""
         view = views[index]
-        view.refresh()
+        if index not in reading:
+            view.refresh()
         return view
+
+    async def read_the_rest() -> None:
+        """Fold the large logs a part at a time, whenever no request is being answered."""
+        for index, view in enumerate(views):
+            while index in reading:
+                if answering:
+                    await asyncio.sleep(PAUSE_S)
+                    continue
+                try:
+                    done = len(view.refresh(limit=CHUNK)) < CHUNK
+                except RungError:
+                    done = True  # refreshed again by the next request, which names it
+                if done:
+                    reading.discard(index)
+                await asyncio.sleep(PAUSE_S)
 
     def answer(compute: Any) -> Any:
         async def endpoint(request: Request) -> JSONResponse:
@@ -101,9 +149,10 @@ def create_app(folders: Sequence[str | os.PathLike]) -> Any:
         return endpoint
 
     def experiments(request: Request) -> list[dict[str, Any]]:
-        for view in views:
-            view.refresh()
-        return [overview(view) for view in views]
+        return [
+            overview(caught_up(index), view.length() if index in reading else None)
+            for index, view in enumerate(views)
+        ]
 
     def trials(request: Request) -> dict[str, Any]:
         view = view_of(request)
@@ -131,10 +180,12 @@ def create_app(folders: Sequence[str | os.PathLike]) -> Any:
             raise LookupError(f"no chart {kind!r}; there are {sorted(KINDS)}")
         key = (int(request.path_params["index"]), kind)
         cached = charts.get(key)
-        if cached is None or cached[0] != view.position:
-            cached = (view.position, KINDS[kind](view.results()))
-            charts[key] = cached
-        return cached[1]
+        if cached is None or cached.stale(view.position):
+            started = time.perf_counter()
+            chart = KINDS[kind](view.results())
+            cost = time.perf_counter() - started
+            cached = charts[key] = Drawn(view.position, chart, started, cost)
+        return cached.chart
 
     def chart(request: Request) -> dict[str, Any]:
         return chart_json(chart_of(request))
@@ -159,8 +210,8 @@ def create_app(folders: Sequence[str | os.PathLike]) -> Any:
 
         if len(views) < 2:
             raise ConfigError("a comparison needs two experiments or more")
-        for view in views:
-            view.refresh()
+        for index in range(len(views)):
+            caught_up(index)
         names = [
             view.name if [v.name for v in views].count(view.name) == 1 else view.path
             for view in views
@@ -171,9 +222,7 @@ def create_app(folders: Sequence[str | os.PathLike]) -> Any:
         return json.loads(render(compared).to_json())
 
     def poll(request: Request) -> dict[str, Any]:
-        for view in views:
-            view.refresh()
-        return {"positions": [view.position for view in views]}
+        return {"positions": [caught_up(index).position for index in range(len(views))]}
 
     async def page(request: Request) -> FileResponse:
         return FileResponse(STATIC / "index.html")
@@ -196,10 +245,25 @@ def create_app(folders: Sequence[str | os.PathLike]) -> Any:
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Any) -> AsyncIterator[None]:
+        reader = asyncio.create_task(read_the_rest())
         try:
             yield
         finally:  # the read-only connections go with the server
+            reader.cancel()
             for view in views:
                 view.close()
 
-    return Starlette(routes=routes, lifespan=lifespan)
+    answering: set[int] = set()  # the requests being answered, which go before the reading
+    served = Starlette(routes=routes, lifespan=lifespan)
+
+    async def counted(scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            return await served(scope, receive, send)
+        key = id(scope)
+        answering.add(key)
+        try:
+            await served(scope, receive, send)
+        finally:
+            answering.discard(key)
+
+    return counted

@@ -15,9 +15,10 @@ from rung.plot._charts import Chart
 from rung.view import ExperimentView
 
 
-def overview(view: ExperimentView) -> dict[str, Any]:
+def overview(view: ExperimentView, length: int | None = None) -> dict[str, Any]:
     """Counts by state, the best trial (by ``best_trial``'s rule), the budget used, why it
-    stopped, its strategy and the log position this was read at."""
+    stopped, its strategy and the log position this was read at; ``length``: the log's
+    records when it is still being read (``reading`` then says how far)."""
     counts = dict.fromkeys(STATES.values(), 0)
     for trial in view.trials.values():
         counts[STATES[trial.status]] += 1
@@ -30,6 +31,7 @@ def overview(view: ExperimentView) -> dict[str, Any]:
         "metric": view.objective.metric,
         "mode": view.objective.mode,
         "position": view.position,
+        "reading": None if length is None else {"records": view.position, "of": length},
         "trials": len(view.trials),
         "counts": counts,
         "best": None

@@ -3,6 +3,7 @@ plotting library, drawn by matplotlib or plotly, and checked by tests as numbers
 
 from __future__ import annotations
 
+import textwrap
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -19,6 +20,16 @@ FATE_COLORS = {
 }
 STOP_COLORS = ("#1f77b4", "#9467bd", "#17becf", "#8c564b", "#e377c2", "#bcbd22", "#393b79")
 SERIES_COLORS = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2")
+
+
+# What a panel's width (5.5 inches, 560 pixels) holds of a title at its size: longer ones
+# are wrapped, never cut off.
+TITLE_CHARACTERS = 55
+
+
+def title_lines(title: str) -> list[str]:
+    """A title broken into lines that fit a panel's width."""
+    return textwrap.wrap(title, TITLE_CHARACTERS) or [title]
 
 
 @dataclass

@@ -4,12 +4,9 @@ state, no display needed."""
 from __future__ import annotations
 
 import math
-import textwrap
 from typing import Any
 
-from rung.plot._charts import Chart, Panel, Trace
-
-TITLE_CHARACTERS = 55  # what a 5.5-inch panel holds at the title's size
+from rung.plot._charts import Chart, Panel, Trace, title_lines
 
 
 def render(chart: Chart) -> Any:
@@ -74,8 +71,7 @@ def _draw(figure: Any, ax: Any, panel: Panel) -> None:
             ax.fill_between(trace.x, trace.y, trace.upper or trace.y, linewidth=0, **common)
         elif trace.style == "bar":
             ax.bar(trace.x, trace.y, yerr=trace.error, capsize=3, label=label(trace), **common)
-    # Wrapped to the panel's width (5.5 inches), so that a long title is never cut off.
-    ax.set_title("\n".join(textwrap.wrap(panel.title, TITLE_CHARACTERS)))
+    ax.set_title("\n".join(title_lines(panel.title)))
     ax.set_xlabel(panel.xlabel)
     ax.set_ylabel(panel.ylabel)
     if panel.xlog:

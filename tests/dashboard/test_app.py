@@ -20,6 +20,7 @@ pytest.importorskip("httpx", reason="Starlette's test client needs httpx")
 
 from starlette.testclient import TestClient
 
+from rung.dashboard import app
 from rung.dashboard.app import create_app
 
 X = {"x": rung.uniform(0, 1)}
@@ -84,6 +85,25 @@ def test_the_api_follows_a_log_that_grows(asha, tune):
         assert client.get("/api/poll").json()["positions"][0] > first
         (said,) = client.get("/api/experiments").json()
         assert said["trials"] == 12 and said["best"]["trial_id"] == more.best_trial.trial_id
+
+
+def test_a_large_log_is_served_while_it_is_read_a_part_at_a_time(asha, monkeypatch):
+    results, folder = asha
+    monkeypatch.setattr(app, "CHUNK", 7)
+    served = app.create_app([folder])
+    client = TestClient(served)  # not started: nothing reads beyond the first part yet
+    (said,) = client.get("/api/experiments").json()
+    length = said["reading"]["of"]
+    assert said["reading"] == {"records": 7, "of": length} and length > 7
+    assert said["position"] == 7 and said["trials"] < 8
+    assert client.get("/api/poll").json()["positions"] == [7], "a poll waits for the reader"
+    with TestClient(served) as started:  # its reader folds the rest between requests
+        for _ in range(length):
+            (said,) = started.get("/api/experiments").json()
+            if said["reading"] is None:
+                break
+    assert said["position"] == length and said["trials"] == 8
+    assert said["best"]["trial_id"] == results.best_trial.trial_id
 
 
 def test_bad_requests_are_named(asha):

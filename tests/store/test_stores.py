@@ -5,6 +5,7 @@ import math
 import os
 import signal
 import sqlite3
+from contextlib import closing
 
 import numpy as np
 import pytest
@@ -56,6 +57,26 @@ def test_numpy_values_are_written_as_numbers(tmp_path):
     store.close()
     (event,) = read_events(open_readonly(tmp_path / "exp"), tmp_path)
     assert event.metrics["a"] == 2.0
+
+
+def test_what_the_fast_reader_refuses_is_read_back_exactly(tmp_path):
+    store = SQLiteStore(tmp_path / "exp")
+    metrics = {"nan": math.nan, "minus": -math.inf, "big": 2**80, "deep": {"x": [1, "a", None]}}
+    store.append(ResultReported("0", 0, metrics))
+    store.close()
+    (event,) = read_events(open_readonly(tmp_path / "exp"), tmp_path)
+    assert math.isnan(event.metrics.pop("nan"))
+    assert event.metrics == {"minus": -math.inf, "big": 2**80, "deep": {"x": [1, "a", None]}}
+
+
+def test_a_field_a_later_rung_wrote_is_left_out_and_the_record_read(tmp_path):
+    _write_experiment(tmp_path / "exp")
+    with closing(sqlite3.connect(tmp_path / "exp" / DB_NAME)) as connection:
+        connection.execute(
+            "UPDATE events SET body = json_set(body, '$.origin', 'imported') WHERE seq = 1"
+        )
+        connection.commit()
+    assert read_events(open_readonly(tmp_path / "exp"), tmp_path) == EVENTS
 
 
 def test_a_second_driver_on_the_same_directory_is_refused(tmp_path):

@@ -3,7 +3,7 @@
 "use strict";
 
 const state = { experiment: 0, sort: "trial_id", desc: false, offset: 0, limit: 50,
-                positions: null, trial: null };
+                positions: null, trial: null, reading: false };
 
 async function get(path) {
   const answer = await fetch(path);
@@ -55,18 +55,24 @@ async function drawExperiments() {
     cell(row, `${e.searcher} + ${e.scheduler}`);
     cell(row, e.stop_reason || "running or not ended");
   }
-  return experiments.length;
+  const reading = experiments.filter(e => e.reading);
+  document.getElementById("reading").textContent = reading.map(e =>
+    `reading the log of ${e.name}: ${e.reading.records.toLocaleString("en")} of ` +
+    `${e.reading.of.toLocaleString("en")} records (charts once it is read)`).join("; ");
+  return { count: experiments.length, reading: reading.length > 0 };
 }
 
 async function drawFigure(kind, element, path) {
   try {
     const figure = await get(path || `api/experiments/${state.experiment}/figures/${kind}`);
     element.style.display = "";
+    if (kind === "pbt") document.getElementById("pbt_section").style.display = "";
     figure.layout.width = element.clientWidth;
     figure.layout.height = element.clientHeight;
     Plotly.react(element, figure.data, figure.layout, { displaylogo: false });
   } catch (error) {
-    if (kind === "pbt" || kind === "comparison") element.style.display = "none";
+    if (kind === "pbt") document.getElementById("pbt_section").style.display = "none";
+    else if (kind === "comparison") element.style.display = "none";
     else element.textContent = `${kind}: ${error.message}`;
   }
 }
@@ -115,7 +121,8 @@ async function drawTrial() {
   const trial = await get(`api/experiments/${state.experiment}/trials/${state.trial}`);
   const metric = (await get("api/experiments"))[state.experiment].metric;
   document.getElementById("trial_title").textContent =
-    `Trial ${trial.trial_id}: ${trial.state}, ${trial.iterations} iterations`;
+    `Trial ${trial.trial_id}: ${trial.state}, ${trial.iterations} ` +
+    (trial.iterations === 1 ? "iteration" : "iterations");
   const reports = trial.results.filter(r => typeof r[metric] === "number");
   const x = reports.map(r => r.training_iteration), y = reports.map(r => r[metric]);
   const traces = [{ x, y, mode: "lines+markers", name: metric }];
@@ -130,8 +137,8 @@ async function drawTrial() {
                   name: `copied ${copy.donor}` });
   }
   Plotly.react("trial_curve", traces,
-               { title: { text: `trial ${trial.trial_id}` }, xaxis: { title: { text: "iteration" } },
-                 yaxis: { title: { text: metric } }, margin: { t: 40 } }, { displaylogo: false });
+               { xaxis: { title: { text: "iteration" } }, yaxis: { title: { text: metric } },
+                 margin: { t: 30 } }, { displaylogo: false });
   document.getElementById("trial_info").textContent = JSON.stringify(
     { config: trial.config, initial_config: trial.initial_config, lineage: trial.lineage,
       checkpoints: trial.checkpoints, error: trial.error }, null, 1)
@@ -141,7 +148,9 @@ async function drawTrial() {
 }
 
 async function drawAll() {
-  const count = await drawExperiments();
+  const { count, reading } = await drawExperiments();
+  state.reading = reading;
+  if (reading) return drawTrials();  // the charts wait for the whole log
   if (count > 1) await drawFigure("comparison", document.getElementById("comparison"), "api/comparison");
   await drawTrials();
   for (const kind of ["best_so_far", "best_so_far_trials", "learning_curves",
@@ -157,7 +166,7 @@ async function poll() {
     const changed = JSON.stringify(positions) !== JSON.stringify(state.positions);
     state.positions = positions;
     document.getElementById("live").textContent = `log at record ${positions[state.experiment]}`;
-    if (changed) await drawAll();
+    if (changed || state.reading) await drawAll();
   } catch (error) {
     document.getElementById("live").textContent = `not reachable: ${error.message}`;
   }
