@@ -41,6 +41,9 @@ class TrialFold:
     def __init__(self) -> None:
         self.trials: dict[str, Trial] = {}
         self.position = 0
+        # Each trial's last change: the position after the record that last changed it, so a
+        # reader that keeps something per trial redoes only the trials changed since.
+        self.changed_at: dict[str, int] = {}
 
     def trial_of(self, event: Event) -> Trial:
         """The trial an event is about (not a creation), or a LogError naming the record."""
@@ -64,6 +67,7 @@ class TrialFold:
             trial = self.trial_of(event)
             trial.apply(event)
         self.position += 1
+        self.changed_at[event.trial_id] = self.position
         return trial
 
 

@@ -7,16 +7,16 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import json
 import os
-import time
-from collections.abc import AsyncIterator, Sequence
-from dataclasses import dataclass
+from collections.abc import AsyncIterator, Callable, Hashable, Sequence
 from pathlib import Path
 from typing import Any
 
+from rung.dashboard.drawings import Drawing, Drawings
 from rung.dashboard.overview import chart_json, overview, trial_detail
-from rung.dashboard.tables import TableQuery, page_of, row
+from rung.dashboard.tables import TableQuery, TrialRows, page_of
 from rung.errors import ConfigError, RungError
 from rung.plot._charts import Chart
 from rung.view import FolderView, open_view
@@ -27,8 +27,6 @@ STATIC = Path(__file__).parent / "static"
 # with what is read and fills in as the rest is (as TensorBoard does).
 CHUNK = 5_000
 PAUSE_S = 0.002
-# A chart is computed again once the log has grown and this many times its last cost passed.
-RECOMPUTE_AFTER_COSTS = 10
 
 
 def plotly_script() -> Path:
@@ -68,23 +66,6 @@ def parse_query(params: Any) -> TableQuery:
     )
 
 
-@dataclass
-class Drawn:
-    """A chart computed at a log position, with when and how long it took."""
-
-    position: int
-    chart: Chart
-    started: float
-    cost_s: float
-
-    def stale(self, position: int) -> bool:
-        """Whether to compute it again at ``position``: the log has grown and, for a chart
-        that is costly on a large experiment, ten times its cost has passed (a chart of
-        seconds is redrawn every half minute or so, not at each poll of a running one)."""
-        waited = time.perf_counter() - self.started - self.cost_s
-        return position != self.position and waited >= RECOMPUTE_AFTER_COSTS * self.cost_s
-
-
 def create_app(folders: Sequence[str | os.PathLike]) -> Any:
     """The ASGI app serving the experiments in ``folders`` (each opened read-only now, so a
     folder that is not an experiment is named before the server starts)."""
@@ -105,9 +86,9 @@ def create_app(folders: Sequence[str | os.PathLike]) -> Any:
             view.close()
         raise
     reading = {index for index, view in enumerate(views) if view.position == CHUNK}
-    charts: dict[tuple[int, str], Drawn] = {}
-    figures: dict[tuple[int, str], tuple[Chart, Any]] = {}
-    rows: dict[int, tuple[int, list[dict[str, Any]]]] = {}
+    drawings = Drawings()
+    rows: dict[int, TrialRows] = {}
+    overviews: dict[int, tuple[Any, dict[str, Any]]] = {}
 
     def view_of(request: Request) -> FolderView:
         index = int(request.path_params["index"])
@@ -131,6 +112,8 @@ def create_app(folders: Sequence[str | os.PathLike]) -> Any:
                     continue
                 try:
                     done = len(view.refresh(limit=CHUNK)) < CHUNK
+                    # The table's rows keep up as the log is read, not all at the first ask.
+                    rows.setdefault(index, TrialRows()).catch_up(view, view.objective)
                 except RungError:
                     done = True  # refreshed again by the next request, which names it
                 if done:
@@ -149,20 +132,25 @@ def create_app(folders: Sequence[str | os.PathLike]) -> Any:
         return endpoint
 
     def experiments(request: Request) -> list[dict[str, Any]]:
-        return [
-            overview(caught_up(index), view.length() if index in reading else None)
-            for index, view in enumerate(views)
-        ]
+        return [summary(index) for index in range(len(views))]
+
+    def summary(index: int) -> dict[str, Any]:
+        """One experiment's overview, made again only when its log or its meta moved."""
+        view = caught_up(index)
+        length = view.length() if index in reading else None
+        key = (view.position, length, view.stop_reason, view.elapsed_before)
+        made = overviews.get(index)
+        if made is None or made[0] != key:
+            made = overviews[index] = (key, overview(view, length))
+        return made[1]
 
     def trials(request: Request) -> dict[str, Any]:
         view = view_of(request)
         query = parse_query(request.query_params)
         index = int(request.path_params["index"])
-        built = rows.get(index)
-        if built is None or built[0] != view.position:  # rows built once per log position
-            built = (view.position, [row(t, view.objective) for t in view.trials.values()])
-            rows[index] = built
-        return page_of(built[1], query)
+        built = rows.setdefault(index, TrialRows())
+        built.catch_up(view, view.objective)
+        return page_of(list(built.rows.values()), query)
 
     def trial(request: Request) -> dict[str, Any]:
         view = view_of(request)
@@ -172,41 +160,28 @@ def create_app(folders: Sequence[str | os.PathLike]) -> Any:
             raise LookupError(f"no trial {trial_id} in {view.name}")
         return detail
 
-    def chart_of(request: Request) -> Chart:
-        """The chart ``rung.plot`` draws of this kind, computed once per log position."""
+    def draw(make: Any, results: Any) -> tuple[Chart, Any]:
+        """A chart and its plotly figure, as ``rung plot --html`` draws it (in a thread)."""
+        from rung.plot._plotly import render
+
+        chart = make(results)
+        return chart, json.loads(render(chart).to_json())
+
+    async def drawing_of(request: Request) -> Drawing | None:
+        """The chart ``rung.plot`` draws of this kind, drawn once per log position."""
         view = view_of(request)
         kind = request.path_params["kind"]
         if kind not in KINDS:
             raise LookupError(f"no chart {kind!r}; there are {sorted(KINDS)}")
         key = (int(request.path_params["index"]), kind)
-        cached = charts.get(key)
-        if cached is None or cached.stale(view.position):
-            started = time.perf_counter()
-            chart = KINDS[kind](view.results())
-            cost = time.perf_counter() - started
-            cached = charts[key] = Drawn(view.position, chart, started, cost)
-        return cached.chart
+        snapshot = view.results()  # taken here; drawn from in a worker thread
+        return await drawings.get(
+            key, view.position, functools.partial(draw, KINDS[kind], snapshot)
+        )
 
-    def chart(request: Request) -> dict[str, Any]:
-        return chart_json(chart_of(request))
-
-    def figure(request: Request) -> Any:
-        """The chart as the plotly figure ``rung plot --html`` draws, as JSON (drawn once
-        per log position, as the chart is computed)."""
-        from rung.plot._plotly import render
-
-        chart = chart_of(request)
-        key = (int(request.path_params["index"]), request.path_params["kind"])
-        drawn = figures.get(key)
-        if drawn is None or drawn[0] is not chart:
-            drawn = (chart, json.loads(render(chart).to_json()))
-            figures[key] = drawn
-        return drawn[1]
-
-    def comparison(request: Request) -> Any:
+    def comparison_of() -> tuple[Hashable, Callable[[], tuple[Chart, Any]]]:
         """Time to solution over the experiments, as ``rung plot DIR DIR...`` draws it."""
         from rung.plot import charts as chart_data
-        from rung.plot._plotly import render
 
         if len(views) < 2:
             raise ConfigError("a comparison needs two experiments or more")
@@ -216,10 +191,34 @@ def create_app(folders: Sequence[str | os.PathLike]) -> Any:
             view.name if [v.name for v in views].count(view.name) == 1 else view.path
             for view in views
         ]
-        compared = chart_data.time_to_solution(
-            {name: view.results() for name, view in zip(names, views, strict=True)}
-        )
-        return json.loads(render(compared).to_json())
+        snapshots = {name: view.results() for name, view in zip(names, views, strict=True)}
+        positions = tuple(view.position for view in views)
+        return positions, functools.partial(draw, chart_data.time_to_solution, snapshots)
+
+    def drawn(part: str) -> Any:
+        """An endpoint answering a drawing's ``part`` (chart data or figure), or 202 with
+        ``{"drawing": true}`` while the first drawing is being made (ask again)."""
+
+        async def endpoint(request: Request) -> JSONResponse:
+            try:
+                if part == "comparison":
+                    positions, make = comparison_of()
+                    drawing = await drawings.get("comparison", positions, make)
+                else:
+                    drawing = await drawing_of(request)
+            except LookupError as error:
+                return JSONResponse({"error": str(error).strip("'\"")}, status_code=404)
+            except RungError as error:
+                return JSONResponse({"error": str(error)}, status_code=400)
+            if drawing is None:
+                return JSONResponse({"drawing": True}, status_code=202)
+            if drawing.error is not None or drawing.chart is None:
+                return JSONResponse({"error": str(drawing.error)}, status_code=400)
+            if part == "chart":
+                return JSONResponse(chart_json(drawing.chart))
+            return JSONResponse(drawing.figure)
+
+        return endpoint
 
     def poll(request: Request) -> dict[str, Any]:
         return {"positions": [caught_up(index).position for index in range(len(views))]}
@@ -234,9 +233,9 @@ def create_app(folders: Sequence[str | os.PathLike]) -> Any:
         Route("/api/experiments", answer(experiments)),
         Route("/api/experiments/{index:int}/trials", answer(trials)),
         Route("/api/experiments/{index:int}/trials/{trial_id}", answer(trial)),
-        Route("/api/experiments/{index:int}/charts/{kind}", answer(chart)),
-        Route("/api/experiments/{index:int}/figures/{kind}", answer(figure)),
-        Route("/api/comparison", answer(comparison)),
+        Route("/api/experiments/{index:int}/charts/{kind}", drawn("chart")),
+        Route("/api/experiments/{index:int}/figures/{kind}", drawn("figure")),
+        Route("/api/comparison", drawn("comparison")),
         Route("/api/poll", answer(poll)),
         Route("/", page),
         Route("/static/plotly.min.js", plotly_js),

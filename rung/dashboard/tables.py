@@ -12,6 +12,7 @@ from rung.configs import flatten
 from rung.errors import ConfigError
 from rung.objective import Objective, as_number
 from rung.trial import Trial, TrialStatus
+from rung.view import TrialFold
 
 # A trial's state as the table names it (the words of ``rung status`` and the status view).
 STATES = {
@@ -114,3 +115,22 @@ def _kept(one: Mapping[str, Any], query: TableQuery) -> bool:
         if (low is not None and number < low) or (high is not None and number > high):
             return False
     return True
+
+
+class TrialRows:
+    """The table's rows of one experiment, kept up with its view: only the trials changed
+    since the last catch-up are made again (a poll of a running experiment of 10,000 trials
+    redoes the few that reported, not all of them)."""
+
+    def __init__(self) -> None:
+        self.rows: dict[str, dict[str, Any]] = {}
+        self.position = 0
+
+    def catch_up(self, view: TrialFold, objective: Objective) -> None:
+        """Make again the rows of the trials ``view`` changed since the last catch-up."""
+        if view.position == self.position:
+            return
+        for trial_id, at in view.changed_at.items():
+            if at > self.position:
+                self.rows[trial_id] = row(view.trials[trial_id], objective)
+        self.position = view.position

@@ -6,6 +6,8 @@ import hashlib
 import json
 import pickle
 import sqlite3
+import threading
+import time
 from contextlib import closing
 from pathlib import Path
 
@@ -22,8 +24,19 @@ from starlette.testclient import TestClient
 
 from rung.dashboard import app
 from rung.dashboard.app import create_app
+from rung.dashboard.drawings import Drawing
 
 X = {"x": rung.uniform(0, 1)}
+
+
+def drawn(client, path):
+    """The answer for a chart, asked again while the server says it is still drawing it
+    (each ask waits a moment on the drawing itself)."""
+    for _ in range(1000):
+        answer = client.get(path)
+        if answer.status_code != 202:
+            return answer
+    raise AssertionError(f"{path} was never drawn")
 
 
 def folder_contents(folder):
@@ -71,7 +84,7 @@ def test_the_api_answers_from_the_log_and_writes_nothing(asha):
         detail = client.get(f"/api/experiments/0/trials/{best.trial_id}").json()
         assert detail["results"] == best.results and detail["config"] == best.config
 
-        chart = client.get("/api/experiments/0/charts/best_so_far").json()
+        chart = drawn(client, "/api/experiments/0/charts/best_so_far").json()
         assert chart["panels"][0]["traces"][-1]["y"][-1] == results.best_result["loss"]
     assert folder_contents(folder) == before  # no -wal, no -shm, no change
 
@@ -106,6 +119,33 @@ def test_a_large_log_is_served_while_it_is_read_a_part_at_a_time(asha, monkeypat
     assert said["best"]["trial_id"] == results.best_trial.trial_id
 
 
+def test_a_slow_chart_is_answered_at_once_and_drawn_meanwhile(asha, monkeypatch):
+    _, folder = asha
+    may_finish = threading.Event()
+
+    def slow(results):
+        may_finish.wait()
+        return rung.plot.charts.best_so_far(results)
+
+    monkeypatch.setitem(rung.plot.KINDS, "slow", slow)
+    with TestClient(create_app([folder])) as client:
+        answer = client.get("/api/experiments/0/figures/slow")
+        assert answer.status_code == 202 and answer.json() == {"drawing": True}
+        assert client.get("/api/poll").status_code == 200, "other requests go on meanwhile"
+        may_finish.set()
+        figure = drawn(client, "/api/experiments/0/figures/slow").json()
+        assert [t["name"] for t in figure["data"]][-1] == "best trial so far"
+
+
+def test_a_drawing_is_made_again_once_the_log_grew_and_ten_costs_passed():
+    now = time.perf_counter()
+    quick = Drawing(1, None, None, None, started=now - 100, cost_s=1.0)
+    assert not quick.stale(1), "the log did not grow"
+    assert quick.stale(2)
+    costly = Drawing(1, None, None, None, started=now, cost_s=5.0)
+    assert not costly.stale(2), "drawn again only after ten times its cost"
+
+
 def test_bad_requests_are_named(asha):
     _, folder = asha
     with TestClient(create_app([folder])) as client:
@@ -132,12 +172,12 @@ def test_several_experiments_are_compared_by_time_to_solution(asha, tune, tmp_pa
     with TestClient(create_app([folder, tmp_path / "fifo"])) as client:
         names = [e["name"] for e in client.get("/api/experiments").json()]
         assert names == ["asha", "fifo"]
-        figure = client.get("/api/comparison").json()
+        figure = drawn(client, "/api/comparison").json()
         assert {t["name"] for t in figure["data"]} == {"asha", "fifo"}
     with TestClient(create_app([folder])) as client:
         answer = client.get("/api/comparison")
         assert answer.status_code == 400 and "two experiments" in answer.json()["error"]
-        answer = client.get("/api/experiments/0/figures/pbt")
+        answer = drawn(client, "/api/experiments/0/figures/pbt")
         assert answer.status_code == 400 and "not a PBT experiment" in answer.json()["error"]
 
 
@@ -165,7 +205,7 @@ def test_the_dashboard_never_unpickles_what_the_folder_keeps(asha, tmp_path):
             "/api/experiments/0/trials/00000",
             "/api/experiments/0/charts/importance",
         ):
-            assert client.get(path).status_code == 200, path
+            assert drawn(client, path).status_code == 200, path
     assert not sprung.exists()
     pickle.loads(base64.b64decode(payload))  # the trap is real: unpickling springs it
     assert sprung.exists()

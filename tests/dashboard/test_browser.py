@@ -55,6 +55,12 @@ def clicked(browser, css: str, text_start: str = "") -> str:
     return WebDriverWait(browser, WAIT_S).until(attempt)
 
 
+def waiting(browser) -> WebDriverWait:
+    """A wait that looks again when the page redrew what it was reading (the tables are
+    redrawn whenever the log grows)."""
+    return WebDriverWait(browser, WAIT_S, ignored_exceptions=(StaleElementReferenceException,))
+
+
 def shown(value: float) -> float:
     """A number as the page writes it: four significant digits."""
     return float(f"{value:.4g}")
@@ -135,7 +141,7 @@ def test_the_dashboard_follows_a_running_experiment(live, dashboard, browser, tm
     shots = tmp_path / "screenshots"
     shots.mkdir()
     browser.get(dashboard)
-    wait = WebDriverWait(browser, WAIT_S)
+    wait = waiting(browser)
 
     # The overview: six trials, one running, the best so far as the log has it.
     wait.until(lambda b: cells(b, "experiments") and cells(b, "experiments")[0][2] == "6 of 6")
@@ -222,7 +228,7 @@ def test_experiments_side_by_side_and_what_pbt_copied(browser, tmp_path):
     )
     with serving(tmp_path / "asha", tmp_path / "pbt") as address:
         browser.get(address)
-        wait = WebDriverWait(browser, WAIT_S)
+        wait = waiting(browser)
 
         # Both experiments, and the time to solution of each, side by side.
         wait.until(lambda b: len(cells(b, "experiments")) == 2)

@@ -65,6 +65,12 @@ async function drawExperiments() {
 async function drawFigure(kind, element, path) {
   try {
     const figure = await get(path || `api/experiments/${state.experiment}/figures/${kind}`);
+    if (figure.drawing) {  // the server is still drawing it: ask again in a moment
+      if (!element.data) element.textContent = `drawing ${kind.replaceAll("_", " ")}...`;
+      setTimeout(() => drawFigure(kind, element, path), 1000);
+      return;
+    }
+    if (!element.data) element.textContent = "";
     element.style.display = "";
     if (kind === "pbt") document.getElementById("pbt_section").style.display = "";
     figure.layout.width = element.clientWidth;
