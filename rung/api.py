@@ -27,14 +27,7 @@ from rung.experiment import INTERRUPTED, Experiment, FailurePolicy, StopConditio
 from rung.interrupts import InterruptGuard, critical
 from rung.results import Results
 from rung.schedulers import Scheduler, make_scheduler
-from rung.searchers import (
-    AutoSearch,
-    BOHBSearch,
-    GridSearch,
-    Searcher,
-    default_searcher,
-    make_searcher,
-)
+from rung.searchers import Searcher, default_searcher, make_searcher
 from rung.searchers.starting_points import StartingPoints
 from rung.settings import Settings, unknown_knobs
 from rung.space import Space
@@ -208,11 +201,10 @@ def prepare(
         else make_searcher(settings.searcher)
     )
     scheduler = make_scheduler(settings.scheduler)
-    if isinstance(searcher, AutoSearch):
-        searcher.early_stopping = getattr(scheduler, "max_t", None) is not None
+    searcher.scheduler_budget = scheduler.max_t
     _check_grid_walk(space, settings, searcher)
     if trainable is not None:
-        _check_can_stop(settings, searcher)
+        _check_can_stop(settings, searcher, space)
         _check_can_end_trials(trainable, scheduler, settings)
     if settings.trial_timeout_s is not None and not executor.supports_timeout:
         raise ConfigError(
@@ -295,10 +287,10 @@ def _remove_if_empty(folder: Path) -> None:
         shutil.rmtree(folder, ignore_errors=True)
 
 
-def _check_can_stop(settings: Settings, searcher: Searcher) -> None:
+def _check_can_stop(settings: Settings, searcher: Searcher, space: Space) -> None:
     ends = (
         settings.num_trials is not None
-        or isinstance(searcher, GridSearch)
+        or searcher.walk_length(space) is not None
         or settings.time_budget_s is not None
         or settings.stop
     )
@@ -311,10 +303,9 @@ def _check_can_stop(settings: Settings, searcher: Searcher) -> None:
 def _check_grid_walk(space: Space, settings: Settings, searcher: Searcher) -> None:
     """Refuse a ``num_trials`` that would not walk a grid even once (more trials walk it
     again, drawing the other parameters anew)."""
-    trials = settings.num_trials
-    if not isinstance(searcher, GridSearch) or trials is None or trials >= space.grid_size:
+    trials, size = settings.num_trials, searcher.walk_length(space)
+    if size is None or trials is None or trials >= size:
         return
-    size = space.grid_size
     raise ConfigError(
         f"num_trials={trials} would try {trials} of the grid's {size} configurations and leave "
         f"{size - trials} out: pass num_trials={size} (or more, to walk it again), or leave "
@@ -326,7 +317,7 @@ def _check_can_end_trials(trainable: Any, scheduler: Scheduler, settings: Settin
     """Refuse a class trainable that nothing would ever end: it steps forever."""
     if not (inspect.isclass(trainable) and issubclass(trainable, Trainable)):
         return
-    if settings.max_iterations is not None or getattr(scheduler, "max_t", None) is not None:
+    if settings.max_iterations is not None or scheduler.max_t is not None:
         return
     try:
         source = inspect.getsource(trainable.step)
@@ -364,10 +355,11 @@ def _per_trial_iterations(settings: Settings) -> Settings:
 
 def _warn_about_peer_habits(settings: Settings, searcher: Searcher, scheduler: Scheduler) -> None:
     """Settings that mean something else in rung than in Ray Tune, said before any trial."""
-    if isinstance(searcher, BOHBSearch) and not getattr(scheduler, "max_t", None):
+    if searcher.models_budgets and scheduler.max_t is None:
         warnings.warn(
-            f"BOHB models results at several budgets, but {type(scheduler).__name__} runs "
-            "every trial to the end: pair it with scheduler='hyperband' or 'asha'",
+            f"{type(searcher).__name__} models results at several budgets, but "
+            f"{type(scheduler).__name__} runs every trial to the end: pair it with "
+            "scheduler='hyperband' or 'asha'",
             RungWarning,
             stacklevel=3,
         )

@@ -650,10 +650,10 @@ class Experiment:
             value = as_number(result.get(key))
             if value is None or math.isnan(value):
                 continue
-            if key == self.objective.metric and self.objective.mode == "min":
-                if value <= target:
+            if key == self.objective.metric:  # the metric, in its direction
+                if self.objective.reaches(value, target):
                     return True
-            elif value >= target:
+            elif value >= target:  # another reported key: reaching it from below
                 return True
         return False
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 import numbers
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, TypeGuard
 
@@ -81,6 +81,19 @@ class Objective:
         if value is None:
             return math.inf
         return value if self.mode == "min" else -value
+
+    @property
+    def sign(self) -> float:
+        """1 to minimize, -1 to maximize: a value times the sign is lower when better."""
+        return 1.0 if self.mode == "min" else -1.0
+
+    def best(self, values: Iterable[float]) -> float:
+        """The best of ``values`` (at least one)."""
+        return min(values) if self.mode == "min" else max(values)
+
+    def reaches(self, value: float, target: float) -> bool:
+        """Whether metric ``value`` is at least as good as ``target``."""
+        return value <= target if self.mode == "min" else value >= target
 
     def is_better(self, value: float, than: float | None) -> bool:
         """Whether metric ``value`` beats ``than`` (None: nothing yet)."""

@@ -179,7 +179,7 @@ class Repeats:
         import pandas as pd
         from scipy import stats
 
-        sign = 1.0 if self.results.mode == "min" else -1.0
+        sign = self.results.objective.sign
         means = [float(np.mean(v)) if v else math.nan for v in self.values]
         order = sorted(
             range(len(self.configs)), key=lambda i: (math.isnan(means[i]), sign * means[i])

@@ -29,11 +29,9 @@ except ImportError as error:  # pragma: no cover - scikit-learn is the point of 
 
 import rung
 from rung.errors import ConfigError, RungWarning
+from rung.schedulers import SCHEDULERS
 from rung.space import Space
 from rung.trial import TrialStatus
-
-# Scheduler names whose max_t RungSearchCV sets to the number of steps (folds or budgets).
-_SCHEDULERS_WITH_MAX_T = ("asha", "async_hyperband", "hyperband", "sha")
 
 
 def _domain(key: str, value: Any) -> Any:
@@ -259,9 +257,11 @@ class RungSearchCV(MetaEstimatorMixin, BaseEstimator):
 
     def _scheduler(self, steps: int) -> Any:
         spec = self.scheduler
-        if isinstance(spec, str) and spec in _SCHEDULERS_WITH_MAX_T:
+        name = spec.get("name") if isinstance(spec, Mapping) else spec
+        budgeted = isinstance(name, str) and name in SCHEDULERS and SCHEDULERS[name].takes_max_t()
+        if budgeted and isinstance(spec, str):
             return {"name": spec, "max_t": steps}
-        if isinstance(spec, Mapping) and spec.get("name") in _SCHEDULERS_WITH_MAX_T:
+        if budgeted and isinstance(spec, Mapping):  # max_t set to the steps unless given
             return {"max_t": steps, **spec}
         return spec if spec is not None else "fifo"
 

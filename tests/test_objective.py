@@ -9,6 +9,8 @@ import re
 
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from rich.console import Console
 
 import rung
@@ -76,3 +78,14 @@ def test_nan_and_errors_are_never_the_best(tune):
     results = tune(trainables.fails_when, space, searcher="grid", executor="inline")
     assert results.best_trial.config["fail"] == "no"
     assert [t.config["fail"] for t in results.ranked()] == ["no"]
+
+
+@pytest.mark.parametrize("mode", ["min", "max"])
+@given(values=st.lists(st.floats(-1e6, 1e6), min_size=1, max_size=20), target=st.floats(-1e6, 1e6))
+def test_the_objective_alone_says_what_is_better(mode, values, target):
+    objective = Objective("loss", mode)
+    best = objective.best(values)
+    assert all(objective.sign * best <= objective.sign * v for v in values)
+    assert objective.reaches(best, target) == any(objective.reaches(v, target) for v in values)
+    assert objective.reaches(target, target)
+    assert objective.score({"loss": best}) == min(objective.score({"loss": v}) for v in values)

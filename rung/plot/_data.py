@@ -43,16 +43,11 @@ def load_results(source: Source) -> Results:
     return load(source)
 
 
-def _best_of(objective: Objective) -> Any:
-    return min if objective.mode == "min" else max
-
-
 def _running_best(values: Sequence[float], objective: Objective) -> list[float]:
     """The best value so far after each of ``values``."""
-    best = _best_of(objective)
     running: list[float] = []
     for value in values:
-        running.append(value if not running else best(running[-1], value))
+        running.append(value if not running else objective.best((running[-1], value)))
     return running
 
 
@@ -115,7 +110,7 @@ def _incumbent(trials: Sequence[Trial], objective: Objective) -> tuple[list[floa
     ``best_trial`` would have said then. A report that cannot be ranked takes its trial out
     until it reports again. A heap of (score, trial) keeps it O(reports log reports): an
     entry whose trial has since reported another value is dropped when it reaches the top."""
-    sign = -1.0 if objective.mode == "max" else 1.0
+    sign = objective.sign
     reports = sorted(
         (
             (float(r["experiment_time_s"]), t.trial_id, objective.value(r))
@@ -506,7 +501,7 @@ def top_k_curve(results: Results, times: np.ndarray, k: int) -> tuple[np.ndarray
     latest report then, as ``best_trial`` ranks them) of the ``k`` best trials (NaN until k
     trials, or all of them if fewer, have results)."""
     objective = results.objective
-    sign = 1.0 if objective.mode == "min" else -1.0
+    sign = objective.sign
     # One row per trial: its latest score at each time (inf before its first result).
     rows = []
     for trial in results.trials:

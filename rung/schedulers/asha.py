@@ -51,6 +51,8 @@ class ASHAScheduler(Scheduler):
         brackets: how many brackets (1 is ASHA; more is asynchronous Hyperband).
     """
 
+    max_t: float  # always set: its budget
+
     time_attr: str
 
     def __init__(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from typing import Any
@@ -30,6 +31,15 @@ class Scheduler(ABC):
     # The reported key the scheduler measures budget by (None: it reads none); every result
     # must hold it as a finite number, or its trial fails before the scheduler sees it.
     time_attr: str | None = None
+    # The most of ``time_attr`` one trial is given (None: the scheduler sets no limit). A
+    # scheduler that works in a budget takes it as its ``max_t`` argument and keeps it here:
+    # rung.run, BOHB and RungSearchCV read it, and need nothing else to know the scheduler.
+    max_t: float | None = None
+
+    @classmethod
+    def takes_max_t(cls) -> bool:
+        """Whether the scheduler's budget is set by a ``max_t`` argument."""
+        return "max_t" in inspect.signature(cls).parameters
 
     def setup(
         self,

@@ -99,6 +99,8 @@ class CurveStoppingRule(Scheduler):
         threshold: stop when P(final score better than the best) falls below this.
     """
 
+    max_t: float  # always set: its budget
+
     time_attr: str
 
     def __init__(

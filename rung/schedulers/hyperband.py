@@ -102,6 +102,8 @@ class HyperBandScheduler(Scheduler):
         reduction_factor: eta.
     """
 
+    max_t: float  # always set: its budget
+
     time_attr: str
 
     def __init__(

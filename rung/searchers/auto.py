@@ -48,8 +48,9 @@ class AutoSearch(Searcher):
 
     - only grids: grid search;
     - at most 16 trials: quasi-random search;
-    - under a scheduler that stops trials at several budgets (``early_stopping``, which
-      ``rung.run`` sets): BOHB, whose model reads the largest budget with enough results;
+    - under a scheduler that stops trials at several budgets (one with ``max_t``, which
+      ``rung.run`` tells it as ``scheduler_budget``): BOHB, whose model reads the largest
+      budget with enough results;
       TPE and GP-BO there would learn mostly from first-rung results and chase the
       configurations that look good, or train fast, early (docs/benchmarks.md, "A real
       model");
@@ -67,10 +68,9 @@ class AutoSearch(Searcher):
     ``describe()`` (shown when the experiment starts) says what it picked and why.
     """
 
-    early_stopping = False
-
     def _setup(self) -> None:
-        self.choice, self.reason = choose(self.space, self.num_trials, self.early_stopping)
+        early_stopping = self.scheduler_budget is not None
+        self.choice, self.reason = choose(self.space, self.num_trials, early_stopping)
         self.chosen = make_searcher(self.choice)
         self.chosen.setup(self.space, self.objective, self.rng, self.num_trials)
         self.adaptive = self.chosen.adaptive

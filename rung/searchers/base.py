@@ -30,6 +30,12 @@ class Searcher(ABC):
     # (random, grid, quasi-random) lets an executor hand a slot its next trial before the
     # slot's running trial ends.
     adaptive: bool = True
+    # Whether the searcher models results at several budgets (BOHB): it needs a scheduler that
+    # stops trials at them (one with ``max_t``).
+    models_budgets: bool = False
+    # The most training one trial gets under the experiment's scheduler (its ``max_t``; None:
+    # each runs to its end), told by ``rung.run`` before ``setup``.
+    scheduler_budget: float | None = None
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -62,6 +68,11 @@ class Searcher(ABC):
 
     def _setup(self) -> None:
         """Prepare per-experiment state once the space is known."""
+
+    def walk_length(self, space: Space) -> int | None:
+        """How many trials one walk of ``space`` takes for a searcher whose proposals come to
+        an end (a grid: its size), None for one that proposes without end."""
+        return None
 
     def suggest(self, trial_id: str) -> dict[str, Any] | None:
         """A configuration for a new trial, or None when there is nothing to propose now."""

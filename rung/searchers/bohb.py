@@ -38,6 +38,8 @@ class BOHBSearch(ModelSearcher):
         seed: the searcher's own seed, when used on its own.
     """
 
+    models_budgets = True
+
     def __init__(
         self,
         time_attr: str = "training_iteration",

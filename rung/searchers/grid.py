@@ -6,6 +6,7 @@ from typing import Any
 
 from rung.errors import ConfigError
 from rung.searchers.base import Searcher
+from rung.space import Space
 
 
 class GridSearch(Searcher):
@@ -27,6 +28,9 @@ class GridSearch(Searcher):
         if not isinstance(num_samples, int) or num_samples < 1:
             raise ConfigError(f"GridSearch(num_samples={num_samples!r}): must be an int >= 1")
         self.num_samples = num_samples
+
+    def walk_length(self, space: Space) -> int | None:
+        return space.grid_size
 
     def _setup(self) -> None:
         self._points = list(self.space.grid())

@@ -17,6 +17,7 @@ from sklearn.preprocessing import StandardScaler
 from sklearn.utils.estimator_checks import check_estimator
 
 import rung
+from rung.schedulers import SCHEDULERS
 from rung.sklearn import RungSearchCV
 
 EXPECTED_FAILURES = {
@@ -104,6 +105,16 @@ def test_asha_stops_poor_configurations_after_their_first_folds():
     ranks = search.cv_results_["rank_test_score"]
     assert ranks[~stopped].max() < ranks[stopped].min(), "fully evaluated ones rank first"
     assert search.cv_results_["n_resources"][search.best_index_] == 5
+
+
+@pytest.mark.parametrize("name", sorted(SCHEDULERS))
+def test_every_budgeted_scheduler_gets_the_folds_as_its_budget(name):
+    budgeted = SCHEDULERS[name].takes_max_t()
+    assert budgeted == (name not in ("fifo", "median", "pbt")), "the scheduler says it"
+    search = RungSearchCV(LogisticRegression(), {"C": rung.loguniform(1e-3, 1e2)}, scheduler=name)
+    assert search._scheduler(5) == ({"name": name, "max_t": 5} if budgeted else name)
+    given = RungSearchCV(LogisticRegression(), {}, scheduler={"name": name, "max_t": 3})
+    assert given._scheduler(5)["max_t"] == 3, "a max_t the user gave is kept"
 
 
 def test_a_resource_such_as_boosting_rounds_grows_across_levels():
