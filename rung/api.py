@@ -20,11 +20,13 @@ from rung.callbacks.base import Callback
 from rung.callbacks.files import FileLogger
 from rung.callbacks.progress import ProgressReporter
 from rung.checkpoint import CheckpointKeep
+from rung.constraints import Constraints
 from rung.errors import ConfigError, RungWarning, SpaceError
 from rung.executors import make_executor
 from rung.executors.base import Executor
 from rung.experiment import INTERRUPTED, Experiment, FailurePolicy, StopConditions
 from rung.interrupts import InterruptGuard, critical
+from rung.objective import Objective
 from rung.results import Results
 from rung.schedulers import Scheduler, make_scheduler
 from rung.searchers import Searcher, default_searcher, make_searcher
@@ -71,8 +73,9 @@ def run(
     trainable: Any,
     space: Space | Mapping[str, Any],
     *,
-    metric: str,
-    mode: str | None = None,
+    metric: str | Sequence[str],
+    mode: str | Sequence[str] | None = None,
+    constraints: Any = None,
     searcher: str | Searcher | None = None,
     scheduler: str | Scheduler | None = "fifo",
     points_to_evaluate: Sequence[Mapping[str, Any]] | None = None,
@@ -102,9 +105,14 @@ def run(
         trainable: ``def train(config)`` calling ``rung.report(...)`` (or returning a dict),
             or a ``rung.Trainable`` subclass.
         space: a dict of domains (``rung.uniform``, ...) or a ``rung.Space``.
-        metric: the reported key to optimize.
+        metric: the reported key to optimize, or a list of keys to optimize together (the
+            results are then a Pareto front: ``results.pareto_front()``).
         mode: ``"min"`` or ``"max"`` (required; it has no default so that a missing one is
-            named, as Optuna's ``direction`` is).
+            named, as Optuna's ``direction`` is), or a list, one per metric.
+        constraints: ``"key <= number"`` / ``"key >= number"`` texts over reported keys, or
+            functions of the result returning a number (or numbers), <= 0 when feasible; one
+            or a list. A result that breaks one never makes its trial best or part of the
+            front (its trial still runs).
         searcher: which configurations to try: a name (``"random"``, ``"tpe"``, ``"gp"``,
             ...), a name with settings (``{"name": "tpe", "n_startup": 20}``) or an
             instance. None: random search, or grid search when the space has
@@ -202,6 +210,7 @@ def prepare(
     )
     scheduler = make_scheduler(settings.scheduler)
     searcher.scheduler_budget = scheduler.max_t
+    _check_objectives(settings.objective, searcher, scheduler)
     _check_grid_walk(space, settings, searcher)
     if trainable is not None:
         _check_can_stop(settings, searcher, space)
@@ -241,6 +250,7 @@ def prepare(
         "searcher": searcher,
         "scheduler": scheduler,
         "executor": executor,
+        "constraints": settings.constraints,
     }
     meta = settings_meta(settings, objects)
     objective = settings.objective
@@ -272,6 +282,7 @@ def prepare(
         ),
         failures=FailurePolicy(settings.max_failures, settings.fail_fast),
         trial_timeout_s=settings.trial_timeout_s,
+        constraints=Constraints(settings.constraints),
         checkpoint_keep=CheckpointKeep.of(settings.checkpoint_keep),
         callbacks=[ProgressReporter(settings.verbose), *file_loggers, *settings.callbacks],
         guard=guard,
@@ -285,6 +296,25 @@ def _remove_if_empty(folder: Path) -> None:
     checkpoint the results point to, say)."""
     if folder.is_dir() and not any(p.is_file() for p in folder.rglob("*")):
         shutil.rmtree(folder, ignore_errors=True)
+
+
+def _check_objectives(objective: Objective, searcher: Searcher, scheduler: Scheduler) -> None:
+    """Refuse, before any trial, a searcher or scheduler that ranks by one metric in an
+    experiment with several objectives (it would quietly optimize the first)."""
+    if not objective.several:
+        return
+    if not searcher.several_objectives:
+        raise ConfigError(
+            f"{type(searcher).__name__} ranks trials by one metric, and this experiment has "
+            f"several objectives ({objective.describe()}): use searcher='auto', 'random', "
+            "'quasirandom' or 'grid'"
+        )
+    if scheduler.acts_on_results:
+        raise ConfigError(
+            f"{type(scheduler).__name__} compares trials by one metric, and this experiment "
+            f"has several objectives ({objective.describe()}): use scheduler='fifo' (each "
+            "trial runs to its end)"
+        )
 
 
 def _check_can_stop(settings: Settings, searcher: Searcher, space: Space) -> None:

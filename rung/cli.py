@@ -162,6 +162,7 @@ def command_resume(
         searcher=objects["searcher"],
         scheduler=objects["scheduler"],
         executor=objects["executor"],
+        constraints=objects.get("constraints"),
         storage_path=str(directory.parent),
         name=directory.name,
         resume=True,
@@ -175,7 +176,9 @@ def command_resume(
 
 
 def command_status(directory: Path) -> int:
-    """Counts by status, the best result so far, and why the experiment stopped."""
+    """Counts by status, the best result so far (the Pareto front, with several objectives),
+    and why the experiment stopped."""
+    from rung.callbacks.status_view import front_line
     from rung.view import open_view
 
     with open_view(directory) as view:
@@ -184,7 +187,9 @@ def command_status(directory: Path) -> int:
     for trial in results.trials:
         counts[trial.status.value] = counts.get(trial.status.value, 0) + 1
     print(f"{directory}: {len(results.trials)} trials", counts)
-    best = results.best_trial
+    best = None if results.objective.several else results.best_trial
+    if results.objective.several:
+        print(front_line(results))
     if best is not None:
         value = (best.last_result or {}).get(results.metric)
         print(f"best {results.metric} ({results.mode}) = {value:.6g} in trial {best.trial_id}")

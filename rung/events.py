@@ -132,12 +132,15 @@ class RunStarted(Event):
 
 @dataclass(frozen=True)
 class ResultReported(Event):
-    """A result, with the driver's answer to it: ``action`` and, for EXPLOIT, ``exploit``."""
+    """A result, with the driver's answer to it: ``action`` and, for EXPLOIT, ``exploit``;
+    ``violation``: the experiment's constraints' largest violation by it (<= 0: feasible;
+    None: the experiment has no constraints)."""
 
     kind: ClassVar[EventKind] = EventKind.RESULT
     metrics: dict[str, Any]
     action: Action = Action.CONTINUE
     exploit: Exploit | None = None
+    violation: float | None = None
 
 
 @dataclass(frozen=True)

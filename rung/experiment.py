@@ -22,6 +22,7 @@ from typing import Any
 
 from rung.callbacks.base import Callback
 from rung.checkpoint import CheckpointKeep, deletable_path, located_path, recorded_path
+from rung.constraints import Constraints
 from rung.errors import ConfigError, RungWarning, TrialError
 from rung.events import (
     Action,
@@ -113,6 +114,7 @@ class Experiment:
         stop: StopConditions,
         failures: FailurePolicy,
         trial_timeout_s: float | None = None,
+        constraints: Constraints | None = None,
         checkpoint_keep: CheckpointKeep | None = None,
         callbacks: Sequence[Callback] = (),
         guard: InterruptGuard | None = None,
@@ -131,6 +133,7 @@ class Experiment:
         self.stop = stop
         self.failures = failures
         self.trial_timeout_s = trial_timeout_s
+        self.constraints = constraints or Constraints(None)
         self.checkpoint_keep = checkpoint_keep or CheckpointKeep()
         self.callbacks = list(callbacks)
         self.guard = guard or InterruptGuard()
@@ -523,8 +526,11 @@ class Experiment:
         self.searcher.on_trial_result(trial.trial_id, result)
         decision = self.scheduler.on_trial_result(trial, result)
         action, exploit = self._resolve(trial, result, decision)
+        violation = self.constraints.violation(result) if self.constraints else None
         self._record(
-            ResultReported(trial.trial_id, result["experiment_time_s"], result, action, exploit)
+            ResultReported(
+                trial.trial_id, result["experiment_time_s"], result, action, exploit, violation
+            )
         )
         if report.checkpoint:
             self._add_checkpoint(trial, report.checkpoint)
@@ -553,21 +559,21 @@ class Experiment:
     def _check_metric(self, trial: Trial, metrics: Mapping[str, Any]) -> str | None:
         """Why a report is unusable, or None. A first report without the metric is a typo
         in ``metric`` far more often than a broken trial, so it ends the experiment."""
-        metric = self.objective.metric
-        if metric not in metrics:
-            message = (
-                f"trial {trial.trial_id} reported {sorted(metrics)} without the metric "
-                f"{metric!r}; report it (rung.report({metric}=...)) or fix metric="
-            )
-            if not self._metric_seen:
-                raise ConfigError(message)
-            return message
-        value = metrics[metric]
-        if as_number(value) is None:
-            return (
-                f"trial {trial.trial_id} reported {not_a_number(metric, value)}; the metric "
-                "must be a number"
-            )
+        for metric in self.objective.metrics:
+            if metric not in metrics:
+                message = (
+                    f"trial {trial.trial_id} reported {sorted(metrics)} without the metric "
+                    f"{metric!r}; report it (rung.report({metric}=...)) or fix metric="
+                )
+                if not self._metric_seen:
+                    raise ConfigError(message)
+                return message
+            value = metrics[metric]
+            if as_number(value) is None:
+                return (
+                    f"trial {trial.trial_id} reported {not_a_number(metric, value)}; the "
+                    "metric must be a number"
+                )
         self._metric_seen = True
         return None
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 import numbers
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeGuard
 
@@ -53,21 +53,71 @@ def not_a_number(key: str, value: Any) -> str:
 
 @dataclass(frozen=True)
 class Objective:
-    """The metric an experiment optimizes, and whether lower or higher is better.
+    """The metric an experiment optimizes, and whether lower or higher is better; with
+    ``others``, several metrics at once (``Objective.of(["acc", "latency"], ["max", "min"])``).
+
+    Single-objective ranking (``value``, ``score``, ``best``) reads ``metric``, the first;
+    ``scores`` gives every objective's score, the vector that Pareto dominance compares.
 
     Attributes:
-        metric: the reported key to optimize.
+        metric: the reported key to optimize (the first, with several).
         mode: ``"min"`` or ``"max"``.
+        others: the further objectives, as ``(metric, mode)`` pairs.
     """
 
     metric: str
     mode: str = "min"
+    others: tuple[tuple[str, str], ...] = ()
 
     def __post_init__(self) -> None:
-        if not isinstance(self.metric, str) or not self.metric:
-            raise ConfigError(f"metric={self.metric!r}: name the reported key to optimize")
-        if self.mode not in MODES:
-            raise ConfigError(f"mode={self.mode!r}: use 'min' or 'max'")
+        for metric, mode in ((self.metric, self.mode), *self.others):
+            if not isinstance(metric, str) or not metric:
+                raise ConfigError(f"metric={metric!r}: name the reported key to optimize")
+            if mode not in MODES:
+                raise ConfigError(f"mode={mode!r}: use 'min' or 'max'")
+        if len(set(self.metrics)) < len(self.metrics):
+            raise ConfigError(f"metric={list(self.metrics)!r}: each metric once")
+
+    @classmethod
+    def of(cls, metric: str | Sequence[str], mode: str | Sequence[str]) -> Objective:
+        """The objective ``rung.run`` is given: one metric and mode, or lists of both of the
+        same length (several objectives)."""
+        several_modes = isinstance(mode, Sequence) and not isinstance(mode, str)
+        if isinstance(metric, str) and not several_modes:
+            return cls(metric, mode)  # type: ignore[arg-type]  # a bad mode is named there
+        if isinstance(metric, str) or isinstance(mode, str):
+            raise ConfigError(
+                f"metric={metric!r}, mode={mode!r}: with several metrics give a mode for each, "
+                "e.g. metric=['val_acc', 'latency_ms'], mode=['max', 'min']"
+            )
+        metrics, modes = list(metric), list(mode)
+        if not metrics or len(metrics) != len(modes):
+            raise ConfigError(f"metric={metrics!r}, mode={modes!r}: give one mode for each metric")
+        if len(metrics) == 1:
+            return cls(metrics[0], modes[0])
+        return cls(metrics[0], modes[0], tuple(zip(metrics[1:], modes[1:], strict=True)))
+
+    @property
+    def metrics(self) -> tuple[str, ...]:
+        """Every objective's metric, the first first."""
+        return (self.metric, *(metric for metric, _ in self.others))
+
+    @property
+    def modes(self) -> tuple[str, ...]:
+        """Every objective's mode."""
+        return (self.mode, *(mode for _, mode in self.others))
+
+    @property
+    def several(self) -> bool:
+        """Whether there are several objectives (no one best trial: a Pareto front)."""
+        return bool(self.others)
+
+    def scores(self, result: Mapping[str, Any] | None) -> tuple[float, ...]:
+        """Every objective's score of ``result``, lower is better (+inf: cannot be ranked)."""
+        return tuple(
+            Objective(metric, mode).score(result)
+            for metric, mode in zip(self.metrics, self.modes, strict=True)
+        )
 
     def value(self, result: Mapping[str, Any] | None) -> float | None:
         """The metric in ``result`` as a finite float, or None when it cannot be ranked."""
@@ -102,5 +152,5 @@ class Objective:
         return value < than if self.mode == "min" else value > than
 
     def describe(self) -> str:
-        """``"min 'loss'"``, for progress output."""
-        return f"{self.mode} {self.metric!r}"
+        """``"min 'loss'"`` (``"max 'acc', min 'latency'"``), for progress output."""
+        return ", ".join(f"{m} {k!r}" for k, m in zip(self.metrics, self.modes, strict=True))

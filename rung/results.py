@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from itertools import zip_longest
 from typing import TYPE_CHECKING, Any
 
 from rung.checkpoint import located_path
 from rung.configs import flatten
+from rung.errors import ConfigError
 from rung.objective import Objective
 from rung.trial import Trial, TrialStatus
 
@@ -15,16 +17,35 @@ if TYPE_CHECKING:
     import pandas as pd
 
 
+def non_dominated(points: Any) -> Any:
+    """Which rows of ``points`` (one per trial, one score per objective, lower is better) no
+    other row dominates: as good on every objective and better on one."""
+    import numpy as np
+
+    points = np.asarray(points, dtype=float)
+    kept = np.ones(len(points), dtype=bool)
+    for index, point in enumerate(points):
+        beaten = np.all(points <= point, axis=1) & np.any(points < point, axis=1)
+        kept[index] = not beaten.any()
+    return kept
+
+
 def trial_score(trial: Trial, objective: Objective, scope: str = "last") -> float:
     """How a trial ranks, lower is better: by its last result (``scope="last"``) or its best
-    one (``"all"``); +inf for a trial that ended in error or has nothing to rank by. The one
+    one (``"all"``); +inf for a trial that ended in error, whose result breaks the
+    experiment's constraints, or that has nothing to rank by. The one
     rule behind ``best_trial``, the final table and the progress line's "new best"."""
     if trial.status is TrialStatus.ERROR:
         return math.inf
     if scope == "last":
-        return objective.score(trial.last_result)
+        return objective.score(trial.last_result) if trial.feasible else math.inf
     if scope == "all":
-        return min(map(objective.score, trial.results), default=math.inf)
+        feasible = (
+            result
+            for result, violation in zip_longest(trial.results, trial.violations)
+            if violation is None or violation <= 0
+        )
+        return min(map(objective.score, feasible), default=math.inf)
     raise ValueError(f"scope={scope!r}: use 'last' or 'all'")
 
 
@@ -67,6 +88,12 @@ class Results:
             mode: ``"min"`` or ``"max"``, defaults to the experiment's.
             scope: ``"last"`` compares each trial's last report; ``"all"`` its best report.
         """
+        if self.objective.several and metric is None:
+            raise ConfigError(
+                f"this experiment has several objectives ({self.objective.describe()}): no "
+                "one trial is best. results.pareto_front() gives the trials no other beats on "
+                "all of them; get_best_trial(metric=..., mode=...) ranks by one"
+            )
         objective = Objective(metric or self.metric, mode or self.mode)
         scored = [(trial_score(trial, objective, scope), trial) for trial in self.trials]
         ranked = [pair for pair in scored if pair[0] != math.inf]
@@ -79,6 +106,86 @@ class Results:
         by their last result: ``ranked()[0]`` is ``best_trial``."""
         scored = [(trial_score(t, self.objective), i, t) for i, t in enumerate(self.trials)]
         return [t for score, _, t in sorted(scored, key=lambda s: s[:2]) if score != math.inf]
+
+    def front(self) -> list[Trial]:
+        """The trials on the Pareto front of the objectives: not in error, feasible, every
+        objective reported as a finite number in their last report, and beaten by no other
+        such trial on all objectives at once (each by its last report, as ``best_trial``
+        ranks). With one objective: the best trial (or those tied with it)."""
+        import numpy as np
+
+        candidates = [
+            (trial, scores)
+            for trial in self.trials
+            if trial.status is not TrialStatus.ERROR and trial.feasible
+            for scores in [self.objective.scores(trial.last_result)]
+            if math.inf not in scores
+        ]
+        if not candidates:
+            return []
+        points = np.array([scores for _, scores in candidates])
+        kept = non_dominated(points)
+        return [trial for (trial, _), keep in zip(candidates, kept, strict=True) if keep]
+
+    def pareto_front(self) -> pd.DataFrame:
+        """The Pareto front (``front()``) as a DataFrame, one row per trial: its objectives'
+        values and its configuration, sorted by the first objective."""
+        import pandas as pd
+
+        rows = []
+        for trial in self.front():
+            result = trial.last_result or {}
+            row: dict[str, Any] = {"trial_id": trial.trial_id}
+            row.update({metric: result.get(metric) for metric in self.objective.metrics})
+            row.update({f"config/{k}": v for k, v in flatten(trial.config).items()})
+            rows.append(row)
+        frame = pd.DataFrame(rows, columns=None if rows else ["trial_id", *self.objective.metrics])
+        ascending = self.objective.mode == "min"
+        return frame.sort_values(self.metric, ascending=ascending, ignore_index=True)
+
+    def hypervolume(self, reference: Sequence[float] | None = None) -> float:
+        """The hypervolume of the Pareto front: the volume of objective space it dominates up
+        to ``reference`` (one value per objective, in the metrics' own units and
+        directions; default: the worst value each objective took over the feasible trials'
+        last reports). Larger is better. Needs ``moocore`` (``rung[multiobjective]``)."""
+        try:
+            import moocore
+        except ImportError:
+            raise ConfigError(
+                "the hypervolume needs moocore: pip install 'rung[multiobjective]'"
+            ) from None
+        import numpy as np
+
+        signs = np.array([1.0 if mode == "min" else -1.0 for mode in self.objective.modes])
+        front = self.front()
+        if not front:
+            return 0.0
+        points = signs * np.array(
+            [[float(t.last_result[m]) for m in self.objective.metrics] for t in front]  # type: ignore[index]
+        )
+        if reference is None:
+            worst = self._worst_scores()
+        else:
+            if len(reference) != len(signs):
+                raise ConfigError(
+                    f"reference={list(reference)!r}: give one value per objective "
+                    f"({', '.join(self.objective.metrics)})"
+                )
+            worst = signs * np.array([float(v) for v in reference])
+        return float(moocore.hypervolume(points, ref=worst))
+
+    def _worst_scores(self) -> Any:
+        """Each objective's worst score (signed, lower is better) over the feasible trials'
+        last reports that rank: the default hypervolume reference."""
+        import numpy as np
+
+        scores = [
+            self.objective.scores(t.last_result)
+            for t in self.trials
+            if t.status is not TrialStatus.ERROR and t.feasible
+        ]
+        finite = np.array([s for s in scores if math.inf not in s])
+        return finite.max(axis=0)
 
     @property
     def best_trial(self) -> Trial | None:

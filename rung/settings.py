@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from rung.checkpoint import CheckpointKeep
+from rung.constraints import Constraints
 from rung.errors import ConfigError
 from rung.objective import Objective, is_number
 from rung.registry import did_you_mean
@@ -49,8 +50,14 @@ def _knob(doc: str, saved: bool = True, in_file: bool = True) -> dict[str, Any]:
 class Settings:
     """Every knob of an experiment. See ``rung.run`` for what each does."""
 
-    metric: str = field(metadata=_knob("the reported key to optimize"))
-    mode: str = field(metadata=_knob("'min' or 'max'"))
+    metric: str | Sequence[str] = field(
+        metadata=_knob("the reported key to optimize, or a list of them (several objectives)")
+    )
+    mode: str | Sequence[str] = field(metadata=_knob("'min' or 'max' (a list: one each)"))
+    constraints: Any = field(
+        default=None,
+        metadata=_knob("'key <= number' texts or functions of the result (<= 0 feasible)"),
+    )
     searcher: Any = field(default=None, metadata=_knob("a searcher name, or {name: ..., ...}"))
     scheduler: Any = field(default="fifo", metadata=_knob("a scheduler name, or {name: ...}"))
     points_to_evaluate: Sequence[Mapping[str, Any]] | None = field(
@@ -96,6 +103,7 @@ class Settings:
 
     def __post_init__(self) -> None:
         self.objective  # noqa: B018 - validates metric and mode
+        Constraints(self.constraints)
         if self.resume not in (True, False, "auto"):
             raise ConfigError(f"resume={self.resume!r}: use True, False or 'auto'")
         for knob, kind in [
@@ -128,8 +136,8 @@ class Settings:
 
     @property
     def objective(self) -> Objective:
-        """The metric and mode, as one value."""
-        return Objective(self.metric, self.mode)
+        """The metric and mode (or metrics and modes), as one value."""
+        return Objective.of(self.metric, self.mode)
 
     @classmethod
     def describe_keys(cls) -> str:

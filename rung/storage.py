@@ -21,6 +21,7 @@ from typing import Any
 
 import cloudpickle
 
+from rung.constraints import Constraints
 from rung.errors import ConfigError
 from rung.executors import EXECUTORS
 from rung.registry import spec_of
@@ -74,6 +75,7 @@ def settings_meta(settings: Settings, objects: dict[str, Any]) -> dict[str, Any]
         obj = objects[knob]
         saved[knob] = spec_of(obj, registry) or {"name": type(obj).__name__, "pickled": True}
     saved["stop"] = dict(settings.stop or {})
+    saved["constraints"] = Constraints(settings.constraints).saved() or None
     if settings.points_to_evaluate is not None:
         saved["points_to_evaluate"] = [dict(p) for p in settings.points_to_evaluate]
     saved["resources_per_trial"] = (

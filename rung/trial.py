@@ -148,6 +148,7 @@ class Trial:
     config: dict[str, Any]
     status: TrialStatus = TrialStatus.PENDING
     results: list[dict[str, Any]] = field(default_factory=list)
+    violations: list[float | None] = field(default_factory=list)
     checkpoint: str | None = None
     checkpoint_iteration: int = 0
     error: str | None = None
@@ -180,6 +181,13 @@ class Trial:
     def last_result(self) -> dict[str, Any] | None:
         """The most recent report, or None before the first."""
         return self.results[-1] if self.results else None
+
+    @property
+    def feasible(self) -> bool:
+        """Whether the last report met the experiment's constraints (so far; True without
+        constraints or reports)."""
+        violation = self.violations[-1] if self.violations else None
+        return violation is None or violation <= 0
 
     @property
     def iterations(self) -> int:
@@ -223,6 +231,7 @@ class Trial:
                 self.interrupted = False
             case ResultReported():
                 self.results.append(event.metrics)
+                self.violations.append(event.violation)
                 reported = event.metrics.get("training_iteration")
                 if is_number(reported):
                     self.iteration = int(float(reported))

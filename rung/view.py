@@ -189,7 +189,7 @@ class FolderView(ExperimentView):
             self._connection.close()
             raise
         super().__init__(
-            Objective(settings["metric"], settings["mode"]),
+            Objective.of(settings["metric"], settings["mode"]),
             name=folder.name,
             path=str(folder.absolute()),
             records=self._read,

@@ -44,6 +44,7 @@ def test_an_experiment_file_may_set_every_setting_but_the_objects(tmp_path):
     every = {
         "metric": "loss",
         "mode": "min",
+        "constraints": ["loss >= 0"],
         "searcher": {"name": "random"},
         "scheduler": {"name": "fifo"},
         "points_to_evaluate": [{"x": 0.5}],

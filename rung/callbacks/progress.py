@@ -169,7 +169,10 @@ class ProgressReporter(Callback):
             self.console.print(tail, markup=False, highlight=False)
 
     def _is_new_best(self, trial: Trial) -> bool:
-        """Whether the trial now ranks best, by the rule ``results.best_trial`` uses."""
+        """Whether the trial now ranks best, by the rule ``results.best_trial`` uses (never,
+        with several objectives: the final table gives their front)."""
+        if self._experiment.objective.several:
+            return False
         score = trial_score(trial, self._experiment.objective)
         if score == math.inf or (self._best is not None and score >= self._best):
             return False
@@ -190,13 +193,16 @@ class ProgressReporter(Callback):
                 self._print_output(trial, name)
         if self.verbose >= 2 or (self.verbose == 1 and (due or new_best)):
             self._last_line = now
-            metric = self._experiment.objective.metric
-            last = (trial.last_result or {}).get(metric)
+            last = trial.last_result or {}
+            values = ", ".join(
+                f"{metric}={short(last.get(metric))}"
+                for metric in self._experiment.objective.metrics
+            )
             config = config_text(trial)
             mark = " [green]new best[/green]" if new_best else ""
             self.console.print(
                 f"[{self._ended} ended] trial {trial.trial_id} {trial.status.value.lower()} "
-                f"after {trial.iterations} it: {metric}={short(last)}{mark}  {config}"
+                f"after {trial.iterations} it: {values}{mark}  {config}"
             )
 
     def on_experiment_end(self, results: Results) -> None:
@@ -213,26 +219,33 @@ class ProgressReporter(Callback):
             f"[bold]done[/bold]: {len(results.trials)} trials ({summary}); "
             f"stopped because {results.stop_reason}"
         )
-        if results.ranked():
+        if results.objective.several or results.ranked():
             self.console.print(best_table(results, self.top))
 
 
 def best_table(results: Results, top: int, title: str | None = None) -> Table:
-    """The ``top`` trials, best first by the rule of ``results.best_trial``, with their
-    metric, iterations, status and configuration; numbers to four significant digits."""
+    """The ``top`` trials, best first by the rule of ``results.best_trial`` (with several
+    objectives: the Pareto front, by the first), with their metrics, iterations, status and
+    configuration; numbers to four significant digits."""
     from rich.table import Table
 
-    ranked = results.ranked()[:top]
-    metric = results.metric
+    metrics = results.objective.metrics
+    if results.objective.several:  # no one best: the trials no other beats on all of them
+        ranked = sorted(results.front(), key=lambda t: results.objective.score(t.last_result))
+        default = f"Pareto front: {len(ranked)} trials ({results.objective.describe()})"
+    else:
+        ranked = results.ranked()[:top]
+        default = f"best {len(ranked)} trials by {results.metric}"
     keys = list(dict.fromkeys(k for t in ranked for k in flatten(t.config)))
-    table = Table(title=title or f"best {len(ranked)} trials by {metric}")
-    for column in ["trial_id", metric, "iterations", "status", *keys]:
+    table = Table(title=title or default)
+    for column in ["trial_id", *metrics, "iterations", "status", *keys]:
         table.add_column(column)
     for trial in ranked:
         config = flatten(trial.config)
+        last = trial.last_result or {}
         table.add_row(
             trial.trial_id,
-            short((trial.last_result or {}).get(metric)),
+            *(short(last.get(metric)) for metric in metrics),
             str(trial.iterations),
             trial.status.value,
             *(short(config.get(key, "")) for key in keys),

@@ -77,7 +77,10 @@ def summary(experiment: ExperimentView) -> tuple[str, str, str]:
     total = f"{len(experiment.trials)} of {stop.num_trials}" if stop.num_trials else ""
     states = ", ".join(f"{n} {word}" for word, n in counts.items() if n)
     states = f"trials {total}: {states}" if total else f"trials: {states or 'none yet'}"
-    best = Results(list(experiment.trials.values()), experiment.objective).best_trial
+    results = Results(list(experiment.trials.values()), experiment.objective)
+    if experiment.objective.several:
+        return timing, states, front_line(results)
+    best = results.best_trial
     metric = experiment.objective.metric
     if best is None:
         best_line = f"best {metric}: none yet"
@@ -88,6 +91,15 @@ def summary(experiment: ExperimentView) -> tuple[str, str, str]:
             f"{best.iterations}): {config_text(best, 100)}"
         )
     return timing, states, best_line
+
+
+def front_line(results: Results) -> str:
+    """With several objectives, what stands for the best: the Pareto front's size and its
+    first trials."""
+    front = results.front()
+    shown = ", ".join(t.trial_id for t in front[:8]) + (", ..." if len(front) > 8 else "")
+    described = results.objective.describe()
+    return f"Pareto front ({described}): {len(front)} trials" + (f": {shown}" if front else "")
 
 
 def status_line(experiment: ExperimentView) -> str:

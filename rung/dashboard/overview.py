@@ -23,13 +23,16 @@ def overview(view: ExperimentView, length: int | None = None) -> dict[str, Any]:
     for trial in view.trials.values():
         counts[STATES[trial.status]] += 1
     results = view.results()
-    best = results.best_trial
+    several = view.objective.several
+    best = None if several else results.best_trial
     run = view.run
     return {
         "name": view.name,
         "path": view.path,
         "metric": view.objective.metric,
         "mode": view.objective.mode,
+        "objectives": view.objective.describe(),
+        "front": len(results.front()) if several else None,
         "position": view.position,
         "reading": None if length is None else {"records": view.position, "of": length},
         "trials": len(view.trials),

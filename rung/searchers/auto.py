@@ -17,12 +17,16 @@ _GP_MAX_TRIALS = 300
 _QUASIRANDOM_MAX_TRIALS = 16
 
 
-def choose(space, num_trials: int | None, early_stopping: bool = False) -> tuple[str, str]:
-    """The searcher's name and why, for a space, a budget (None: unbounded) and whether a
-    scheduler stops trials at several budgets."""
+def choose(
+    space, num_trials: int | None, early_stopping: bool = False, several: bool = False
+) -> tuple[str, str]:
+    """The searcher's name and why, for a space, a budget (None: unbounded), whether a
+    scheduler stops trials at several budgets and whether there are several objectives."""
     params = space.params
     if params and all(isinstance(p.domain, Grid) for p in params):
         return "grid", "every parameter is a grid"
+    if several:
+        return "quasirandom", "several objectives: spread evenly over the space"
     if num_trials is not None and num_trials <= _QUASIRANDOM_MAX_TRIALS:
         return "quasirandom", f"{num_trials} trials are too few to fit a model"
     if early_stopping:
@@ -47,6 +51,8 @@ class AutoSearch(Searcher):
     """Chooses at setup, by the rules of ``choose``:
 
     - only grids: grid search;
+    - several objectives: quasi-random search (the searchers that model results rank them by
+      one metric);
     - at most 16 trials: quasi-random search;
     - under a scheduler that stops trials at several budgets (one with ``max_t``, which
       ``rung.run`` tells it as ``scheduler_budget``): BOHB, whose model reads the largest
@@ -68,9 +74,12 @@ class AutoSearch(Searcher):
     ``describe()`` (shown when the experiment starts) says what it picked and why.
     """
 
+    several_objectives = True  # it picks a searcher that serves them
+
     def _setup(self) -> None:
         early_stopping = self.scheduler_budget is not None
-        self.choice, self.reason = choose(self.space, self.num_trials, early_stopping)
+        several = self.objective.several
+        self.choice, self.reason = choose(self.space, self.num_trials, early_stopping, several)
         self.chosen = make_searcher(self.choice)
         self.chosen.setup(self.space, self.objective, self.rng, self.num_trials)
         self.adaptive = self.chosen.adaptive

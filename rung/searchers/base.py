@@ -30,6 +30,9 @@ class Searcher(ABC):
     # (random, grid, quasi-random) lets an executor hand a slot its next trial before the
     # slot's running trial ends.
     adaptive: bool = True
+    # Whether the searcher can serve an experiment with several objectives (one whose
+    # proposals do not depend on results can: it never ranks them).
+    several_objectives: bool = False
     # Whether the searcher models results at several budgets (BOHB): it needs a scheduler that
     # stops trials at them (one with ``max_t``).
     models_budgets: bool = False

@@ -19,6 +19,7 @@ class GivenConfigs(Searcher):
     """
 
     adaptive = False
+    several_objectives = True
 
     def __init__(self, configs: Sequence[Mapping[str, Any]], seed: int | None = None) -> None:
         super().__init__(seed)

@@ -22,6 +22,7 @@ class GridSearch(Searcher):
     """
 
     adaptive = False
+    several_objectives = True
 
     def __init__(self, num_samples: int = 1, seed: int | None = None) -> None:
         super().__init__(seed)

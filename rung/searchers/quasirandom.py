@@ -26,6 +26,7 @@ class QuasiRandomSearch(Searcher):
     """
 
     adaptive = False
+    several_objectives = True
 
     def __init__(self, scramble: bool = True, seed: int | None = None) -> None:
         super().__init__(seed)

@@ -15,6 +15,7 @@ class RandomSearch(Searcher):
     """
 
     adaptive = False
+    several_objectives = True
 
     def _suggest(self, trial_id: str) -> dict[str, Any]:
         return self.space.sample(self.rng)

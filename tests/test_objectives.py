@@ -1,0 +1,204 @@
+"""Several objectives and constraints: the Pareto front, its hypervolume, what breaks a
+constraint, and what refuses to rank by one metric when there are several."""
+
+import math
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+import rung
+from rung.constraints import Bound, Constraints
+from rung.errors import ConfigError
+from rung.objective import Objective
+from rung.results import non_dominated
+from tests.commands import rung_command
+
+SPACE = {"x": rung.uniform(0, 1), "y": rung.uniform(0, 1)}
+
+
+def zdt1_like(config):
+    """Two objectives that trade off along x (a ZDT1 front at y = 0), and a memory figure
+    that a constraint bounds."""
+    x, y = config["x"], config["y"]
+    rung.report(f1=x, f2=(1 + y) * (1 - math.sqrt(x / (1 + y))), mem=20 * y)
+
+
+def run_two(tune, **kwargs):
+    kwargs.setdefault("num_trials", 24)
+    return tune(
+        zdt1_like, SPACE, metric=["f1", "f2"], mode=["min", "min"], executor="inline", **kwargs
+    )
+
+
+@pytest.mark.parametrize(
+    ("metric", "mode", "message"),
+    [
+        (["a", "b"], "min", "give a mode for each"),
+        ("a", ["min", "max"], "give a mode for each"),
+        (["a", "b"], ["min"], "one mode for each metric"),
+        (["a", "a"], ["min", "max"], "each metric once"),
+        (["a", "b"], ["min", "up"], "use 'min' or 'max'"),
+    ],
+)
+def test_several_objectives_are_named_with_a_mode_each(metric, mode, message):
+    with pytest.raises(ConfigError, match=message):
+        Objective.of(metric, mode)
+
+
+def test_one_metric_in_a_list_is_one_objective():
+    assert Objective.of(["acc"], ["max"]) == Objective("acc", "max")
+    two = Objective.of(["acc", "ms"], ["max", "min"])
+    assert two.several and two.metrics == ("acc", "ms") and two.modes == ("max", "min")
+    assert two.scores({"acc": 0.9, "ms": 3}) == (-0.9, 3.0)
+    assert two.scores({"acc": 0.9}) == (-0.9, math.inf)
+
+
+@given(st.lists(st.tuples(st.integers(0, 6), st.integers(0, 6)), min_size=1, max_size=30))
+def test_the_front_is_what_nothing_dominates(points):
+    kept = non_dominated(np.array(points, dtype=float))
+
+    def dominates(a, b):
+        return (
+            all(x <= y for x, y in zip(a, b, strict=True))
+            and a != b
+            and any(x < y for x, y in zip(a, b, strict=True))
+        )
+
+    for point, keep in zip(points, kept, strict=True):
+        assert keep == (not any(dominates(other, point) for other in points))
+
+
+@pytest.mark.parametrize(
+    ("text", "result", "violation"),
+    [
+        ("mem <= 16", {"mem": 10}, -6.0),
+        ("mem <= 16", {"mem": 18}, 2.0),
+        (" acc>=0.9 ", {"acc": 0.95}, pytest.approx(-0.05)),
+        ("mem <= 1e3", {}, math.inf),
+        ("mem <= 16", {"mem": "big"}, math.inf),
+    ],
+)
+def test_a_bound_says_how_far_a_result_is_past_it(text, result, violation):
+    assert Bound.parse(text).violation(result) == violation
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("mem < 16", "use <= or >="),
+        ("mem == 3", "use <= or >="),
+        ("import os", "write a reported key"),
+    ],
+)
+def test_a_constraint_that_cannot_be_read_is_named(text, message):
+    with pytest.raises(ConfigError, match=message) as raised:
+        Constraints([text])
+    assert repr(text) in str(raised.value)
+
+
+def test_functions_and_texts_are_one_violation_and_a_failing_function_is_infeasible():
+    constraints = Constraints(["mem <= 16", lambda r: [r["a"] - 1, r["b"]]])
+    assert constraints.violation({"mem": 4, "a": 0.5, "b": -2}) == -0.5
+    assert constraints.violation({"mem": 20, "a": 0.5, "b": -2}) == 4.0
+    with pytest.warns(rung.RungWarning, match="failed on a result"):
+        assert constraints.violation({"mem": 4}) == math.inf  # the function raised KeyError
+    assert constraints.saved()[0] == "mem <= 16"
+
+
+def test_the_front_holds_the_feasible_trials_nothing_beats(tune, tmp_path):
+    results = run_two(tune, constraints=["mem <= 12"], name="two")
+    front = [t.trial_id for t in results.front()]
+    feasible = [t for t in results.trials if t.last_result["mem"] <= 12]
+    assert front and set(front) <= {t.trial_id for t in feasible}
+    assert all(not t.feasible for t in results.trials if t.last_result["mem"] > 12)
+    for trial in feasible:
+        mine = (trial.last_result["f1"], trial.last_result["f2"])
+        beaten = any(
+            o.last_result["f1"] <= mine[0]
+            and o.last_result["f2"] <= mine[1]
+            and o is not trial
+            and (o.last_result["f1"], o.last_result["f2"]) != mine
+            for o in feasible
+        )
+        assert (trial.trial_id in front) == (not beaten)
+    on_front = results.front()
+    table = results.pareto_front()
+    by_f1 = sorted(on_front, key=lambda t: t.last_result["f1"])
+    assert list(table["trial_id"]) == [t.trial_id for t in by_f1]
+    assert list(table["f2"]) == [t.last_result["f2"] for t in by_f1]
+    with pytest.raises(ConfigError, match=r"several objectives.*pareto_front\(\)"):
+        _ = results.best_trial
+    assert results.get_best_trial(metric="f1", mode="min").last_result["f1"] == min(
+        t.last_result["f1"] for t in feasible
+    )
+    loaded = rung.load(tmp_path / "two")  # the log alone says which results were feasible
+    assert [t.trial_id for t in loaded.front()] == front
+
+
+def test_the_hypervolume_is_the_area_the_front_dominates(tune):
+    pytest.importorskip("moocore", reason="the hypervolume needs moocore (rung[multiobjective])")
+    results = run_two(tune, name="hv")
+    points = sorted((t.last_result["f1"], t.last_result["f2"]) for t in results.front())
+    reference = (1.1, 2.5)
+    area, ceiling = 0.0, reference[1]
+    for f1, f2 in points:  # staircase from the left: each point's strip up to the last one
+        area += (reference[0] - f1) * (ceiling - f2)
+        ceiling = f2
+    assert results.hypervolume(reference) == pytest.approx(area)
+    assert 0 < results.hypervolume() < area, "the default reference is the worst seen"
+    with pytest.raises(ConfigError, match="one value per objective"):
+        results.hypervolume([1.0])
+
+
+def test_one_objective_with_a_constraint_never_ranks_an_infeasible_trial_best(tune):
+    results = tune(
+        zdt1_like,
+        SPACE,
+        metric="f1",
+        mode="min",
+        constraints="f1 >= 0.2",
+        num_trials=20,
+        executor="inline",
+    )
+    feasible = [t for t in results.trials if t.last_result["f1"] >= 0.2]
+    assert results.best_trial.last_result["f1"] == min(t.last_result["f1"] for t in feasible)
+    assert min(t.last_result["f1"] for t in results.trials) < results.best_result["f1"]
+
+
+@pytest.mark.parametrize(
+    ("strategy", "message"),
+    [
+        ({"searcher": "tpe"}, "TPESearch ranks trials by one metric"),
+        ({"scheduler": {"name": "asha", "max_t": 3}}, "ASHAScheduler compares trials by one"),
+        (
+            {"scheduler": {"name": "pbt", "hyperparam_mutations": SPACE}},
+            "PopulationBasedTraining compares trials by one",
+        ),
+    ],
+)
+def test_what_ranks_by_one_metric_is_refused_before_a_trial(tune, tmp_path, strategy, message):
+    with pytest.raises(ConfigError, match=message):
+        run_two(tune, name="refused", **strategy)
+    assert not (tmp_path / "refused").exists()
+
+
+def test_auto_spreads_trials_evenly_over_a_space_with_several_objectives(tune):
+    results = run_two(tune, searcher="auto", num_trials=40, name="auto")
+    assert len(results.front()) >= 3
+
+
+def test_resumed_front_equals_the_unbroken_runs(tune, tmp_path):
+    unbroken = run_two(tune, num_trials=16, name="unbroken", constraints=["mem <= 12"])
+    run_two(tune, num_trials=8, name="broken", constraints=["mem <= 12"])
+    resumed = run_two(tune, num_trials=16, name="broken", constraints=["mem <= 12"], resume=True)
+    ids = [t.trial_id for t in unbroken.front()]
+    assert [t.trial_id for t in resumed.front()] == ids
+    assert [t.trial_id for t in rung.load(tmp_path / "broken").front()] == ids
+
+
+def test_rung_status_shows_the_front(tune, tmp_path):
+    run_two(tune, name="status")
+    said = rung_command("status", tmp_path / "status", cwd=tmp_path)
+    assert said.returncode == 0 and "Pareto front (min 'f1', min 'f2'):" in said.stdout
