@@ -146,8 +146,42 @@ class Results:
     def hypervolume(self, reference: Sequence[float] | None = None) -> float:
         """The hypervolume of the Pareto front: the volume of objective space it dominates up
         to ``reference`` (one value per objective, in the metrics' own units and
-        directions; default: the worst value each objective took over the feasible trials'
-        last reports). Larger is better. Needs ``moocore`` (``rung[multiobjective]``)."""
+        directions; default: ``reference_point()``, the worst value each objective took).
+        Larger is better. Needs ``moocore`` (``rung[multiobjective]``)."""
+        last = [
+            (t.last_result, t.violations[-1] if t.violations else None)
+            for t in self.trials
+            if t.status is not TrialStatus.ERROR and t.last_result is not None
+        ]
+        if reference is None:
+            return self.hypervolume_of(last, self.reference_point())
+        if len(reference) != len(self.objective.metrics):
+            raise ConfigError(
+                f"reference={list(reference)!r}: give one value per objective "
+                f"({', '.join(self.objective.metrics)})"
+            )
+        return self.hypervolume_of(last, [float(v) for v in reference])
+
+    def reference_point(self) -> list[float]:
+        """The default hypervolume reference: each objective's worst value over the feasible
+        trials' last reports that rank (empty when none does)."""
+        scores = [
+            self.objective.scores(t.last_result)
+            for t in self.trials
+            if t.status is not TrialStatus.ERROR and t.feasible
+        ]
+        finite = [s for s in scores if math.inf not in s]
+        if not finite:
+            return []
+        worst = [max(column) for column in zip(*finite, strict=True)]
+        return [s * w for s, w in zip(self._signs(), worst, strict=True)]
+
+    def hypervolume_of(
+        self, reports: Sequence[tuple[Any, float | None]], reference: Sequence[float]
+    ) -> float:
+        """The hypervolume the feasible ones of ``reports`` (``(result, violation)`` pairs)
+        dominate up to ``reference`` (metric units): what ``hypervolume`` computes for the
+        last reports, and the hypervolume chart for the reports standing at a moment."""
         try:
             import moocore
         except ImportError:
@@ -156,36 +190,19 @@ class Results:
             ) from None
         import numpy as np
 
-        signs = np.array([1.0 if mode == "min" else -1.0 for mode in self.objective.modes])
-        front = self.front()
-        if not front:
-            return 0.0
-        points = signs * np.array(
-            [[float(t.last_result[m]) for m in self.objective.metrics] for t in front]  # type: ignore[index]
-        )
-        if reference is None:
-            worst = self._worst_scores()
-        else:
-            if len(reference) != len(signs):
-                raise ConfigError(
-                    f"reference={list(reference)!r}: give one value per objective "
-                    f"({', '.join(self.objective.metrics)})"
-                )
-            worst = signs * np.array([float(v) for v in reference])
-        return float(moocore.hypervolume(points, ref=worst))
-
-    def _worst_scores(self) -> Any:
-        """Each objective's worst score (signed, lower is better) over the feasible trials'
-        last reports that rank: the default hypervolume reference."""
-        import numpy as np
-
-        scores = [
-            self.objective.scores(t.last_result)
-            for t in self.trials
-            if t.status is not TrialStatus.ERROR and t.feasible
+        scored = [
+            self.objective.scores(result)
+            for result, violation in reports
+            if violation is None or violation <= 0
         ]
-        finite = np.array([s for s in scores if math.inf not in s])
-        return finite.max(axis=0)
+        points = np.array([s for s in scored if math.inf not in s], dtype=float)
+        if not len(points) or not len(reference):
+            return 0.0
+        signs = np.array(self._signs())
+        return float(moocore.hypervolume(points, ref=signs * np.asarray(reference, dtype=float)))
+
+    def _signs(self) -> list[float]:
+        return [1.0 if mode == "min" else -1.0 for mode in self.objective.modes]
 
     @property
     def best_trial(self) -> Trial | None:

@@ -202,3 +202,58 @@ def test_rung_status_shows_the_front(tune, tmp_path):
     run_two(tune, name="status")
     said = rung_command("status", tmp_path / "status", cwd=tmp_path)
     assert said.returncode == 0 and "Pareto front (min 'f1', min 'f2'):" in said.stdout
+
+
+def test_the_front_chart_marks_the_front_and_what_breaks_a_constraint(tune, tmp_path):
+    pytest.importorskip("matplotlib", reason="the plot extra (matplotlib) is not installed")
+    results = run_two(tune, constraints=["mem <= 12"], name="plots")
+    chart = rung.plot.charts.pareto_front(results)
+    (panel,) = chart.panels
+    by_label = {t.label.split(" (")[0]: t for t in panel.traces}
+    front = sorted(results.front(), key=lambda t: t.last_result["f1"])
+    assert by_label["the Pareto front"].x == [t.last_result["f1"] for t in front]
+    infeasible = [t for t in results.trials if not t.feasible]
+    assert len(by_label["breaks a constraint"].x) == len(infeasible) > 0
+    figure = rung.plot.pareto_front(tmp_path / "plots")  # a folder, drawn by matplotlib
+    assert figure.axes[0].get_xlabel() == "f1" and figure.axes[0].get_ylabel() == "f2"
+
+
+def test_the_hypervolume_chart_ends_at_the_fronts_hypervolume(tune):
+    pytest.importorskip("moocore", reason="the hypervolume needs moocore (rung[multiobjective])")
+    results = run_two(tune, name="hv_chart")
+    (trace,) = rung.plot.charts.hypervolume_over_time(results).panels[0].traces
+    assert trace.y[-1] == pytest.approx(results.hypervolume())
+    assert all(a <= b + 1e-12 for a, b in zip(trace.y, trace.y[1:], strict=False)), "it only grows"
+
+
+def test_charts_that_rank_by_one_metric_refuse_several_objectives(tune):
+    results = run_two(tune, name="refuse_charts")
+    for chart in (rung.plot.charts.best_so_far, rung.plot.charts.importance):
+        with pytest.raises(ConfigError, match=r"ranks by one metric.*pareto_front"):
+            chart(results)
+    single = tune(zdt1_like, SPACE, metric="f1", mode="min", num_trials=4, executor="inline")
+    with pytest.raises(ConfigError, match="one objective"):
+        rung.plot.charts.pareto_front(single)
+
+
+def test_an_experiment_file_takes_several_objectives_and_constraints(tmp_path):
+    (tmp_path / "model.py").write_text(
+        "import math\n"
+        "def train(config):\n"
+        "    x, y = config['x'], config['y']\n"
+        "    return {'f1': x, 'f2': (1 + y) * (1 - math.sqrt(x / (1 + y))), 'mem': 20 * y}\n"
+    )
+    (tmp_path / "experiment.yaml").write_text(
+        "trainable: model:train\n"
+        "space:\n  x: uniform(0, 1)\n  y: uniform(0, 1)\n"
+        "metric: [f1, f2]\nmode: [min, min]\n"
+        "constraints: ['mem <= 12']\n"
+        "num_trials: 12\nexecutor: inline\nseed: 0\nname: from_file\n"
+        f"storage_path: {tmp_path}\n"
+    )
+    said = rung_command("run", "experiment.yaml", cwd=tmp_path)
+    assert said.returncode == 0, said.stderr
+    assert "Pareto front" in said.stdout
+    loaded = rung.load(tmp_path / "from_file")
+    assert loaded.objective.metrics == ("f1", "f2") and loaded.front()
+    assert all(t.feasible == (t.last_result["mem"] <= 12) for t in loaded.trials)

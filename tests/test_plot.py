@@ -271,8 +271,10 @@ def test_rung_plot_writes_each_plot_and_says_what_it_left_out(asha, tmp_path, ca
     assert main(["plot", str(folder), "--out", str(tmp_path / "out")]) == 0
     said = capsys.readouterr().out
     written = sorted(p.name for p in (tmp_path / "out").iterdir())
-    assert written == sorted(f"{k}.png" for k in rung.plot.KINDS if k != "pbt")
+    several = ("pbt", "pareto_front", "hypervolume")
+    assert written == sorted(f"{k}.png" for k in rung.plot.KINDS if k not in several)
     assert "left out pbt: no trial copied another's state" in said
+    assert "left out pareto_front: one objective" in said
     assert all((tmp_path / "out" / name).stat().st_size > 10_000 for name in written)
 
 

@@ -76,6 +76,17 @@ def pbt(source: Source, params: Sequence[str] | None = None, backend: str = "mat
     return render(charts.pbt_schedules(source, params), backend)
 
 
+def pareto_front(source: Source, backend: str = "matplotlib") -> Any:
+    """Several objectives: each trial's last report, objective against objective, with the
+    Pareto front marked and the trials that break a constraint apart."""
+    return render(charts.pareto_front(source), backend)
+
+
+def hypervolume(source: Source, backend: str = "matplotlib") -> Any:
+    """Several objectives: the hypervolume of the front so far, over the experiment."""
+    return render(charts.hypervolume_over_time(source), backend)
+
+
 def time_to_solution(
     experiments: Mapping[str, Source | Sequence[Source]],
     top_k: int = 6,
@@ -95,6 +106,8 @@ KINDS: dict[str, Callable[[Source], Chart]] = {
     "importance": charts.importance,
     "slices": charts.slices,
     "pbt": charts.pbt_schedules,
+    "pareto_front": charts.pareto_front,
+    "hypervolume": charts.hypervolume_over_time,
 }
 
 
@@ -167,9 +180,11 @@ __all__ = [
     "KINDS",
     "best_so_far",
     "charts",
+    "hypervolume",
     "importance",
     "learning_curves",
     "parallel_coordinates",
+    "pareto_front",
     "pbt",
     "render",
     "save_all",

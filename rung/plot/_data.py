@@ -14,7 +14,7 @@ import numpy as np
 from rung.configs import flatten
 from rung.errors import ConfigError
 from rung.events import TrialStatus
-from rung.objective import Objective, is_number
+from rung.objective import Objective, as_number, is_number
 from rung.pbt_schedule import lineage_schedule
 from rung.plot._charts import (
     FATE_COLORS,
@@ -23,6 +23,7 @@ from rung.plot._charts import (
     Axis,
     Chart,
     Panel,
+    Style,
     Trace,
 )
 from rung.results import Results
@@ -41,6 +42,17 @@ def load_results(source: Source) -> Results:
     from rung.storage import load
 
     return load(source)
+
+
+def one_objective(results: Results, chart: str) -> Results:
+    """``results``, or a ConfigError when its experiment has several objectives: the charts
+    that rank by one metric (a best so far, an importance) have nothing to say of them."""
+    if results.objective.several:
+        raise ConfigError(
+            f"{chart} ranks by one metric and this experiment has several "
+            f"({results.objective.describe()}): see the pareto_front and hypervolume charts"
+        )
+    return results
 
 
 def _running_best(values: Sequence[float], objective: Objective) -> list[float]:
@@ -67,7 +79,7 @@ def best_so_far(source: Source, x: str = "time") -> Chart:
     value) or against the number of trials (``x="trials"``, in the order they were
     created: the best of their last values). The markers are the reports (an even sample of
     ``MAX_MARKERS`` when there are more); the curve keeps the points where it changes."""
-    results = load_results(source)
+    results = one_objective(load_results(source), "best_so_far")
     objective = results.objective
     if x == "time":
         points = sorted(p for t in results.trials for p in _timed_values(t, objective))
@@ -357,7 +369,7 @@ def budget_for_importance(results: Results) -> tuple[int | None, list[Trial], li
 def importance(source: Source, params: Sequence[str] | None = None, seed: int = 0) -> Chart:
     """Parameter importance as bars (see ``importance_table``), titled with the budget and
     the trials it used."""
-    results = load_results(source)
+    results = one_objective(load_results(source), "importance")
     budget, trials, values = budget_for_importance(results)
     table = _forest_importance(trials, values, params, seed)
     where = "last reports" if budget is None else f"training_iteration {budget}"
@@ -533,7 +545,10 @@ def time_to_solution(
     mean over runs, with the spread over runs."""
     if not experiments:
         raise ConfigError("time_to_solution needs at least one experiment")
-    loaded = {name: [load_results(s) for s in _runs(runs)] for name, runs in experiments.items()}
+    loaded = {
+        name: [one_objective(load_results(s), "time_to_solution") for s in _runs(runs)]
+        for name, runs in experiments.items()
+    }
     objectives = {(r.metric, r.mode) for runs in loaded.values() for r in runs}
     if len(objectives) > 1:
         raise ConfigError(f"the experiments optimize different things: {sorted(objectives)}")
@@ -584,14 +599,142 @@ def _runs(runs: Source | Sequence[Source]) -> list[Source]:
     return [runs]
 
 
+def _front_points(results: Results) -> tuple[list[Trial], list[Trial], list[Trial]]:
+    """The trials the front chart draws: on the front, the other feasible ones that rank,
+    and those whose last report breaks a constraint."""
+    front = results.front()
+    on_front = {t.trial_id for t in front}
+    ranked, infeasible = [], []
+    for trial in results.trials:
+        values = [as_number((trial.last_result or {}).get(m)) for m in results.objective.metrics]
+        if trial.status is TrialStatus.ERROR or any(v is None for v in values):
+            continue
+        if not trial.feasible:
+            infeasible.append(trial)
+        elif trial.trial_id not in on_front:
+            ranked.append(trial)
+    return front, ranked, infeasible
+
+
+def pareto_front(source: Source) -> Chart:
+    """With several objectives: each trial's last report, objective against objective (every
+    pair of them), the Pareto front marked and joined, trials that break a constraint apart."""
+    results = load_results(source)
+    objective = results.objective
+    if not objective.several:
+        raise ConfigError(
+            f"one objective ({objective.describe()}): there is no front; see best_so_far"
+        )
+    front, ranked, infeasible = _front_points(results)
+    metrics = objective.metrics
+    panels = []
+    for i, first in enumerate(metrics):
+        for second in metrics[i + 1 :]:
+            panel = Panel(f"{second} against {first}", first, second)
+
+            def values(trials: list[Trial], key: str) -> list[float]:
+                return [float((t.last_result or {})[key]) for t in trials]
+
+            for trials, label, color in (
+                (ranked, f"a feasible trial ({len(ranked)})", "#9ecae1"),
+                (infeasible, f"breaks a constraint ({len(infeasible)})", "#bbbbbb"),
+            ):
+                if trials:
+                    hover = [f"trial {t.trial_id}" for t in trials]
+                    panel.traces.append(
+                        Trace(
+                            values(trials, first),
+                            values(trials, second),
+                            "markers",
+                            label,
+                            color,
+                            hover=hover,
+                        )
+                    )
+            if front:
+                ordered = sorted(front, key=lambda t: float((t.last_result or {})[first]))
+                style: Style = "line" if len(metrics) == 2 else "markers"
+                panel.traces.append(
+                    Trace(
+                        values(ordered, first),
+                        values(ordered, second),
+                        style,
+                        f"the Pareto front ({len(front)})",
+                        "#d62728",
+                        width=2.0,
+                        hover=[f"trial {t.trial_id}" for t in ordered],
+                    )
+                )
+                if style == "line":  # its points too, not only the line through them
+                    panel.traces.append(
+                        Trace(
+                            values(ordered, first),
+                            values(ordered, second),
+                            "markers",
+                            f"the Pareto front ({len(front)})",
+                            "#d62728",
+                        )
+                    )
+            panels.append(panel)
+    title = f"Pareto front of {objective.describe()}: {len(front)} of {len(results.trials)} trials"
+    return Chart("pareto_front", title, panels, min(3, len(panels)))
+
+
+def hypervolume_over_time(source: Source, points: int = 100) -> Chart:
+    """With several objectives: the hypervolume of the front of every trial's latest
+    report (feasible) at ``points`` moments of the experiment, against one reference (the
+    worst value each objective took over the final front's candidates)."""
+    results = load_results(source)
+    if not results.objective.several:
+        raise ConfigError("one objective: there is no hypervolume; see best_so_far")
+    reports = sorted(
+        (float(r["experiment_time_s"]), t.trial_id, i)
+        for t in results.trials
+        if t.status is not TrialStatus.ERROR
+        for i, r in enumerate(t.results)
+        if is_number(r.get("experiment_time_s"))
+    )
+    if not reports:
+        raise ConfigError("no results yet: no hypervolume to draw")
+    reference = results.reference_point()
+    by_id = {t.trial_id: t for t in results.trials}
+    times = np.linspace(reports[0][0], reports[-1][0], points)
+    latest: dict[str, int] = {}
+    xs, ys, next_report = [], [], 0
+    for at in times:
+        while next_report < len(reports) and reports[next_report][0] <= at:
+            _, trial_id, index = reports[next_report]
+            latest[trial_id] = index
+            next_report += 1
+        xs.append(float(at))
+        ys.append(
+            results.hypervolume_of(
+                [
+                    (
+                        by_id[t].results[i],
+                        by_id[t].violations[i] if i < len(by_id[t].violations) else None,
+                    )
+                    for t, i in latest.items()
+                ],
+                reference,
+            )
+        )
+    panel = Panel("hypervolume of the front so far", "experiment time (s)", "hypervolume")
+    panel.traces.append(Trace(xs, ys, "step", "hypervolume", "#1f77b4"))
+    return Chart("hypervolume", panel.title, [panel], 1)
+
+
 __all__ = [
     "best_so_far",
     "fate",
+    "hypervolume_over_time",
     "importance",
     "importance_table",
     "learning_curves",
     "load_results",
+    "one_objective",
     "parallel_coordinates",
+    "pareto_front",
     "pbt_schedules",
     "slices",
     "time_to_solution",

@@ -251,3 +251,42 @@ def test_experiments_side_by_side_and_what_pbt_copied(browser, tmp_path):
         donor = copier.lineage[0]["donor"]
         wait.until(lambda b: f"copied {donor}" in drawn(b, "trial_curve"))
         keep(browser, "pbt_section", shots, "pbt")
+
+
+def two_objectives(config, iteration):
+    """Simulated epochs of a model that trades accuracy against latency."""
+    if iteration > 3:
+        return None
+    x = config["x"]
+    return {"acc": x * (1 - 0.5 / iteration), "latency": x**2 + 0.1 * config["y"]}, 1.0
+
+
+def test_several_objectives_show_their_front(browser, tmp_path):
+    shots = tmp_path / "screenshots"
+    shots.mkdir()
+    results = rung.run(
+        two_objectives,
+        {"x": rung.uniform(0, 1), "y": rung.uniform(0, 1)},
+        metric=["acc", "latency"],
+        mode=["max", "min"],
+        constraints=["latency <= 0.8"],
+        num_trials=40,
+        executor=SimulatedExecutor(4),
+        storage_path=tmp_path,
+        name="two",
+        seed=0,
+        verbose=0,
+    )
+    front = results.front()
+    with serving(tmp_path / "two") as address:
+        browser.get(address)
+        wait = waiting(browser)
+        wait.until(
+            lambda b: cells(b, "experiments") and cells(b, "experiments")[0][2] == "40 of 40"
+        )
+        row = cells(browser, "experiments")[0]
+        assert row[1] == "max 'acc', min 'latency'" and row[7] == f"a front of {len(front)}"
+        wait.until(lambda b: drawn(b, "pareto_front") and drawn(b, "hypervolume"))
+        assert f"the Pareto front ({len(front)})" in drawn(browser, "pareto_front")
+        assert not browser.find_element(By.ID, "best_so_far").is_displayed()
+        keep(browser, "overview", shots, "several_objectives")

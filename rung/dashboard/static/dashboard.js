@@ -46,10 +46,10 @@ async function drawExperiments() {
     const row = body.insertRow();
     row.className = "experiment";
     cell(row, e.name);
-    cell(row, `${e.metric} (${e.mode})`);
+    cell(row, e.front !== null ? e.objectives : `${e.metric} (${e.mode})`);
     cell(row, e.num_trials ? `${e.trials} of ${e.num_trials}` : e.trials);
     for (const s of ["running", "completed", "stopped", "failed"]) cell(row, e.counts[s]);
-    cell(row, e.best ? e.best.value : "");
+    cell(row, e.best ? e.best.value : (e.front !== null ? `a front of ${e.front}` : ""));
     cell(row, e.best ? e.best.trial_id : "");
     cell(row, clock(e.elapsed_s) + (e.time_budget_s ? " of " + clock(e.time_budget_s) : ""));
     cell(row, `${e.searcher} + ${e.scheduler}`);
@@ -59,7 +59,8 @@ async function drawExperiments() {
   document.getElementById("reading").textContent = reading.map(e =>
     `reading the log of ${e.name}: ${e.reading.records.toLocaleString("en")} of ` +
     `${e.reading.of.toLocaleString("en")} records (charts once it is read)`).join("; ");
-  return { count: experiments.length, reading: reading.length > 0 };
+  const several = experiments[state.experiment].front !== null;
+  return { count: experiments.length, reading: reading.length > 0, several };
 }
 
 async function drawFigure(kind, element, path) {
@@ -154,13 +155,19 @@ async function drawTrial() {
 }
 
 async function drawAll() {
-  const { count, reading } = await drawExperiments();
+  const { count, reading, several } = await drawExperiments();
   state.reading = reading;
   if (reading) return drawTrials();  // the charts wait for the whole log
   if (count > 1) await drawFigure("comparison", document.getElementById("comparison"), "api/comparison");
   await drawTrials();
-  for (const kind of ["best_so_far", "best_so_far_trials", "learning_curves",
-                      "parallel_coordinates", "importance", "pbt"]) {
+  // One objective: its best so far; several: their front and its hypervolume.
+  const ranking = several ? ["pareto_front", "hypervolume"]
+                          : ["best_so_far", "best_so_far_trials", "importance"];
+  for (const kind of ["best_so_far", "best_so_far_trials", "importance", "pareto_front",
+                      "hypervolume"]) {
+    if (!ranking.includes(kind)) document.getElementById(kind).style.display = "none";
+  }
+  for (const kind of [...ranking, "learning_curves", "parallel_coordinates", "pbt"]) {
     await drawFigure(kind, document.getElementById(kind));
   }
   await drawTrial();

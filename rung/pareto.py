@@ -1,0 +1,70 @@
+"""The Pareto order of scores with several objectives (each lower is better): which points
+no other dominates, the fronts of non-dominated sorting, and a total order that breaks ties
+within a front by crowding distance, as NSGA-II does (Deb et al. 2002)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+
+def non_dominated(points: Any) -> np.ndarray:
+    """Which rows of ``points`` (one per trial, one score per objective, lower is better) no
+    other row dominates: as good on every objective and better on one."""
+    points = np.asarray(points, dtype=float)
+    kept = np.ones(len(points), dtype=bool)
+    for index, point in enumerate(points):
+        beaten = np.all(points <= point, axis=1) & np.any(points < point, axis=1)
+        kept[index] = not beaten.any()
+    return kept
+
+
+def fronts(points: Any) -> np.ndarray:
+    """Each row's front: 0 for the non-dominated ones, 1 for those non-dominated once the
+    first front is set aside, and so on."""
+    points = np.asarray(points, dtype=float)
+    front = np.full(len(points), -1)
+    left = np.arange(len(points))
+    level = 0
+    while len(left):
+        kept = non_dominated(points[left])
+        front[left[kept]] = level
+        left = left[~kept]
+        level += 1
+    return front
+
+
+def crowding(points: Any) -> np.ndarray:
+    """Each row's crowding distance within ``points`` (one front): the sum over objectives of
+    the gap between its neighbours, scaled by the objective's range; the ends infinite."""
+    points = np.asarray(points, dtype=float)
+    n, m = points.shape
+    distance = np.zeros(n)
+    if n <= 2:
+        return np.full(n, np.inf)
+    for j in range(m):
+        order = np.argsort(points[:, j], kind="stable")
+        values = points[order, j]
+        span = values[-1] - values[0]
+        distance[order[0]] = distance[order[-1]] = np.inf
+        if span > 0:
+            distance[order[1:-1]] += (values[2:] - values[:-2]) / span
+    return distance
+
+
+def pareto_ranks(points: Any) -> np.ndarray:
+    """A total order of the rows, as ranks (0 best): by front, then by crowding distance
+    (the less crowded first), then by arrival. What multi-objective TPE splits by."""
+    points = np.asarray(points, dtype=float)
+    if not len(points):
+        return np.zeros(0, dtype=int)
+    front = fronts(points)
+    spread = np.zeros(len(points))
+    for level in np.unique(front):
+        members = np.flatnonzero(front == level)
+        spread[members] = crowding(points[members])
+    order = np.lexsort((np.arange(len(points)), -spread, front))
+    ranks = np.empty(len(points), dtype=int)
+    ranks[order] = np.arange(len(points))
+    return ranks
