@@ -11,23 +11,11 @@ from rung.checkpoint import located_path
 from rung.configs import flatten
 from rung.errors import ConfigError
 from rung.objective import Objective
+from rung.pareto import non_dominated
 from rung.trial import Trial, TrialStatus
 
 if TYPE_CHECKING:
     import pandas as pd
-
-
-def non_dominated(points: Any) -> Any:
-    """Which rows of ``points`` (one per trial, one score per objective, lower is better) no
-    other row dominates: as good on every objective and better on one."""
-    import numpy as np
-
-    points = np.asarray(points, dtype=float)
-    kept = np.ones(len(points), dtype=bool)
-    for index, point in enumerate(points):
-        beaten = np.all(points <= point, axis=1) & np.any(points < point, axis=1)
-        kept[index] = not beaten.any()
-    return kept
 
 
 def trial_score(trial: Trial, objective: Objective, scope: str = "last") -> float:

@@ -170,7 +170,8 @@ def test_one_objective_with_a_constraint_never_ranks_an_infeasible_trial_best(tu
 @pytest.mark.parametrize(
     ("strategy", "message"),
     [
-        ({"searcher": "tpe"}, "TPESearch ranks trials by one metric"),
+        ({"searcher": "gp"}, "GPSearch ranks trials by one metric"),
+        ({"searcher": "bohb"}, "BOHBSearch ranks trials by one metric"),
         ({"scheduler": {"name": "asha", "max_t": 3}}, "ASHAScheduler compares trials by one"),
         (
             {"scheduler": {"name": "pbt", "hyperparam_mutations": SPACE}},
@@ -184,7 +185,7 @@ def test_what_ranks_by_one_metric_is_refused_before_a_trial(tune, tmp_path, stra
     assert not (tmp_path / "refused").exists()
 
 
-def test_auto_spreads_trials_evenly_over_a_space_with_several_objectives(tune):
+def test_auto_serves_several_objectives(tune):
     results = run_two(tune, searcher="auto", num_trials=40, name="auto")
     assert len(results.front()) >= 3
 
@@ -257,3 +258,40 @@ def test_an_experiment_file_takes_several_objectives_and_constraints(tmp_path):
     loaded = rung.load(tmp_path / "from_file")
     assert loaded.objective.metrics == ("f1", "f2") and loaded.front()
     assert all(t.feasible == (t.last_result["mem"] <= 12) for t in loaded.trials)
+
+
+def zdt1(config):
+    """ZDT1 on six variables: its front is f2 = 1 - sqrt(f1), at x1..x5 = 0."""
+    xs = [config[f"x{i}"] for i in range(6)]
+    g = 1 + 9 * sum(xs[1:]) / 5
+    rung.report(f1=xs[0], f2=g * (1 - math.sqrt(xs[0] / g)))
+
+
+def test_multi_objective_tpe_finds_a_larger_front_than_random_search(tune):
+    pytest.importorskip("moocore", reason="the hypervolume needs moocore (rung[multiobjective])")
+    space = {f"x{i}": rung.uniform(0, 1) for i in range(6)}
+    volumes = {}
+    for searcher in ("tpe", "random"):
+        volumes[searcher] = [
+            tune(
+                zdt1,
+                space,
+                metric=["f1", "f2"],
+                mode=["min", "min"],
+                searcher=searcher,
+                num_trials=80,
+                executor="inline",
+                seed=seed,
+                name=f"{searcher}{seed}",
+            ).hypervolume([1.1, 11.0])
+            for seed in range(3)
+        ]
+    assert np.median(volumes["tpe"]) > np.median(volumes["random"])
+
+
+def test_auto_models_several_objectives_with_tpe_beyond_a_few_trials():
+    from rung.searchers.auto import choose
+
+    space = rung.Space(SPACE)
+    assert choose(space, 40, several=True)[0] == "tpe"
+    assert choose(space, 12, several=True)[0] == "quasirandom"

@@ -18,6 +18,7 @@ import numpy as np
 
 from rung.errors import ConfigError
 from rung.objective import is_number
+from rung.pareto import pareto_ranks
 from rung.searchers._geometry import Geometry
 from rung.searchers.base import Searcher
 from rung.searchers.quasirandom import QuasiRandomSearch
@@ -116,6 +117,21 @@ class ModelSearcher(Searcher):
         self.observed = Observations(self.space.dim)
         self._explore = QuasiRandomSearch().setup(self.space, rng=self.rng)
         self._suggested = 0
+        # With several objectives, each observation's scores: its loss is then its place in
+        # their Pareto order (``rank_by_pareto_order``), not a value of its own.
+        self.scores: list[tuple[float, ...]] = []
+
+    def rank_by_pareto_order(self) -> None:
+        """With several objectives, set each observation's loss to its rank in the Pareto
+        order of all of them (front, then crowding: ``rung.pareto``), so that what splits
+        or ranks by loss splits by Pareto order, as Optuna's multi-objective TPE does."""
+        if not self.objective.several or not self.scores:
+            return
+        scores = np.array(self.scores, dtype=float)
+        finite = np.isfinite(scores).all(axis=1)
+        losses = np.full(len(scores), math.inf)
+        losses[finite] = pareto_ranks(scores[finite])
+        self.observed.loss[:] = losses
 
     def _suggest(self, trial_id: str) -> dict[str, Any] | None:
         self._suggested += 1
@@ -153,7 +169,12 @@ class ModelSearcher(Searcher):
     ) -> None:
         if config is None:
             return
-        loss = self.objective.score(result)
+        if self.objective.several:  # ranked among the others when the model is fitted
+            scores = self.objective.scores(result)
+            loss = math.inf if math.inf in scores else 0.0
+            self.scores.append(scores)
+        else:
+            loss = self.objective.score(result)
         tier = FAILED if failed or math.isinf(loss) else STOPPED if stopped_early else COMPLETE
         budget = float((result or {}).get("training_iteration", 0) or 0)
         self.observed.add(self.space.encode(config), loss, budget, tier)

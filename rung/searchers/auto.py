@@ -25,10 +25,10 @@ def choose(
     params = space.params
     if params and all(isinstance(p.domain, Grid) for p in params):
         return "grid", "every parameter is a grid"
-    if several:
-        return "quasirandom", "several objectives: spread evenly over the space"
     if num_trials is not None and num_trials <= _QUASIRANDOM_MAX_TRIALS:
         return "quasirandom", f"{num_trials} trials are too few to fit a model"
+    if several:
+        return "tpe", "several objectives: TPE split by Pareto order (multi-objective TPE)"
     if early_stopping:
         return "bohb", "the scheduler stops trials early: BOHB models their largest budget"
     if space.is_conditional:
@@ -51,8 +51,8 @@ class AutoSearch(Searcher):
     """Chooses at setup, by the rules of ``choose``:
 
     - only grids: grid search;
-    - several objectives: quasi-random search (the searchers that model results rank them by
-      one metric);
+    - several objectives: multi-objective TPE (its good trials the first in their Pareto
+      order), or quasi-random search for 16 trials or fewer;
     - at most 16 trials: quasi-random search;
     - under a scheduler that stops trials at several budgets (one with ``max_t``, which
       ``rung.run`` tells it as ``scheduler_budget``): BOHB, whose model reads the largest

@@ -47,7 +47,9 @@ def recency_weights(n: int) -> np.ndarray:
 
 
 class TPESearch(ModelSearcher):
-    """TPE over any rung space: continuous, log, integer, categorical and conditional.
+    """TPE over any rung space: continuous, log, integer, categorical and conditional; with
+    several objectives, the good trials are the first in their Pareto order (non-dominated
+    sorting, then crowding distance), as in Optuna's multi-objective TPE (Ozaki et al. 2020).
 
     Args:
         multivariate: model the parameters jointly (captures interactions); False models
@@ -57,6 +59,8 @@ class TPESearch(ModelSearcher):
         constant_liar: count pending trials as bad, so parallel proposals differ.
         seed: the searcher's own seed, when used on its own.
     """
+
+    several_objectives = True  # split by Pareto order (as Optuna's MOTPE)
 
     def __init__(
         self,
@@ -74,6 +78,7 @@ class TPESearch(ModelSearcher):
 
     def split(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """The good and bad encoded points with their weights (pending ones among the bad)."""
+        self.rank_by_pareto_order()
         observed = self.observed
         good, bad = observed.split(default_gamma(len(observed)))
         bad_x = observed.x[bad]
