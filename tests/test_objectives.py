@@ -295,3 +295,16 @@ def test_auto_models_several_objectives_with_tpe_beyond_a_few_trials():
     space = rung.Space(SPACE)
     assert choose(space, 40, several=True)[0] == "tpe"
     assert choose(space, 12, several=True)[0] == "quasirandom"
+
+
+def test_good_trials_weigh_by_what_the_front_would_lose_without_them():
+    pytest.importorskip("moocore", reason="the hypervolume needs moocore (rung[multiobjective])")
+    from rung.searchers.tpe import contribution_weights
+
+    # Three on a front and one the middle one dominates. With the reference 10% of the span
+    # beyond the worst (4.4, 4.4), each adds a rectangle only it covers: 2 x 0.4, 2 x 1.9
+    # and 0.4 x 2.1; the dominated one adds nothing.
+    scores = np.array([[0.0, 4.0], [2.0, 2.1], [4.0, 0.0], [2.5, 2.5]])
+    weights = contribution_weights(scores)
+    assert weights[:3] == pytest.approx([0.8 / 3.8, 1.0, 0.84 / 3.8])
+    assert weights[3] == pytest.approx(1e-12)

@@ -24,6 +24,7 @@ from typing import Any
 
 import numpy as np
 
+from rung.errors import ConfigError
 from rung.searchers._observed import ModelSearcher, check_settings
 from rung.searchers._parzen import ParzenEstimator
 
@@ -35,6 +36,11 @@ def default_gamma(n: int) -> int:
     return min(math.ceil(0.1 * n), 25)
 
 
+# The least weight a good observation gets with several objectives (Optuna's EPS is 1e-12;
+# a floor that keeps dominated good points in the density at all).
+_FLOOR_WEIGHT = 1e-12
+
+
 @functools.lru_cache(maxsize=8)
 def recency_weights(n: int) -> np.ndarray:
     """Weights of ``n`` observations in arrival order: old ones count less (read-only: the
@@ -43,6 +49,30 @@ def recency_weights(n: int) -> np.ndarray:
     if n >= _FLAT_WEIGHTS:
         weights[: n - _FLAT_WEIGHTS] = np.linspace(1.0 / n, 1.0, n - _FLAT_WEIGHTS)
     weights.flags.writeable = False
+    return weights
+
+
+def contribution_weights(scores: np.ndarray) -> np.ndarray:
+    """Weights of the good observations with several objectives, as Optuna's multi-objective
+    TPE gives them: each one's share of the hypervolume the good ones dominate (what the
+    front would lose without it), relative to the largest; dominated ones and ties a floor.
+    Needs moocore (``rung[multiobjective]``)."""
+    try:
+        import moocore
+    except ImportError:
+        raise ConfigError(
+            "TPE with several objectives needs moocore: pip install 'rung[multiobjective]'"
+        ) from None
+    weights = np.full(len(scores), _FLOOR_WEIGHT)
+    finite = np.isfinite(scores).all(axis=1)
+    if finite.sum() < 2:
+        return np.ones(len(scores))
+    points = scores[finite]
+    span = points.max(axis=0) - points.min(axis=0)
+    reference = points.max(axis=0) + 0.1 * np.where(span > 0, span, 1.0)
+    contributions = np.asarray(moocore.hv_contributions(points, ref=reference), dtype=float)
+    if contributions.max() > 0:
+        weights[finite] = np.maximum(contributions / contributions.max(), _FLOOR_WEIGHT)
     return weights
 
 
@@ -84,12 +114,10 @@ class TPESearch(ModelSearcher):
         bad_x = observed.x[bad]
         if self.constant_liar and self.pending:
             bad_x = np.vstack([bad_x, self.pending_points()])
-        return (
-            observed.x[good],
-            recency_weights(len(good)),
-            bad_x,
-            recency_weights(len(bad_x)),
-        )
+        good_w = recency_weights(len(good))
+        if self.objective.several:
+            good_w = contribution_weights(np.array(self.scores, dtype=float)[good])
+        return (observed.x[good], good_w, bad_x, recency_weights(len(bad_x)))
 
     def _propose(self) -> dict[str, Any]:
         good_x, good_w, bad_x, bad_w = self.split()
