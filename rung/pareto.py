@@ -20,17 +20,33 @@ def non_dominated(points: Any) -> np.ndarray:
     return kept
 
 
+def dominance(points: Any) -> np.ndarray:
+    """``D[i, j]``: whether row ``i`` dominates row ``j`` (n x n booleans, built one objective
+    at a time)."""
+    points = np.asarray(points, dtype=float)
+    n = len(points)
+    as_good = np.ones((n, n), dtype=bool)
+    better = np.zeros((n, n), dtype=bool)
+    for column in points.T:
+        as_good &= column[:, None] <= column[None, :]
+        better |= column[:, None] < column[None, :]
+    return as_good & better
+
+
 def fronts(points: Any) -> np.ndarray:
     """Each row's front: 0 for the non-dominated ones, 1 for those non-dominated once the
-    first front is set aside, and so on."""
-    points = np.asarray(points, dtype=float)
-    front = np.full(len(points), -1)
-    left = np.arange(len(points))
+    first front is set aside, and so on (Deb et al.'s fast non-dominated sort, on the
+    dominance matrix)."""
+    dominates = dominance(points)
+    beaten_by = dominates.sum(axis=0)
+    front = np.full(len(dominates), -1)
+    current = np.flatnonzero(beaten_by == 0)
     level = 0
-    while len(left):
-        kept = non_dominated(points[left])
-        front[left[kept]] = level
-        left = left[~kept]
+    while len(current):
+        front[current] = level
+        beaten_by = beaten_by - dominates[current].sum(axis=0)
+        beaten_by[front >= 0] = -1  # placed: never taken again
+        current = np.flatnonzero(beaten_by == 0)
         level += 1
     return front
 
