@@ -69,6 +69,14 @@ def _argsort_unit_rows(rows: np.ndarray) -> np.ndarray:
     return keys & ((1 << shift) - 1)
 
 
+def probabilities(log_weights: np.ndarray) -> np.ndarray:
+    """Weights given by their logarithms, normalized in double precision: what a draw among
+    them takes (numpy refuses probabilities whose sum is off by more than about 1e-8, which
+    the single-precision ``_logsumexp_rows`` can be)."""
+    weights = np.exp(log_weights - log_weights.max())
+    return weights / weights.sum()
+
+
 def _logsumexp_rows(a: np.ndarray) -> np.ndarray:
     """log(sum(exp(a), axis=1)), without scipy's per-call overhead (this is the hot path).
     The shifted exponentials are taken in single precision, several times faster where
@@ -406,5 +414,4 @@ class ParzenEstimator:
         """``n`` draws of coordinate ``j`` from its own mixture (the kernels that have it)."""
         has = np.nonzero(~np.isnan(self.centers[:, j]))[0]
         has = np.append(has[has != len(self.centers) - 1], len(self.centers) - 1)
-        weights = np.exp(self.log_weights[has] - _logsumexp_rows(self.log_weights[has][None, :])[0])
-        return self._draw(j, rng.choice(has, size=n, p=weights), rng)
+        return self._draw(j, rng.choice(has, size=n, p=probabilities(self.log_weights[has])), rng)
