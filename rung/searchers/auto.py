@@ -28,10 +28,8 @@ def choose(
         return "grid", "every parameter is a grid"
     if num_trials is not None and num_trials <= _QUASIRANDOM_MAX_TRIALS:
         return "quasirandom", f"{num_trials} trials are too few to fit a model"
-    if several:  # per parameter: ahead of the joint model on ZDT1, ZDT3 and DTLZ2 (a probe)
-        return {"name": "tpe", "multivariate": False}, (
-            "several objectives: TPE split by Pareto order, per parameter (multi-objective TPE)"
-        )
+    if several:  # joint: ahead of per parameter on 3 of 5 problems at 10 seeds (benchmarks.md)
+        return "tpe", "several objectives: TPE split by Pareto order (multi-objective TPE)"
     if early_stopping:
         return "bohb", "the scheduler stops trials early: BOHB models their largest budget"
     if space.is_conditional:
@@ -54,10 +52,10 @@ class AutoSearch(Searcher):
     """Chooses at setup, by the rules of ``choose``:
 
     - only grids: grid search;
-    - several objectives: multi-objective TPE, a density per parameter (its good trials the
-      first in their Pareto order), or quasi-random search for 16 trials or fewer; per
-      parameter, it ended ahead of the joint model on ZDT1, ZDT3 and DTLZ2 (4 seeds, 200
-      evaluations: docs/benchmarks.md);
+    - several objectives: multi-objective TPE (its good trials the first in their Pareto
+      order), or quasi-random search for 16 trials or fewer; the joint model, which ended
+      ahead of one per parameter on ZDT1, ZDT2 and Binh-Korn at 10 seeds (behind on ZDT3 and
+      DTLZ2: docs/benchmarks.md);
     - at most 16 trials: quasi-random search;
     - under a scheduler that stops trials at several budgets (one with ``max_t``, which
       ``rung.run`` tells it as ``scheduler_budget``): BOHB, whose model reads the largest
