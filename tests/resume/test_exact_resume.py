@@ -146,3 +146,54 @@ def test_with_several_slots_a_run_killed_again_and_again_stays_a_valid_run(
     results = rung.load(tmp_path / "exp")
     assert len(results.trials) == 8
     assert all(t.status.is_finished or t.status is rung.TrialStatus.PAUSED for t in results.trials)
+
+
+def two_objectives(config, iteration):
+    """The curve's loss against a cost that grows with its scale, epoch by epoch."""
+    reported = make_curve(MAX_T)(config, iteration)
+    if reported is None:
+        return None
+    metrics, seconds = reported
+    return {**metrics, "cost": config["scale"] * iteration, "decay": config["decay"]}, seconds
+
+
+def tune_two(tmp_path, name, resume=False):
+    return rung.run(
+        two_objectives,
+        SPACE,
+        metric=["loss", "cost"],
+        mode=["min", "min"],
+        constraints=["decay <= 1.5"],
+        searcher="random",  # a model's draws after a resume differ (Searcher.restore)
+        num_trials=14,
+        executor=SimulatedExecutor(1, checkpoint_every=1),
+        seed=3,
+        verbose=0,
+        storage_path=tmp_path,
+        name=name,
+        resume=resume,
+    )
+
+
+def front_of(results):
+    return [(t.trial_id, t.config, t.last_result) for t in results.front()]
+
+
+def test_several_objectives_killed_after_any_commit_resume_to_the_unbroken_front(
+    tmp_path, monkeypatch
+):
+    pytest.importorskip("moocore", reason="the hypervolume needs moocore (rung[multiobjective])")
+    crashed, commits = run_until_crash(monkeypatch, None, lambda: tune_two(tmp_path, "whole"))
+    assert not crashed
+    whole = rung.load(tmp_path / "whole")
+    assert front_of(whole) and any(not t.feasible for t in whole.trials)
+    for crash_at in range(1, commits + 1):
+        name = f"killed-{crash_at}"
+        crashed, _ = run_until_crash(
+            monkeypatch, crash_at, lambda name=name: tune_two(tmp_path, name)
+        )
+        assert crashed
+        resumed = tune_two(tmp_path, name, resume=True)
+        assert front_of(resumed) == front_of(whole), f"killed after commit {crash_at}"
+        assert resumed.hypervolume() == whole.hypervolume()
+        assert front_of(rung.load(tmp_path / name)) == front_of(whole)
