@@ -54,3 +54,19 @@ def browser():
         yield driver
     finally:
         driver.quit()
+
+
+@pytest.fixture
+def six_asha_trials(tune, tmp_path):
+    """Six inline trials of the quadratic under ASHA, in ``tmp_path / "exp"``: their results."""
+    import rung
+    from tests import trainables
+
+    return tune(
+        trainables.quadratic,
+        {"x": rung.uniform(0, 1)},
+        num_trials=6,
+        name="exp",
+        executor="inline",
+        scheduler={"name": "asha", "max_t": 5},
+    )

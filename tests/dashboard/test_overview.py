@@ -10,15 +10,8 @@ from rung.view import open_view
 from tests import trainables
 
 
-def test_the_overview_agrees_with_results_and_the_log(tune, tmp_path):
-    results = tune(
-        trainables.quadratic,
-        {"x": rung.uniform(0, 1)},
-        num_trials=6,
-        name="exp",
-        executor="inline",
-        scheduler={"name": "asha", "max_t": 5},
-    )
+def test_the_overview_agrees_with_results_and_the_log(six_asha_trials, tmp_path):
+    results = six_asha_trials
     with open_view(tmp_path / "exp") as view:
         said = overview(view)
     assert said["trials"] == 6 and sum(said["counts"].values()) == 6

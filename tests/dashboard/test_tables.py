@@ -6,13 +6,11 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-import rung
 from rung.dashboard.tables import STATES, TableQuery, TrialRows, row, trials_page
 from rung.errors import ConfigError
 from rung.objective import Objective
 from rung.trial import Trial, TrialStatus
 from rung.view import open_view
-from tests import trainables
 
 LOSS = Objective("loss", "min")
 
@@ -89,15 +87,7 @@ def test_an_unknown_column_or_state_is_named():
         trials_page(trials, LOSS, TableQuery(states=frozenset({"finished"})))
 
 
-def test_rows_kept_up_with_a_growing_log_are_the_rows_made_afresh(tune, tmp_path):
-    tune(
-        trainables.quadratic,
-        {"x": rung.uniform(0, 1)},
-        num_trials=6,
-        name="exp",
-        executor="inline",
-        scheduler={"name": "asha", "max_t": 5},
-    )
+def test_rows_kept_up_with_a_growing_log_are_the_rows_made_afresh(six_asha_trials, tmp_path):
     view = open_view(tmp_path / "exp", limit=1)
     rows = TrialRows()
     made = []
