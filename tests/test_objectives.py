@@ -308,3 +308,44 @@ def test_good_trials_weigh_by_what_the_front_would_lose_without_them():
     weights = contribution_weights(scores)
     assert weights[:3] == pytest.approx([0.8 / 3.8, 1.0, 0.84 / 3.8])
     assert weights[3] == pytest.approx(1e-12)
+
+
+def test_a_searcher_ranks_a_result_past_the_constraints_after_every_feasible_one():
+    searcher = rung.searchers.TPESearch(seed=0).setup({"x": rung.uniform(0, 1)})
+    reports = [  # (loss, violation): the best loss breaks the constraints
+        ("a", 0.1, 2.0),
+        ("b", 0.5, None),
+        ("c", 0.3, -1.0),
+        ("d", 0.2, 0.5),
+    ]
+    for trial_id, loss, violation in reports:
+        searcher.adopt(trial_id, {"x": loss})
+        searcher.on_trial_complete(trial_id, {"loss": loss}, violation=violation)
+    order = [reports[i][0] for i in searcher.observed.ranking()]
+    assert order == ["c", "b", "d", "a"], "feasible by loss, then the least violating"
+
+
+def constrained_bowl(config):
+    """Lowest at x = 0.2, which the constraint x >= 0.5 rules out."""
+    rung.report(loss=(config["x"] - 0.2) ** 2 + (config["y"] - 0.5) ** 2, x=config["x"])
+
+
+def test_tpe_learns_where_the_constraints_hold(tune):
+    space = {"x": rung.uniform(0, 1), "y": rung.uniform(0, 1)}
+    late_feasible = {}
+    for searcher in ("tpe", "random"):
+        results = tune(
+            constrained_bowl,
+            space,
+            metric="loss",
+            mode="min",
+            constraints="x >= 0.5",
+            searcher=searcher,
+            num_trials=60,
+            executor="inline",
+            name=searcher,
+        )
+        late = sorted(results.trials, key=lambda t: t.trial_id)[-30:]
+        late_feasible[searcher] = sum(t.feasible for t in late)
+        assert results.best_result["x"] >= 0.5
+    assert late_feasible["tpe"] > late_feasible["random"]

@@ -4,7 +4,9 @@ Every finished trial is kept, as its encoded configuration and a loss (the metri
 when maximizing). A trial that failed, or reported NaN or nothing, is kept too, with an
 infinite loss: it counts as bad rather than vanishing from the model. Ranking follows
 Optuna's convention for early-stopped trials: trials that ran to their end come first, by
-loss; then those a scheduler stopped, the longer-trained first; then the failed ones.
+loss; then those a scheduler stopped, the longer-trained first; then those whose result
+broke the experiment's constraints, the least violating first (as Optuna's constrained TPE
+and GP rank them after every feasible one); then the failed ones.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from rung.searchers._geometry import Geometry
 from rung.searchers.base import Searcher
 from rung.searchers.quasirandom import QuasiRandomSearch
 
-COMPLETE, STOPPED, FAILED = 0, 1, 2
+COMPLETE, STOPPED, INFEASIBLE, FAILED = 0, 1, 2, 3
 
 
 def check_settings(
@@ -128,10 +130,8 @@ class ModelSearcher(Searcher):
         if not self.objective.several or not self.scores:
             return
         scores = np.array(self.scores, dtype=float)
-        finite = np.isfinite(scores).all(axis=1)
-        losses = np.full(len(scores), math.inf)
-        losses[finite] = pareto_ranks(scores[finite])
-        self.observed.loss[:] = losses
+        ranked = np.flatnonzero(self.observed.tier <= STOPPED)  # infeasible keep their violation
+        self.observed.loss[ranked] = pareto_ranks(scores[ranked])
 
     def _suggest(self, trial_id: str) -> dict[str, Any] | None:
         self._suggested += 1
@@ -166,6 +166,7 @@ class ModelSearcher(Searcher):
         result: Mapping[str, Any] | None,
         failed: bool,
         stopped_early: bool,
+        violation: float | None = None,
     ) -> None:
         if config is None:
             return
@@ -175,7 +176,12 @@ class ModelSearcher(Searcher):
             self.scores.append(scores)
         else:
             loss = self.objective.score(result)
-        tier = FAILED if failed or math.isinf(loss) else STOPPED if stopped_early else COMPLETE
+        if failed or math.isinf(loss):
+            tier = FAILED
+        elif violation is not None and violation > 0:
+            tier, loss = INFEASIBLE, violation
+        else:
+            tier = STOPPED if stopped_early else COMPLETE
         budget = float((result or {}).get("training_iteration", 0) or 0)
         self.observed.add(self.space.encode(config), loss, budget, tier)
 

@@ -104,8 +104,10 @@ class AutoSearch(Searcher):
     def on_trial_result(self, trial_id: str, result: Mapping[str, Any]) -> None:
         self.chosen.on_trial_result(trial_id, result)
 
-    def on_trial_complete(self, trial_id, result, failed=False, stopped_early=False) -> None:
-        self.chosen.on_trial_complete(trial_id, result, failed, stopped_early)
+    def on_trial_complete(
+        self, trial_id, result, failed=False, stopped_early=False, violation=None
+    ) -> None:
+        self.chosen.on_trial_complete(trial_id, result, failed, stopped_early, violation)
 
     @property
     def is_finished(self) -> bool:

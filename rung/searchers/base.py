@@ -109,11 +109,14 @@ class Searcher(ABC):
         result: Mapping[str, Any] | None,
         failed: bool = False,
         stopped_early: bool = False,
+        violation: float | None = None,
     ) -> None:
         """A trial ended: ``result`` is its last report (None if it reported nothing);
-        ``failed`` if it raised or died, ``stopped_early`` if the scheduler cut it short."""
+        ``failed`` if it raised or died, ``stopped_early`` if the scheduler cut it short;
+        ``violation`` how far that report is past the experiment's constraints (> 0:
+        infeasible; None: there are none)."""
         config = self.pending.pop(trial_id, None)
-        self._observe(trial_id, config, result, failed, stopped_early)
+        self._observe(trial_id, config, result, failed, stopped_early, violation)
 
     def _observe(
         self,
@@ -122,6 +125,7 @@ class Searcher(ABC):
         result: Mapping[str, Any] | None,
         failed: bool,
         stopped_early: bool,
+        violation: float | None = None,
     ) -> None:
         """Learn from a finished trial; searchers that learn nothing leave this alone."""
 

@@ -80,12 +80,14 @@ class BOHBSearch(ModelSearcher):
             return
         self._record(float(budget), trial_id, config, self.objective.score(result))
 
-    def _observe(self, trial_id, config, result, failed, stopped_early) -> None:
+    def _observe(self, trial_id, config, result, failed, stopped_early, violation=None) -> None:
         # The model reads only by_budget, not the flat observations other searchers keep.
         if config is None:
             return
-        if failed or self.objective.score(result) == np.inf:
-            # A failure is bad at the budget it reached (the smallest, if it reached none).
+        infeasible = violation is not None and violation > 0
+        if failed or infeasible or self.objective.score(result) == np.inf:
+            # A failure (or a result past the constraints) is bad at the budget it reached
+            # (the smallest, if it reached none).
             budget = (result or {}).get(self.time_attr)
             if not is_number(budget):
                 budget = min(self.by_budget, default=0.0)

@@ -143,9 +143,11 @@ class CMAESSearch(Searcher):
         result: Mapping[str, Any] | None,
         failed: bool,
         stopped_early: bool,
+        violation: float | None = None,
     ) -> None:
         generation, x = self._asked.pop(trial_id, (None, None))
-        loss = self.objective.score(result)
+        infeasible = violation is not None and violation > 0  # as a failure: not told
+        loss = math.inf if infeasible else self.objective.score(result)
         if generation != self._generation or x is None or failed or not math.isfinite(loss):
             return
         budget = float((result or {}).get("training_iteration", 0) or 0)

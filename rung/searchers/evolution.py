@@ -50,8 +50,8 @@ class EvolutionSearch(ModelSearcher):
         super()._setup()
         self._population: deque[int] = deque(maxlen=self.population_size)
 
-    def _observe(self, trial_id, config, result, failed, stopped_early) -> None:
-        super()._observe(trial_id, config, result, failed, stopped_early)
+    def _observe(self, trial_id, config, result, failed, stopped_early, violation=None) -> None:
+        super()._observe(trial_id, config, result, failed, stopped_early, violation)
         if config is not None:
             self._population.append(len(self.observed) - 1)
 

@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 
 import rung.searchers._gp as _gp
-from rung.searchers._observed import STOPPED, ModelSearcher, check_settings
+from rung.searchers._observed import INFEASIBLE, STOPPED, ModelSearcher, check_settings
 
 # Above this many observations, hyperparameters are refitted from the previous fit only,
 # and only once the data has grown by _REFIT_GROWTH, which keeps 1,000 observations usable.
@@ -119,6 +119,9 @@ class GPSearch(ModelSearcher):
         if not keep.any():
             keep = np.ones(len(observed), dtype=bool)
         x, loss = observed.x[keep], observed.loss[keep]
+        # A result past the constraints carries its violation, not a value: the GP takes
+        # it as a failure, the worst seen (as Optuna's constrained GP avoids the region).
+        loss = np.where(observed.tier[keep] == INFEASIBLE, np.inf, loss)
         limit = self.max_data
         if limit is None or len(loss) <= limit:
             return x, loss

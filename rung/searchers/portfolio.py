@@ -130,10 +130,13 @@ class PortfolioSearch(Searcher):
         result: Mapping[str, Any] | None,
         failed: bool,
         stopped_early: bool,
+        violation: float | None = None,
     ) -> None:
         for searcher in self.members:
-            searcher.on_trial_complete(trial_id, result, failed, stopped_early)
-        loss = math.inf if failed or stopped_early else self.objective.score(result)
+            searcher.on_trial_complete(trial_id, result, failed, stopped_early, violation)
+        infeasible = violation is not None and violation > 0
+        bad = failed or stopped_early or infeasible
+        loss = math.inf if bad else self.objective.score(result)
         member = self._proposer.pop(trial_id, None)
         if member is not None:
             self._evidence.append((member, loss < self._best))

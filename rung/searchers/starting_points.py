@@ -133,8 +133,9 @@ class StartingPoints(Searcher):
         result: Mapping[str, Any] | None,
         failed: bool = False,
         stopped_early: bool = False,
+        violation: float | None = None,
     ) -> None:
-        self.searcher.on_trial_complete(trial_id, result, failed, stopped_early)
+        self.searcher.on_trial_complete(trial_id, result, failed, stopped_early, violation)
 
     def describe(self) -> str:
         return f"{self.searcher.describe()} after {len(self.points)} given points"
