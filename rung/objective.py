@@ -51,6 +51,16 @@ def not_a_number(key: str, value: Any) -> str:
     return f"{key}={shown} ({kind})"
 
 
+def _value(result: Mapping[str, Any] | None, metric: str) -> float | None:
+    number = as_number((result or {}).get(metric))
+    return number if number is not None and math.isfinite(number) else None
+
+
+def _score(result: Mapping[str, Any] | None, metric: str, sign: float) -> float:
+    value = _value(result, metric)
+    return math.inf if value is None else sign * value
+
+
 @dataclass(frozen=True)
 class Objective:
     """The metric an experiment optimizes, and whether lower or higher is better; with
@@ -115,27 +125,28 @@ class Objective:
     def scores(self, result: Mapping[str, Any] | None) -> tuple[float, ...]:
         """Every objective's score of ``result``, lower is better (+inf: cannot be ranked)."""
         return tuple(
-            Objective(metric, mode).score(result)
-            for metric, mode in zip(self.metrics, self.modes, strict=True)
+            _score(result, metric, sign)
+            for metric, sign in zip(self.metrics, self.signs, strict=True)
         )
 
     def value(self, result: Mapping[str, Any] | None) -> float | None:
         """The metric in ``result`` as a finite float, or None when it cannot be ranked."""
-        number = as_number((result or {}).get(self.metric))
-        return number if number is not None and math.isfinite(number) else None
+        return _value(result, self.metric)
 
     def score(self, result: Mapping[str, Any] | None) -> float:
         """The result's score, lower is better: the metric (negated for ``"max"``), or +inf
         when it cannot be ranked."""
-        value = self.value(result)
-        if value is None:
-            return math.inf
-        return value if self.mode == "min" else -value
+        return _score(result, self.metric, self.sign)
 
     @property
     def sign(self) -> float:
         """1 to minimize, -1 to maximize: a value times the sign is lower when better."""
         return 1.0 if self.mode == "min" else -1.0
+
+    @property
+    def signs(self) -> tuple[float, ...]:
+        """Every objective's sign (see ``sign``)."""
+        return tuple(1.0 if mode == "min" else -1.0 for mode in self.modes)
 
     def best(self, values: Iterable[float]) -> float:
         """The best of ``values`` (at least one)."""

@@ -36,7 +36,7 @@ def complete(trial: Trial, searcher: Searcher | None, scheduler: Scheduler | Non
             trial.last_result,
             failed=trial.status is TrialStatus.ERROR,
             stopped_early=trial.status is TrialStatus.STOPPED,
-            violation=trial.violations[-1] if trial.violations else None,
+            violation=trial.violation,
         )
     if scheduler is not None:
         scheduler.on_trial_complete(trial, trial.last_result)

@@ -137,7 +137,7 @@ class Results:
         directions; default: ``reference_point()``, the worst value each objective took).
         Larger is better. Needs ``moocore`` (``rung[multiobjective]``)."""
         last = [
-            (t.last_result, t.violations[-1] if t.violations else None)
+            (t.last_result, t.violation)
             for t in self.trials
             if t.status is not TrialStatus.ERROR and t.last_result is not None
         ]
@@ -162,7 +162,7 @@ class Results:
         if not finite:
             return []
         worst = [max(column) for column in zip(*finite, strict=True)]
-        return [s * w for s, w in zip(self._signs(), worst, strict=True)]
+        return [s * w for s, w in zip(self.objective.signs, worst, strict=True)]
 
     def hypervolume_of(
         self, reports: Sequence[tuple[Any, float | None]], reference: Sequence[float]
@@ -186,11 +186,8 @@ class Results:
         points = np.array([s for s in scored if math.inf not in s], dtype=float)
         if not len(points) or not len(reference):
             return 0.0
-        signs = np.array(self._signs())
+        signs = np.array(self.objective.signs)
         return float(moocore.hypervolume(points, ref=signs * np.asarray(reference, dtype=float)))
-
-    def _signs(self) -> list[float]:
-        return [1.0 if mode == "min" else -1.0 for mode in self.objective.modes]
 
     @property
     def best_trial(self) -> Trial | None:

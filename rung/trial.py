@@ -183,11 +183,16 @@ class Trial:
         return self.results[-1] if self.results else None
 
     @property
+    def violation(self) -> float | None:
+        """How far the last report is past the experiment's constraints (> 0: infeasible;
+        None without constraints or reports)."""
+        return self.violations[-1] if self.violations else None
+
+    @property
     def feasible(self) -> bool:
         """Whether the last report met the experiment's constraints (so far; True without
         constraints or reports)."""
-        violation = self.violations[-1] if self.violations else None
-        return violation is None or violation <= 0
+        return self.violation is None or self.violation <= 0
 
     @property
     def iterations(self) -> int:

@@ -616,6 +616,11 @@ def _front_points(results: Results) -> tuple[list[Trial], list[Trial], list[Tria
     return front, ranked, infeasible
 
 
+def _last_values(trials: list[Trial], key: str) -> list[float]:
+    """Each trial's last report of ``key``, as floats."""
+    return [float((t.last_result or {})[key]) for t in trials]
+
+
 def pareto_front(source: Source) -> Chart:
     """With several objectives: each trial's last report, objective against objective (every
     pair of them), the Pareto front marked and joined, trials that break a constraint apart."""
@@ -631,10 +636,6 @@ def pareto_front(source: Source) -> Chart:
     for i, first in enumerate(metrics):
         for second in metrics[i + 1 :]:
             panel = Panel(f"{second} against {first}", first, second)
-
-            def values(trials: list[Trial], key: str) -> list[float]:
-                return [float((t.last_result or {})[key]) for t in trials]
-
             for trials, label, color in (
                 (ranked, f"a feasible trial ({len(ranked)})", "#9ecae1"),
                 (infeasible, f"breaks a constraint ({len(infeasible)})", "#bbbbbb"),
@@ -643,8 +644,8 @@ def pareto_front(source: Source) -> Chart:
                     hover = [f"trial {t.trial_id}" for t in trials]
                     panel.traces.append(
                         Trace(
-                            values(trials, first),
-                            values(trials, second),
+                            _last_values(trials, first),
+                            _last_values(trials, second),
                             "markers",
                             label,
                             color,
@@ -656,8 +657,8 @@ def pareto_front(source: Source) -> Chart:
                 style: Style = "line" if len(metrics) == 2 else "markers"
                 panel.traces.append(
                     Trace(
-                        values(ordered, first),
-                        values(ordered, second),
+                        _last_values(ordered, first),
+                        _last_values(ordered, second),
                         style,
                         f"the Pareto front ({len(front)})",
                         "#d62728",
@@ -668,8 +669,8 @@ def pareto_front(source: Source) -> Chart:
                 if style == "line":  # its points too, not only the line through them
                     panel.traces.append(
                         Trace(
-                            values(ordered, first),
-                            values(ordered, second),
+                            _last_values(ordered, first),
+                            _last_values(ordered, second),
                             "markers",
                             f"the Pareto front ({len(front)})",
                             "#d62728",
@@ -709,13 +710,7 @@ def hypervolume_over_time(source: Source, points: int = 100) -> Chart:
         xs.append(float(at))
         ys.append(
             results.hypervolume_of(
-                [
-                    (
-                        by_id[t].results[i],
-                        by_id[t].violations[i] if i < len(by_id[t].violations) else None,
-                    )
-                    for t, i in latest.items()
-                ],
+                [(by_id[t].results[i], by_id[t].violations[i]) for t, i in latest.items()],
                 reference,
             )
         )
