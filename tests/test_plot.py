@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import bisect
 import math
+from unittest import mock
 
 import numpy as np
 import pytest
@@ -395,7 +396,10 @@ def test_the_incumbent_is_the_best_of_every_trials_latest_value(reports, mode):
         if latest:
             xs.append(at)
             ys.append(min(latest.values()) if mode == "min" else max(latest.values()))
-    assert charts._incumbent(list(trials.values()), objective) == (xs, ys)
+    reports = charts._ReportsInTime(list(trials.values()), objective)
+    assert charts._incumbent(reports, objective) == (xs, ys)
+    with mock.patch.object(charts, "HEAP_SLACK", 0):  # the heap made afresh at every step
+        assert charts._incumbent(reports, objective) == (xs, ys)
 
 
 def test_a_long_title_is_wrapped_inside_the_figure():

@@ -8,13 +8,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import functools
-import json
 import os
 from collections.abc import AsyncIterator, Callable, Hashable, Sequence
 from pathlib import Path
 from typing import Any
 
-from rung.dashboard.drawings import Drawing, Drawings
+from rung.dashboard.drawings import Drawing, Drawings, kept_out_of_collections
 from rung.dashboard.overview import chart_json, overview, trial_detail
 from rung.dashboard.tables import TableQuery, TrialRows, page_of
 from rung.errors import ConfigError, RungError
@@ -71,7 +70,7 @@ def create_app(folders: Sequence[str | os.PathLike]) -> Any:
     folder that is not an experiment is named before the server starts)."""
     from starlette.applications import Starlette
     from starlette.requests import Request
-    from starlette.responses import FileResponse, JSONResponse
+    from starlette.responses import FileResponse, JSONResponse, Response
     from starlette.routing import Mount, Route
     from starlette.staticfiles import StaticFiles
 
@@ -99,8 +98,8 @@ def create_app(folders: Sequence[str | os.PathLike]) -> Any:
     def caught_up(index: int) -> FolderView:
         """The view, with what is new folded in (unless its log is still being read)."""
         view = views[index]
-        if index not in reading:
-            view.refresh()
+        if index not in reading and view.refresh():
+            kept_out_of_collections()
         return view
 
     async def read_the_rest() -> None:
@@ -112,6 +111,7 @@ def create_app(folders: Sequence[str | os.PathLike]) -> Any:
                     continue
                 try:
                     done = len(view.refresh(limit=CHUNK)) < CHUNK
+                    kept_out_of_collections()
                     # The table's rows keep up as the log is read, not all at the first ask.
                     rows.setdefault(index, TrialRows()).catch_up(view, view.objective)
                 except RungError:
@@ -160,12 +160,12 @@ def create_app(folders: Sequence[str | os.PathLike]) -> Any:
             raise LookupError(f"no trial {trial_id} in {view.name}")
         return detail
 
-    def draw(make: Any, results: Any) -> tuple[Chart, Any]:
+    def draw(make: Any, results: Any) -> tuple[Chart, str]:
         """A chart and its plotly figure, as ``rung plot --html`` draws it (in a thread)."""
         from rung.plot._plotly import render
 
         chart = make(results)
-        return chart, json.loads(render(chart).to_json())
+        return chart, render(chart).to_json()  # sent as it is, not parsed and written again
 
     async def drawing_of(request: Request) -> Drawing | None:
         """The chart ``rung.plot`` draws of this kind, drawn once per log position."""
@@ -179,7 +179,7 @@ def create_app(folders: Sequence[str | os.PathLike]) -> Any:
             key, view.position, functools.partial(draw, KINDS[kind], snapshot)
         )
 
-    def comparison_of() -> tuple[Hashable, Callable[[], tuple[Chart, Any]]]:
+    def comparison_of() -> tuple[Hashable, Callable[[], tuple[Chart, str]]]:
         """Time to solution over the experiments, as ``rung plot DIR DIR...`` draws it."""
         from rung.plot import charts as chart_data
 
@@ -199,7 +199,7 @@ def create_app(folders: Sequence[str | os.PathLike]) -> Any:
         """An endpoint answering a drawing's ``part`` (chart data or figure), or 202 with
         ``{"drawing": true}`` while the first drawing is being made (ask again)."""
 
-        async def endpoint(request: Request) -> JSONResponse:
+        async def endpoint(request: Request) -> Response:
             try:
                 if part == "comparison":
                     positions, make = comparison_of()
@@ -216,7 +216,7 @@ def create_app(folders: Sequence[str | os.PathLike]) -> Any:
                 return JSONResponse({"error": str(drawing.error)}, status_code=400)
             if part == "chart":
                 return JSONResponse(chart_json(drawing.chart))
-            return JSONResponse(drawing.figure)
+            return Response(drawing.figure, media_type="application/json")
 
         return endpoint
 

@@ -25,6 +25,7 @@ from rung.plot._charts import (
     Panel,
     Style,
     Trace,
+    as_array,
 )
 from rung.results import Results
 from rung.trial import Trial
@@ -33,6 +34,9 @@ Source = Union[Results, str, "os.PathLike[str]"]
 # Markers drawn at most on a best-so-far chart: beyond it, an even sample (500,000 reports
 # would make a page of tens of megabytes, and a cloud no eye can read).
 MAX_MARKERS = 5000
+# The incumbent's heap is made afresh once it holds this many entries more than twice the
+# trials it ranks: half a million stale entries took 80 ms to free, holding the interpreter.
+HEAP_SLACK = 1000
 
 
 def load_results(source: Source) -> Results:
@@ -82,8 +86,9 @@ def best_so_far(source: Source, x: str = "time") -> Chart:
     results = one_objective(load_results(source), "best_so_far")
     objective = results.objective
     if x == "time":
-        points = sorted(p for t in results.trials for p in _timed_values(t, objective))
-        xs, best = _incumbent(results.trials, objective)
+        reports = _ReportsInTime(results.trials, objective)
+        marked_x, marked_y = reports.rankable_points()
+        xs, best = _incumbent(reports, objective)
         xlabel = "experiment time (s)"
     elif x == "trials":
         ordered = sorted(results.trials, key=lambda t: t.trial_id)
@@ -91,20 +96,18 @@ def best_so_far(source: Source, x: str = "time") -> Chart:
         points = [(i, v) for i, v in values if v is not None]
         xs = [p[0] for p in points]
         best = _running_best([p[1] for p in points], objective)
+        marked_x = np.array(xs, dtype=float)
+        marked_y = np.array([p[1] for p in points], dtype=float)
         xlabel = "trials"
     else:
         raise ConfigError(f"x={x!r}: use 'time' or 'trials'")
     panel = Panel(f"best {objective.metric} so far", xlabel, objective.metric)
     marks = "a report" if x == "time" else "a trial's last report"
-    every = math.ceil(len(points) / MAX_MARKERS) if points else 1
+    every = max(1, math.ceil(len(marked_x) / MAX_MARKERS))
     if every > 1:  # a sample, evenly spaced in time, says the same and stays light to draw
-        points = points[::every]
         marks += f" (1 in {every} shown)"
-    panel.traces.append(
-        Trace(
-            [p[0] for p in points], [p[1] for p in points], "markers", marks, "#aec7e8", opacity=0.6
-        )
-    )
+    sampled_x, sampled_y = marked_x[::every].tolist(), marked_y[::every].tolist()
+    panel.traces.append(Trace(sampled_x, sampled_y, "markers", marks, "#aec7e8", opacity=0.6))
     xs, best = _changes(xs, best)
     panel.traces.append(Trace(xs, best, "step", "best trial so far", "#1f77b4"))
     return Chart("best_so_far" if x == "time" else "best_so_far_trials", panel.title, [panel], 1)
@@ -117,32 +120,59 @@ def _changes(xs: list[float], ys: list[float]) -> tuple[list[float], list[float]
     return [xs[i] for i in kept], [ys[i] for i in kept]
 
 
-def _incumbent(trials: Sequence[Trial], objective: Objective) -> tuple[list[float], list[float]]:
+class _ReportsInTime:
+    """Every report of ``trials`` with an experiment time, ordered by (time, trial, report):
+    numpy does the sorting (hundreds of thousands of reports of a large experiment), which
+    frees the interpreter meanwhile for the dashboard's other requests."""
+
+    def __init__(self, trials: Sequence[Trial], objective: Objective) -> None:
+        by_id = sorted(trials, key=operator.attrgetter("trial_id"))
+        self.trial_ids = [t.trial_id for t in by_id]
+        times, owners, values = [], [], []
+        for index, trial in enumerate(by_id):
+            for result in trial.results:
+                at = result.get("experiment_time_s")
+                if is_number(at):
+                    value = objective.value(result)
+                    times.append(float(at))
+                    owners.append(index)
+                    values.append(math.nan if value is None else value)
+        self.times = as_array(times)
+        self.owners = as_array(owners, np.int64)
+        self.values = as_array(values)
+        self.order = np.lexsort((self.owners, self.times))  # stable: report order kept
+
+    def rankable_points(self) -> tuple[np.ndarray, np.ndarray]:
+        """The times and values of the rankable reports, in time order."""
+        order = self.order[~np.isnan(self.values[self.order])]
+        return self.times[order], self.values[order]
+
+
+def _incumbent(reports: _ReportsInTime, objective: Objective) -> tuple[list[float], list[float]]:
     """After each report (by experiment time), the best of every trial's latest value: what
     ``best_trial`` would have said then. A report that cannot be ranked takes its trial out
     until it reports again. A heap of (score, trial) keeps it O(reports log reports): an
-    entry whose trial has since reported another value is dropped when it reaches the top."""
+    entry whose trial has since reported another value is dropped when it reaches the top,
+    and the heap is made afresh from the latest values once it is mostly such entries."""
     sign = objective.sign
-    reports = sorted(
-        (
-            (float(r["experiment_time_s"]), t.trial_id, objective.value(r))
-            for t in trials
-            for r in t.results
-            if is_number(r.get("experiment_time_s"))
-        ),
-        key=operator.itemgetter(0, 1),
-    )
-    latest: dict[str, float] = {}
-    heap: list[tuple[float, str]] = []
+    order = reports.order
+    times = reports.times[order].tolist()
+    owners = reports.owners[order].tolist()
+    values = reports.values[order].tolist()
+    latest: dict[int, float] = {}
+    heap: list[tuple[float, int]] = []
     xs, ys = [], []
-    for at, trial_id, value in reports:
-        if value is None:
-            latest.pop(trial_id, None)
+    for at, owner, value in zip(times, owners, values, strict=True):
+        if math.isnan(value):
+            latest.pop(owner, None)
         else:
-            latest[trial_id] = value
-            heapq.heappush(heap, (sign * value, trial_id))
+            latest[owner] = value
+            heapq.heappush(heap, (sign * value, owner))
         while heap and latest.get(heap[0][1]) != sign * heap[0][0]:
             heapq.heappop(heap)
+        if len(heap) > 2 * len(latest) + HEAP_SLACK:  # mostly stale: made afresh, small
+            heap = [(sign * value, owner) for owner, value in latest.items()]
+            heapq.heapify(heap)
         if heap:
             xs.append(at)
             ys.append(sign * heap[0][0])
@@ -350,20 +380,34 @@ def budget_for_importance(results: Results) -> tuple[int | None, list[Trial], li
     Half, because the trials that go further under early stopping were chosen for their
     configuration: among them alone, what chose them looks less important than it is."""
     objective = results.objective
-    at: dict[int, list[tuple[Trial, float]]] = {}
+    reached: dict[int, int] = {}  # iteration -> trials with a rankable value there
     for trial in results.trials:
-        for result in trial.results:
-            iteration, value = result.get("training_iteration"), objective.value(result)
-            if is_number(iteration) and value is not None:
-                at.setdefault(int(iteration), []).append((trial, value))
+        iterations = {
+            int(result["training_iteration"])
+            for result in trial.results
+            if is_number(result.get("training_iteration")) and objective.value(result) is not None
+        }
+        for iteration in iterations:
+            reached[iteration] = reached.get(iteration, 0) + 1
     enough = max(4, math.ceil(len(results.trials) / 2))
-    shared = [i for i, pairs in at.items() if len({t.trial_id for t, _ in pairs}) >= enough]
+    shared = [i for i, count in reached.items() if count >= enough]
     if not shared:
         trials, values = _scored_trials(results)
         return None, trials, values
     budget = max(shared)
-    last = {t.trial_id: (t, v) for t, v in at[budget]}  # a trial's last report there
-    return budget, [t for t, _ in last.values()], [v for _, v in last.values()]
+    chosen, values = [], []
+    for trial in results.trials:
+        there = [
+            value
+            for result in trial.results
+            if is_number(result.get("training_iteration"))
+            and int(result["training_iteration"]) == budget
+            and (value := objective.value(result)) is not None
+        ]
+        if there:  # a trial's last report there
+            chosen.append(trial)
+            values.append(there[-1])
+    return budget, chosen, values
 
 
 def importance(source: Source, params: Sequence[str] | None = None, seed: int = 0) -> Chart:

@@ -5,10 +5,8 @@ from __future__ import annotations
 import math
 from typing import Any
 
-import numpy as np
-
 from rung.errors import ConfigError
-from rung.plot._charts import Chart, Trace, title_lines
+from rung.plot._charts import Chart, Trace, as_array, title_lines
 
 
 def render(chart: Chart) -> Any:
@@ -97,6 +95,8 @@ def render(chart: Chart) -> Any:
 # From this many traces on a panel, those drawn alike are drawn as one (lines split by
 # gaps): plotly takes seconds to build and send a figure of 10,000 traces, not of a few.
 MERGE_FROM = 200
+# From this many points on, a series is sent as a numpy array.
+ARRAY_FROM = 1000
 
 
 def merged(traces: list[Trace]) -> list[Trace]:
@@ -131,9 +131,9 @@ def merged(traces: list[Trace]) -> list[Trace]:
 def _array(values: list | None, kind: type = float) -> Any:
     """A long series as a numpy array (None a gap), which plotly checks and sends far faster
     than a list; a short one as it is."""
-    if values is None or len(values) < 1000:
+    if values is None or len(values) < ARRAY_FROM:
         return values
-    return np.asarray(values, dtype=kind)
+    return as_array(values, kind)
 
 
 def wrapped(title: str) -> str:
