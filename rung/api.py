@@ -309,11 +309,11 @@ def _check_objectives(objective: Objective, searcher: Searcher, scheduler: Sched
             f"several objectives ({objective.describe()}): use searcher='auto', 'random', "
             "'quasirandom' or 'grid'"
         )
-    if scheduler.acts_on_results:
+    if scheduler.acts_on_results and not scheduler.several_objectives:
         raise ConfigError(
             f"{type(scheduler).__name__} compares trials by one metric, and this experiment "
-            f"has several objectives ({objective.describe()}): use scheduler='fifo' (each "
-            "trial runs to its end)"
+            f"has several objectives ({objective.describe()}): use scheduler='asha' or "
+            "'async_hyperband' (multi-objective ASHA), or 'fifo' (each trial runs to its end)"
         )
 
 

@@ -1,6 +1,7 @@
 """The Pareto order of scores with several objectives (each lower is better): which points
-no other dominates, the fronts of non-dominated sorting, and a total order that breaks ties
-within a front by crowding distance, as NSGA-II does (Deb et al. 2002)."""
+no other dominates, the fronts of non-dominated sorting, and total orders that break ties
+within a front by crowding distance, as NSGA-II does (Deb et al. 2002), or by an
+epsilon-net, as multi-objective ASHA does (Schmucker et al. 2021)."""
 
 from __future__ import annotations
 
@@ -83,4 +84,47 @@ def pareto_ranks(points: Any) -> np.ndarray:
     order = np.lexsort((np.arange(len(points)), -spread, front))
     ranks = np.empty(len(points), dtype=int)
     ranks[order] = np.arange(len(points))
+    return ranks
+
+
+def spread_order(points: Any) -> np.ndarray:
+    """The rows of ``points`` (one front) in the order an epsilon-net picks them: first the
+    best on the first objective, then each time the row farthest (Euclidean, on objectives
+    scaled to [0, 1]) from every row picked so far. A prefix of the order covers the front
+    as evenly as so few rows can, which is how multi-objective ASHA breaks ties within a
+    front (Schmucker et al. 2021, after Salinas et al.'s epsilon-net)."""
+    points = np.asarray(points, dtype=float)
+    n = len(points)
+    if n <= 1:
+        return np.arange(n)
+    low, span = points.min(axis=0), np.ptp(points, axis=0)
+    scaled = (points - low) / np.where(span > 0, span, 1.0)
+    first = int(np.lexsort(scaled.T[::-1])[0])
+    order = [first]
+    nearest = np.linalg.norm(scaled - scaled[first], axis=1)
+    nearest[first] = -1.0
+    for _ in range(n - 1):
+        picked = int(np.argmax(nearest))  # the first of equals: by arrival
+        order.append(picked)
+        nearest = np.minimum(nearest, np.linalg.norm(scaled - scaled[picked], axis=1))
+        nearest[order] = -1.0
+    return np.array(order)
+
+
+def promotion_ranks(points: Any) -> np.ndarray:
+    """A total order of the rows as ranks (0 best) for promoting trials with several
+    objectives: by front, then by ``spread_order`` within the front; rows with a score that
+    cannot be ranked (not finite) after all others, by arrival."""
+    points = np.asarray(points, dtype=float)
+    ranks = np.empty(len(points), dtype=int)
+    rankable = np.flatnonzero(np.isfinite(points).all(axis=1))
+    unrankable = np.flatnonzero(~np.isfinite(points).all(axis=1))
+    ordered: list[int] = []
+    if len(rankable):
+        front = fronts(points[rankable])
+        for level in range(int(front.max()) + 1):
+            members = rankable[front == level]
+            ordered.extend(members[spread_order(points[members])].tolist())
+    ordered.extend(unrankable.tolist())
+    ranks[ordered] = np.arange(len(points))
     return ranks

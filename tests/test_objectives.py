@@ -172,7 +172,9 @@ def test_one_objective_with_a_constraint_never_ranks_an_infeasible_trial_best(tu
     [
         ({"searcher": "gp"}, "GPSearch ranks trials by one metric"),
         ({"searcher": "bohb"}, "BOHBSearch ranks trials by one metric"),
-        ({"scheduler": {"name": "asha", "max_t": 3}}, "ASHAScheduler compares trials by one"),
+        ({"scheduler": {"name": "median"}}, "MedianStoppingRule compares trials by one"),
+        ({"scheduler": {"name": "hyperband", "max_t": 3}}, "HyperBandScheduler compares"),
+        ({"scheduler": {"name": "adaptive_hyperband", "max_t": 3}}, "AdaptiveHyperBand"),
         (
             {"scheduler": {"name": "pbt", "hyperparam_mutations": SPACE}},
             "PopulationBasedTraining compares trials by one",

@@ -40,6 +40,8 @@ class AdaptiveHyperBandScheduler(ASHAScheduler):
         best_fraction: the finished trials that count as "the best" when measuring a rung.
     """
 
+    several_objectives = False  # a rung's reliability is measured by one metric
+
     def __init__(
         self,
         time_attr: str = "training_iteration",

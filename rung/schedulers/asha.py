@@ -8,6 +8,11 @@ stops. No trial ever waits for others, so workers never idle: the stopping varia
 With ``brackets > 1``, trials are spread over brackets whose first rung is higher by a factor
 of ``reduction_factor`` each, hedging against stopping slow starters too early (asynchronous
 Hyperband). No checkpoints are needed: stopped trials never come back.
+
+With several objectives it is multi-objective ASHA (Schmucker et al., "Multi-objective
+Asynchronous Successive Halving", 2021): a rung ranks the score vectors recorded there by
+non-dominated sorting, ties within a front broken by an epsilon-net (``rung.pareto``), and a
+trial goes on if it ranks in the top ``1 / reduction_factor``.
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ from typing import Any
 import numpy as np
 
 from rung.errors import ConfigError
+from rung.pareto import promotion_ranks
 from rung.schedulers._common import budget_of, check_budgets, first_rung, geometric_rungs
 from rung.schedulers.base import Scheduler
 from rung.trial import CONTINUE, FINISH, STOP, Decision, Trial
@@ -38,6 +44,24 @@ class _Rung:
         return rank <= max(1, int(len(self.scores) / reduction_factor))
 
 
+@dataclass
+class _ParetoRung:
+    """A rung of multi-objective ASHA: the score vectors recorded there, ranked by
+    ``promotion_ranks`` each time one joins."""
+
+    milestone: float
+    vectors: list[tuple[float, ...]] = field(default_factory=list)
+    recorded: set[str] = field(default_factory=set)
+
+    def admit(self, trial_id: str, scores: tuple[float, ...], reduction_factor: float) -> bool:
+        """Record the scores; whether they rank in the top 1/reduction_factor (at least the
+        first)."""
+        self.vectors.append(scores)
+        self.recorded.add(trial_id)
+        rank = int(promotion_ranks(self.vectors)[-1]) + 1
+        return rank <= max(1, int(len(self.vectors) / reduction_factor))
+
+
 class ASHAScheduler(Scheduler):
     """Asynchronous successive halving.
 
@@ -52,6 +76,7 @@ class ASHAScheduler(Scheduler):
     """
 
     max_t: float  # always set: its budget
+    several_objectives = True  # multi-objective ASHA
 
     time_attr: str
 
@@ -76,7 +101,10 @@ class ASHAScheduler(Scheduler):
     def _setup(self) -> None:
         milestones = self.milestones()
         count = min(self.brackets, len(milestones))
-        self._brackets = [[_Rung(m) for m in milestones[b:]] for b in range(count)]
+        rung_of = _ParetoRung if self.objective.several else _Rung
+        self._brackets: list[list[Any]] = [
+            [rung_of(m) for m in milestones[b:]] for b in range(count)
+        ]
         # Hyperband's allocation: a bracket with s halvings gets eta^s / (s + 1) of the trials.
         halvings = np.array([len(rungs) - 1 for rungs in self._brackets], dtype=float)
         weights = self.reduction_factor**halvings / (halvings + 1)
@@ -107,7 +135,8 @@ class ASHAScheduler(Scheduler):
         budget = budget_of(result, self.time_attr)
         if budget >= self.max_t:
             return FINISH
-        score = self.objective.score(result)
+        objective = self.objective
+        score = objective.scores(result) if objective.several else objective.score(result)
         trial_id = trial.trial_id
         for rung in self._brackets[self._bracket_of.setdefault(trial_id, 0)]:
             if budget < rung.milestone:

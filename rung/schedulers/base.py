@@ -23,6 +23,9 @@ class Scheduler(ABC):
 
     # Whether results can stop, pause or change running trials (every scheduler but FIFO).
     acts_on_results: bool = True
+    # Whether it compares trials by several objectives when the experiment has them (else
+    # an experiment with several objectives refuses it, naming it).
+    several_objectives: bool = False
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
