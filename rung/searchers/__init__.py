@@ -13,6 +13,7 @@ from rung.searchers.given import GivenConfigs
 from rung.searchers.gp import GPSearch
 from rung.searchers.grid import GridSearch
 from rung.searchers.named import SEARCHERS, make_searcher
+from rung.searchers.nsga2 import NSGA2Search
 from rung.searchers.portfolio import PortfolioSearch
 from rung.searchers.quasirandom import QuasiRandomSearch
 from rung.searchers.random import RandomSearch
@@ -39,6 +40,7 @@ __all__ = [
     "GPSearch",
     "GivenConfigs",
     "GridSearch",
+    "NSGA2Search",
     "PortfolioSearch",
     "QuasiRandomSearch",
     "RandomSearch",

@@ -17,6 +17,7 @@ SEARCHERS: LazyRegistry[Searcher] = LazyRegistry(
         "tpe": "rung.searchers.tpe:TPESearch",
         "gp": "rung.searchers.gp:GPSearch",
         "evolution": "rung.searchers.evolution:EvolutionSearch",
+        "nsga2": "rung.searchers.nsga2:NSGA2Search",
         "bohb": "rung.searchers.bohb:BOHBSearch",
         "cmaes": "rung.searchers.cma_es:CMAESSearch",
         "portfolio": "rung.searchers.portfolio:PortfolioSearch",

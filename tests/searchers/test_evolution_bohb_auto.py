@@ -187,6 +187,7 @@ def test_every_name_resolves_and_unknown_names_list_the_choices():
         "tpe",
         "gp",
         "evolution",
+        "nsga2",
         "bohb",
         "auto",
         "given",
