@@ -3,11 +3,12 @@
 ZDT1, ZDT2 and ZDT3 (two objectives), DTLZ2 (three) and Binh and Korn (two, with two
 constraints), each with ``--variables`` variables where the problem allows; ``--evaluations``
 trials per run and ``--seeds`` seeds per searcher, two runs at a time (one per core). rung
-is driven through ``rung.run`` with exactly what a user writes (``searcher="auto"``, or
-``"random"``); Optuna through ``create_study(directions=...)`` with ``TPESampler`` and
-``NSGAIISampler`` (their defaults, seeded; ``constraints_func`` where the problem has
-constraints). The hypervolume of the feasible front after 50, 100 and 200 evaluations is
-computed by moocore against one reference point per problem, for every framework alike.
+is driven through ``rung.run`` with exactly what a user writes (``searcher="auto"``, and
+rung's other searchers by name: ``"random"``, ``"tpe"``, ``"nsga2"``); Optuna through
+``create_study(directions=...)`` with ``TPESampler``, ``NSGAIISampler`` and ``GPSampler``
+(their defaults, seeded; ``constraints_func`` where the problem has constraints). The
+hypervolume of the feasible front after 50, 100 and 200 evaluations is computed by moocore
+against one reference point per problem, for every framework alike.
 Prints the medians and quartiles and the time per trial, and writes JSON.
 
     python benchmarks/multiobjective.py                      # 10 seeds, 200 evaluations
@@ -149,10 +150,12 @@ def run_optuna(problem: Problem, sampler_name: str, evaluations: int, seed: int)
     constraints_func = None
     if problem.constraints is not None:
         constraints_func = lambda trial: trial.user_attrs["c"]  # noqa: E731
-    if sampler_name == "tpe":
-        sampler = optuna.samplers.TPESampler(seed=seed, constraints_func=constraints_func)
-    else:
-        sampler = optuna.samplers.NSGAIISampler(seed=seed, constraints_func=constraints_func)
+    samplers = {
+        "tpe": optuna.samplers.TPESampler,
+        "nsga2": optuna.samplers.NSGAIISampler,
+        "gp": optuna.samplers.GPSampler,
+    }
+    sampler = samplers[sampler_name](seed=seed, constraints_func=constraints_func)
     study = optuna.create_study(directions=["minimize"] * m, sampler=sampler)
 
     def objective(trial: optuna.Trial) -> list[float]:
@@ -185,8 +188,11 @@ def hypervolume(trials: list[tuple], reference: list[float]) -> float:
 SEARCHERS = {
     "rung auto": lambda p, n, s: run_rung(p, "auto", n, s),
     "rung random": lambda p, n, s: run_rung(p, "random", n, s),
+    "rung tpe": lambda p, n, s: run_rung(p, "tpe", n, s),
+    "rung nsga2": lambda p, n, s: run_rung(p, "nsga2", n, s),
     "optuna TPESampler": lambda p, n, s: run_optuna(p, "tpe", n, s),
     "optuna NSGAIISampler": lambda p, n, s: run_optuna(p, "nsga2", n, s),
+    "optuna GPSampler": lambda p, n, s: run_optuna(p, "gp", n, s),
 }
 
 

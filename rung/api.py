@@ -306,8 +306,8 @@ def _check_objectives(objective: Objective, searcher: Searcher, scheduler: Sched
     if not searcher.several_objectives:
         raise ConfigError(
             f"{type(searcher).__name__} ranks trials by one metric, and this experiment has "
-            f"several objectives ({objective.describe()}): use searcher='auto', 'random', "
-            "'quasirandom' or 'grid'"
+            f"several objectives ({objective.describe()}): use searcher='auto', 'gp', 'tpe', "
+            "'nsga2', 'random', 'quasirandom' or 'grid'"
         )
     if scheduler.acts_on_results and not scheduler.several_objectives:
         raise ConfigError(

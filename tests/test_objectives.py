@@ -5,7 +5,7 @@ import math
 
 import numpy as np
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import rung
@@ -170,7 +170,8 @@ def test_one_objective_with_a_constraint_never_ranks_an_infeasible_trial_best(tu
 @pytest.mark.parametrize(
     ("strategy", "message"),
     [
-        ({"searcher": "gp"}, "GPSearch ranks trials by one metric"),
+        ({"searcher": "cmaes"}, "CMAESSearch ranks trials by one metric"),
+        ({"searcher": "evolution"}, "EvolutionSearch ranks trials by one metric"),
         ({"searcher": "bohb"}, "BOHBSearch ranks trials by one metric"),
         ({"scheduler": {"name": "median"}}, "MedianStoppingRule compares trials by one"),
         ({"scheduler": {"name": "hyperband", "max_t": 3}}, "HyperBandScheduler compares"),
@@ -291,12 +292,60 @@ def test_multi_objective_tpe_finds_a_larger_front_than_random_search(tune):
     assert np.median(volumes["tpe"]) > np.median(volumes["random"])
 
 
-def test_auto_models_several_objectives_with_tpe_beyond_a_few_trials():
+def test_auto_models_several_objectives_with_parego_where_a_gp_can_afford_it():
     from rung.searchers.auto import choose
 
     space = rung.Space(SPACE)
-    assert choose(space, 40, several=True)[0] == "tpe"
     assert choose(space, 12, several=True)[0] == "quasirandom"
+    assert choose(space, 40, several=True)[0] == "gp"
+    assert choose(space, 500, several=True)[0] == "tpe"
+    assert choose(space, None, several=True)[0] == "tpe"
+    wide = rung.Space({f"x{i}": rung.uniform(0, 1) for i in range(40)})
+    assert choose(wide, 100, several=True)[0] == "tpe"
+    conditional = rung.Space(
+        {"opt": rung.choice([{"name": "sgd", "lr": rung.uniform(0, 1)}, {"name": "adam"}])}
+    )
+    assert choose(conditional, 100, several=True)[0] == "tpe"
+
+
+@settings(deadline=None)
+@given(
+    st.lists(st.tuples(st.integers(0, 50), st.integers(0, 50)), min_size=2, max_size=20),
+    st.integers(0, 10_000),
+)
+def test_parego_scores_a_dominated_trial_worse_than_what_dominates_it(points, seed):
+    searcher = rung.searchers.GPSearch(seed=seed).setup(
+        SPACE, Objective.of(["f1", "f2"], ["min", "min"])
+    )
+    for i, (f1, f2) in enumerate(points):
+        searcher.adopt(str(i), {"x": 0.5, "y": 0.5})
+        searcher.on_trial_complete(str(i), {"f1": f1, "f2": f2})
+    searcher.scalarize()
+    loss = searcher.observed.loss
+    for i, a in enumerate(points):
+        for j, b in enumerate(points):
+            if a[0] <= b[0] and a[1] <= b[1] and a != b:
+                assert loss[i] < loss[j]
+
+
+def test_parego_finds_a_larger_front_than_multi_objective_tpe_on_zdt1(tune):
+    pytest.importorskip("moocore", reason="the hypervolume needs moocore (rung[multiobjective])")
+    space = {f"x{i}": rung.uniform(0, 1) for i in range(6)}
+    volumes = {
+        searcher: tune(
+            zdt1,
+            space,
+            metric=["f1", "f2"],
+            mode=["min", "min"],
+            searcher=searcher,
+            num_trials=50,
+            executor="inline",
+            seed=0,
+            name=searcher,
+        ).hypervolume([1.1, 11.0])
+        for searcher in ("gp", "tpe")
+    }
+    assert volumes["gp"] > volumes["tpe"] + 0.5
 
 
 def test_good_trials_weigh_by_what_the_front_would_lose_without_them():

@@ -12,6 +12,8 @@ from rung.space._domains import Float, Grid
 
 # GP-BO's cost grows with the cube of the observations and its edge with few dimensions.
 _GP_MAX_DIM = 12
+# With several objectives ParEGO's GP led at 30 variables too (benchmarks.md).
+_GP_MAX_DIM_SEVERAL = 32
 _GP_MAX_TRIALS = 300
 # With this few trials a model has nothing to learn from: spread them evenly instead.
 _QUASIRANDOM_MAX_TRIALS = 16
@@ -28,8 +30,8 @@ def choose(
         return "grid", "every parameter is a grid"
     if num_trials is not None and num_trials <= _QUASIRANDOM_MAX_TRIALS:
         return "quasirandom", f"{num_trials} trials are too few to fit a model"
-    if several:  # joint: ahead of per parameter on 3 of 5 problems at 10 seeds (benchmarks.md)
-        return "tpe", "several objectives: TPE split by Pareto order (multi-objective TPE)"
+    if several:
+        return _choose_for_several(space, num_trials)
     if early_stopping:
         return "bohb", "the scheduler stops trials early: BOHB models their largest budget"
     if space.is_conditional:
@@ -48,14 +50,30 @@ def choose(
     return "portfolio", f"{space.dim} parameters and {num_trials} trials suit GP-BO and TPE in turn"
 
 
+def _choose_for_several(space, num_trials: int | None) -> tuple[str, str]:
+    """With several objectives: ParEGO's GP where a GP's cost allows (it led TPE, NSGA-II
+    and Optuna's samplers on every test problem at 6 and 30 variables: benchmarks.md), else
+    multi-objective TPE (its joint model: ahead of one per parameter on 3 of 5 problems)."""
+    if space.is_conditional:
+        return "tpe", "several objectives over a conditional space: multi-objective TPE"
+    if space.dim > _GP_MAX_DIM_SEVERAL:
+        return "tpe", f"several objectives, {space.dim} parameters: multi-objective TPE"
+    if num_trials is None or num_trials > _GP_MAX_TRIALS:
+        budget = "no trial limit" if num_trials is None else f"{num_trials} trials"
+        return "tpe", f"several objectives, {budget}: multi-objective TPE (a GP would be slow)"
+    return "gp", f"several objectives, {num_trials} trials: GP-BO on random scalarizations (ParEGO)"
+
+
 class AutoSearch(Searcher):
     """Chooses at setup, by the rules of ``choose``:
 
     - only grids: grid search;
-    - several objectives: multi-objective TPE (its good trials the first in their Pareto
-      order), or quasi-random search for 16 trials or fewer; the joint model, which ended
-      ahead of one per parameter on ZDT1, ZDT2 and Binh-Korn at 10 seeds (behind on ZDT3 and
-      DTLZ2: docs/benchmarks.md);
+    - several objectives: quasi-random search for 16 trials or fewer; GP-BO on a random
+      scalarization per proposal (ParEGO) for a known budget of at most 300 trials over at
+      most 32 parameters of a space without conditions: it led multi-objective TPE, NSGA-II
+      and Optuna's samplers on ZDT1-3, DTLZ2 and Binh-Korn at 6 and 30 variables
+      (docs/benchmarks.md); otherwise multi-objective TPE (its good trials the first in
+      their Pareto order);
     - at most 16 trials: quasi-random search;
     - under a scheduler that stops trials at several budgets (one with ``max_t``, which
       ``rung.run`` tells it as ``scheduler_budget``): BOHB, whose model reads the largest

@@ -9,6 +9,11 @@ are: the acquisition is evaluated only at valid values (candidates are snapped t
 after a gradient step on the continuous inputs, a local search tries neighbouring integer
 values and every option of each categorical. Parallel proposals use the kriging believer:
 pending trials join the data with the model's mean as their value.
+
+With several objectives it is ParEGO (Knowles 2006) with a random weight per proposal: each
+objective's scores are scaled to [0, 1] over the trials so far, a weight vector is drawn
+uniformly from the simplex, and the GP models the augmented Chebyshev scalarization
+``max_i w_i f_i + 0.05 * sum_i w_i f_i``; over proposals, the weights sweep the front.
 """
 
 from __future__ import annotations
@@ -20,6 +25,10 @@ import numpy as np
 
 import rung.searchers._gp as _gp
 from rung.searchers._observed import INFEASIBLE, STOPPED, ModelSearcher, check_settings
+
+# ParEGO's augmentation: the weighted sum's share beside the weighted maximum, which keeps
+# points that are weakly dominated from scoring as well as those dominating them.
+_AUGMENTATION = 0.05
 
 # Above this many observations, hyperparameters are refitted from the previous fit only,
 # and only once the data has grown by _REFIT_GROWTH, which keeps 1,000 observations usable.
@@ -61,6 +70,8 @@ class GPSearch(ModelSearcher):
             a suggestion's cost at any budget (a GP's fit grows with the cube of its data).
         seed: the searcher's own seed, when used on its own.
     """
+
+    several_objectives = True  # ParEGO: a random scalarization per proposal
 
     def __init__(
         self,
@@ -153,7 +164,24 @@ class GPSearch(ModelSearcher):
         self._fits += 1
         return hyper
 
+    def scalarize(self) -> None:
+        """With several objectives, set each ranked observation's loss to the augmented
+        Chebyshev scalarization of its scaled scores under a weight vector drawn uniformly
+        from the simplex (ParEGO)."""
+        if not self.objective.several or not self.scores:
+            return
+        ranked = np.flatnonzero(self.observed.tier <= STOPPED)  # infeasible keep theirs
+        if not len(ranked):
+            return
+        scores = np.array(self.scores, dtype=float)[ranked]
+        low, span = scores.min(axis=0), np.ptp(scores, axis=0)
+        scaled = (scores - low) / np.where(span > 0, span, 1.0)
+        weighted = scaled * self.rng.dirichlet(np.ones(scores.shape[1]))
+        scalar = weighted.max(axis=1) + _AUGMENTATION * weighted.sum(axis=1)
+        self.observed.loss[ranked] = scalar
+
     def _propose(self) -> dict[str, Any]:
+        self.scalarize()
         x, loss = self._training_data()
         targets, best = robust_standardize(loss)
         inputs = self.features(x)
