@@ -157,13 +157,14 @@ def two_objectives(config, iteration):
     return {**metrics, "cost": config["scale"] * iteration, "decay": config["decay"]}, seconds
 
 
-def tune_two(tmp_path, name, resume=False):
+def tune_two(tmp_path, name, resume=False, scheduler=None):
     return rung.run(
         two_objectives,
         SPACE,
         metric=["loss", "cost"],
         mode=["min", "min"],
         constraints=["decay <= 1.5"],
+        scheduler=scheduler() if scheduler is not None else None,
         searcher="random",  # a model's draws after a resume differ (Searcher.restore)
         num_trials=14,
         executor=SimulatedExecutor(1, checkpoint_every=1),
@@ -179,21 +180,35 @@ def front_of(results):
     return [(t.trial_id, t.config, t.last_result) for t in results.front()]
 
 
+def statuses(results):
+    return [(t.trial_id, t.status, len(t.results)) for t in results.trials]
+
+
+@pytest.mark.parametrize(
+    "scheduler",
+    [None, lambda: ASHAScheduler(max_t=MAX_T, grace_period=1)],
+    ids=["fifo", "multi-objective asha"],
+)
 def test_several_objectives_killed_after_any_commit_resume_to_the_unbroken_front(
-    tmp_path, monkeypatch
+    tmp_path, monkeypatch, scheduler
 ):
     pytest.importorskip("moocore", reason="the hypervolume needs moocore (rung[multiobjective])")
-    crashed, commits = run_until_crash(monkeypatch, None, lambda: tune_two(tmp_path, "whole"))
+    crashed, commits = run_until_crash(
+        monkeypatch, None, lambda: tune_two(tmp_path, "whole", scheduler=scheduler)
+    )
     assert not crashed
     whole = rung.load(tmp_path / "whole")
     assert front_of(whole) and any(not t.feasible for t in whole.trials)
+    if scheduler is not None:
+        assert any(t.status is rung.TrialStatus.STOPPED for t in whole.trials)
     for crash_at in range(1, commits + 1):
         name = f"killed-{crash_at}"
         crashed, _ = run_until_crash(
-            monkeypatch, crash_at, lambda name=name: tune_two(tmp_path, name)
+            monkeypatch, crash_at, lambda name=name: tune_two(tmp_path, name, scheduler=scheduler)
         )
         assert crashed
-        resumed = tune_two(tmp_path, name, resume=True)
+        resumed = tune_two(tmp_path, name, resume=True, scheduler=scheduler)
         assert front_of(resumed) == front_of(whole), f"killed after commit {crash_at}"
+        assert statuses(resumed) == statuses(whole)
         assert resumed.hypervolume() == whole.hypervolume()
         assert front_of(rung.load(tmp_path / name)) == front_of(whole)
