@@ -45,13 +45,28 @@ from rung.searchers.auto import choose  # noqa: E402
 from rung.space._domains import Categorical, Float, Int  # noqa: E402
 
 PROBLEMS = {**SYNTHETIC, **SKLEARN}
-RUNG = ["rung-tpe", "rung-gp", "rung-cmaes", "rung-evolution", "rung-auto", "random"]
+RUNG = [
+    "rung-tpe",
+    "rung-gp",
+    "rung-cmaes",
+    "rung-evolution",
+    "rung-anneal",
+    "rung-auto",
+    "random",
+]
 # Variants that are not the defaults, run only when asked for by name.
 VARIANTS = {
     "rung-gp-all": {"name": "gp", "max_data": None},
     "rung-portfolio": {"name": "portfolio"},
 }
-PEERS = ["optuna-tpe", "optuna-tpe-univariate", "optuna-gp", "optuna-cmaes", "hyperopt-tpe"]
+PEERS = [
+    "optuna-tpe",
+    "optuna-tpe-univariate",
+    "optuna-gp",
+    "optuna-cmaes",
+    "hyperopt-tpe",
+    "hyperopt-anneal",
+]
 SEARCHERS = RUNG + PEERS
 CHOICES = SEARCHERS + list(VARIANTS)
 
@@ -130,7 +145,7 @@ def hyperopt_space(space: dict) -> dict:
 
 
 def run_hyperopt(name: str, problem, evals: int, seed: int) -> list[float]:
-    from hyperopt import Trials, fmin, tpe
+    from hyperopt import Trials, anneal, fmin, tpe
 
     ints = {k for k, d in problem.space.items() if isinstance(d, Int)}
     losses = []
@@ -144,7 +159,7 @@ def run_hyperopt(name: str, problem, evals: int, seed: int) -> list[float]:
     fmin(
         objective,
         hyperopt_space(problem.space),
-        algo=tpe.suggest,
+        algo=anneal.suggest if name == "hyperopt-anneal" else tpe.suggest,
         max_evals=evals,
         trials=Trials(),
         rstate=np.random.default_rng(seed),

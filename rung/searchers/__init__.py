@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 
+from rung.searchers.anneal import AnnealSearch
 from rung.searchers.auto import AutoSearch
 from rung.searchers.base import Searcher
 from rung.searchers.bohb import BOHBSearch
@@ -33,6 +34,7 @@ def default_searcher(space: Space, num_trials: int | None) -> Searcher:
 
 __all__ = [
     "SEARCHERS",
+    "AnnealSearch",
     "AutoSearch",
     "BOHBSearch",
     "CMAESSearch",

@@ -18,6 +18,7 @@ SEARCHERS: LazyRegistry[Searcher] = LazyRegistry(
         "gp": "rung.searchers.gp:GPSearch",
         "evolution": "rung.searchers.evolution:EvolutionSearch",
         "nsga2": "rung.searchers.nsga2:NSGA2Search",
+        "anneal": "rung.searchers.anneal:AnnealSearch",
         "bohb": "rung.searchers.bohb:BOHBSearch",
         "cmaes": "rung.searchers.cma_es:CMAESSearch",
         "portfolio": "rung.searchers.portfolio:PortfolioSearch",

@@ -188,6 +188,7 @@ def test_every_name_resolves_and_unknown_names_list_the_choices():
         "gp",
         "evolution",
         "nsga2",
+        "anneal",
         "bohb",
         "auto",
         "given",
@@ -201,7 +202,9 @@ def test_every_name_resolves_and_unknown_names_list_the_choices():
         make_searcher("bayes")
 
 
-@pytest.mark.parametrize("name", ["tpe", "gp", "evolution", "bohb", "auto", "cmaes", "portfolio"])
+@pytest.mark.parametrize(
+    "name", ["tpe", "gp", "evolution", "nsga2", "anneal", "bohb", "auto", "cmaes", "portfolio"]
+)
 def test_model_based_searchers_survive_failures_and_nan_in_a_run(name):
     def trainable(config):
         if config["x"] < 0.2:
