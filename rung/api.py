@@ -37,6 +37,7 @@ from rung.storage import check_resume, settings_meta
 from rung.store import MemoryStore, SQLiteStore, Store
 from rung.store.sqlite import holds_log
 from rung.trainable import Trainable
+from rung.warm_start import admit, gather
 
 # The longest file name most file systems take, in bytes.
 _LONGEST_NAME = 255
@@ -79,6 +80,7 @@ def run(
     searcher: str | Searcher | None = None,
     scheduler: str | Scheduler | None = "fifo",
     points_to_evaluate: Sequence[Mapping[str, Any]] | None = None,
+    warm_start: Any = None,
     num_trials: int | None = None,
     max_concurrent: int | None = None,
     resources_per_trial: Mapping[str, float] | None = None,
@@ -122,6 +124,13 @@ def run(
         points_to_evaluate: configurations to try first (known good ones, a default, last
             run's best); a partial one is completed by the searcher, which learns from
             their results as from its own proposals.
+        warm_start: finished trials to learn from without running them again: an
+            experiment's folder, its ``rung.Results``, a DataFrame (``Results.dataframe()``
+            or parameters and metrics as columns) or ``(config, metrics)`` pairs (for
+            Optuna, ``rung.integrations.optuna.import_study(study)``). They enter the log
+            as imported trials, count as best where they are, and are not counted by
+            ``num_trials``; those that no longer fit the space are left out, said in one
+            line. A resume keeps the ones imported at the start.
         num_trials: trials to run in all; required unless the search is a grid (then its
             size), or a time budget or a target in ``stop`` ends the run.
         max_concurrent: trials at once; defaults to what ``resources_per_trial`` fits.
@@ -254,6 +263,11 @@ def prepare(
     }
     meta = settings_meta(settings, objects)
     objective = settings.objective
+    warm_start = None
+    if settings.warm_start is not None and not resume:
+        warm_start = admit(*gather(settings.warm_start), space, objective)
+        if warm_start.dropped or warm_start.trimmed:
+            warnings.warn(warm_start.describe(), RungWarning, stacklevel=4)
     if settings.points_to_evaluate:
         searcher = StartingPoints(searcher, settings.points_to_evaluate)
     searcher_seed, scheduler_seed = np.random.SeedSequence(settings.seed).spawn(2)
@@ -287,6 +301,7 @@ def prepare(
         callbacks=[ProgressReporter(settings.verbose), *file_loggers, *settings.callbacks],
         guard=guard,
         capture_output=root is not None and trainable is not None,
+        warm_start=warm_start,
     )
     return experiment, bool(resume)
 

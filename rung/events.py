@@ -87,6 +87,7 @@ class EventKind(str, Enum):
     FAILED = "failed"
     INTERRUPTED = "interrupted"
     ENDED = "ended"
+    IMPORTED = "imported"
 
 
 @dataclass(frozen=True)
@@ -222,6 +223,20 @@ class TrialEnded(Event):
     traceback: str | None = None
 
 
+@dataclass(frozen=True)
+class TrialImported(Event):
+    """A finished trial taken from elsewhere (``source``: another experiment, a study, a
+    table) to warm-start this one: its configuration, its reports and how far each is past
+    this experiment's constraints. It is learnt from and ranked as the experiment's own
+    trials are, and never run."""
+
+    kind: ClassVar[EventKind] = EventKind.IMPORTED
+    config: dict[str, Any]
+    results: list[dict[str, Any]]
+    violations: list[float | None]
+    source: str
+
+
 EVENT_TYPES: dict[str, type[Event]] = {
     cls.kind.value: cls
     for cls in (
@@ -236,6 +251,7 @@ EVENT_TYPES: dict[str, type[Event]] = {
         RunFailed,
         RunInterrupted,
         TrialEnded,
+        TrialImported,
     )
 }
 
@@ -250,6 +266,9 @@ _SHAPES: dict[str, tuple[type, ...]] = {
     "checkpoint": (str, type(None)),
     "iteration": (int, float),
     "donor": (str,),
+    "results": (list,),
+    "violations": (list,),
+    "source": (str,),
 }
 
 _ACTIONS: dict[str, Action] = {action.value: action for action in Action}

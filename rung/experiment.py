@@ -39,6 +39,7 @@ from rung.events import (
     TrialCreated,
     TrialEnded,
     TrialExploited,
+    TrialImported,
     TrialPaused,
     TrialStatus,
 )
@@ -57,6 +58,7 @@ from rung.store.base import Store
 from rung.store.memory import MemoryStore
 from rung.trial import Decision, Exit, Launch, Outcome, Report, Trial
 from rung.view import ExperimentView, RunFacts
+from rung.warm_start import Admitted
 
 INTERRUPTED = "interrupted (Ctrl-C)"
 TERMINATED = "terminated (SIGTERM)"
@@ -119,6 +121,7 @@ class Experiment:
         callbacks: Sequence[Callback] = (),
         guard: InterruptGuard | None = None,
         capture_output: bool = False,
+        warm_start: Admitted | None = None,
     ) -> None:
         self.trainable = trainable
         self.space = space
@@ -138,6 +141,7 @@ class Experiment:
         self.callbacks = list(callbacks)
         self.guard = guard or InterruptGuard()
         self.capture_output = capture_output
+        self.warm_start = warm_start
         # The driver's trials are its view's: one fold of the log, which callbacks read.
         self.view = ExperimentView(
             objective,
@@ -211,7 +215,9 @@ class Experiment:
     def start(self, resume: bool = False) -> None:
         """Replay the log (to resume), start the executor and tell the callbacks."""
         if resume:
-            self._restore()
+            self._restore()  # a warm start's trials are in the log already
+        elif self.warm_start is not None:
+            self._import(self.warm_start)
         self.executor.stage_ahead = not (self.searcher.adaptive or self.scheduler.acts_on_results)
         self.executor.start(
             self.trainable, self, self.slots, self.trial_timeout_s, self._elapsed_before
@@ -346,7 +352,7 @@ class Experiment:
             self.stop_reason = f"the time budget of {budget:g} s was spent"
 
     def _why_nothing_runs(self) -> str:
-        if self.stop.num_trials is not None and len(self.trials) >= self.stop.num_trials:
+        if self.stop.num_trials is not None and self.view.created >= self.stop.num_trials:
             return f"num_trials={self.stop.num_trials} trials were run"
         if self.searcher.is_finished:
             return "the searcher has nothing left to propose"
@@ -376,7 +382,7 @@ class Experiment:
         replay(events, self.searcher, self.scheduler, self.stop.num_trials, fold=self.view)
         for trial in self.trials.values():
             self._by_status[trial.status][trial.trial_id] = trial
-        self._closed = no_more_trials(len(self.trials), self.stop.num_trials, self.searcher)
+        self._closed = no_more_trials(self.view.created, self.stop.num_trials, self.searcher)
         self._metric_seen = any(trial.results for trial in self.trials.values())
         self._budget_seen = self._metric_seen
         for trial in self.trials.values():
@@ -423,6 +429,29 @@ class Experiment:
             )
         self.executor.delete_checkpoint(path)
 
+    def _import(self, admitted: Admitted) -> None:
+        """Record a warm start's trials (each report's violation of this experiment's
+        constraints with it), tell the searcher of each as a replay would, and commit."""
+        for index, imported in enumerate(admitted.trials):
+            trial_id = f"imported-{index:05d}"
+            violations = [
+                self.constraints.violation(r) if self.constraints else None
+                for r in imported.results
+            ]
+            self._record(
+                TrialImported(
+                    trial_id,
+                    self._now(),
+                    imported.config,
+                    imported.results,
+                    violations,
+                    admitted.source,
+                )
+            )
+            self.searcher.adopt(trial_id, imported.config)
+            complete(self.trials[trial_id], self.searcher, None)
+        self._commit(force=True)
+
     # launching ---------------------------------------------------------------------------
 
     def _launch_waiting(self) -> None:
@@ -444,14 +473,14 @@ class Experiment:
         chosen = self.scheduler.choose_trial_to_run(waiting, not self._closed)
         if chosen is not None or self._closed:
             return chosen
-        trial_id = f"{len(self.trials):05d}"
+        trial_id = f"{self.view.created:05d}"
         config = self.searcher.suggest(trial_id)
         if config is None:
             return None
         self._record(TrialCreated(trial_id, self._now(), config))
         trial = self.trials[trial_id]
         self.scheduler.on_trial_add(trial)
-        if no_more_trials(len(self.trials), self.stop.num_trials, self.searcher):
+        if no_more_trials(self.view.created, self.stop.num_trials, self.searcher):
             self._closed = True
             self.scheduler.on_no_more_trials()
             self._end_stopped_by_scheduler()

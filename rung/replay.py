@@ -14,6 +14,7 @@ from rung.events import (
     RunStarted,
     TrialCreated,
     TrialEnded,
+    TrialImported,
     TrialStatus,
 )
 from rung.schedulers.base import Scheduler
@@ -71,13 +72,19 @@ def replay(
             scheduler.take_stopped()
 
     for event in events:
+        if isinstance(event, TrialImported):  # learnt from; no scheduler ever ran it
+            trial = fold.apply(event)
+            if searcher is not None:
+                searcher.adopt(event.trial_id, event.config)
+                complete(trial, searcher, None)
+            continue
         if isinstance(event, TrialCreated):
             trial = fold.apply(event)
             if searcher is not None:
                 searcher.restore(event.trial_id, event.config)
             if scheduler is not None:
                 scheduler.on_trial_add(trial)
-                if not closed and no_more_trials(len(fold.trials), num_trials, searcher):
+                if not closed and no_more_trials(fold.created, num_trials, searcher):
                     closed = True
                     scheduler.on_no_more_trials()
                     drain()

@@ -63,6 +63,13 @@ class Settings:
     points_to_evaluate: Sequence[Mapping[str, Any]] | None = field(
         default=None, metadata=_knob("configurations (whole or partial) to try first")
     )
+    warm_start: Any = field(
+        default=None,
+        metadata=_knob(
+            "an experiment folder (or Results, DataFrame, (config, metrics) pairs) to learn from",
+            saved=False,
+        ),
+    )
     num_trials: int | None = field(default=None, metadata=_knob("trials to run in all"))
     max_concurrent: int | None = field(default=None, metadata=_knob("trials at once"))
     resources_per_trial: Mapping[str, float] | None = field(

@@ -21,6 +21,7 @@ from rung.events import (
     TrialCreated,
     TrialEnded,
     TrialExploited,
+    TrialImported,
     TrialPaused,
     TrialStatus,
 )
@@ -142,6 +143,8 @@ class Trial:
             finish, pause, exploit), None while it may go on.
         runs: how many runs of the trial have started.
         interrupted: the experiment stopped while the trial ran; it restarts first.
+        imported_from: where a trial brought in by a warm start came from (None: one of
+            the experiment's own).
     """
 
     trial_id: str
@@ -167,6 +170,7 @@ class Trial:
     decision_error: str | None = None
     interrupted: bool = False
     generation: int = 0
+    imported_from: str | None = None
 
     def __post_init__(self) -> None:
         if self.initial_config is None:
@@ -176,6 +180,21 @@ class Trial:
     def created(cls, event: TrialCreated) -> Trial:
         """The trial a ``created`` event starts."""
         return cls(event.trial_id, event.config)
+
+    @classmethod
+    def imported(cls, event: TrialImported) -> Trial:
+        """The finished trial an ``imported`` event brings in."""
+        last = event.results[-1] if event.results else {}
+        reached = last.get("training_iteration")
+        return cls(
+            event.trial_id,
+            event.config,
+            status=TrialStatus.TERMINATED,
+            results=list(event.results),
+            violations=list(event.violations),
+            iteration=int(float(reached)) if is_number(reached) else len(event.results),
+            imported_from=event.source,
+        )
 
     @property
     def last_result(self) -> dict[str, Any] | None:

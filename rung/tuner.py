@@ -102,13 +102,13 @@ class Tuner:
     answer says whether to go on), ``tell`` how it ended.
 
     ``space``, ``metric``, ``mode`` and the keywords are ``rung.run``'s and mean the same:
-    the same searchers (``points_to_evaluate`` too), schedulers, event log and resume. No
-    stopping rule is needed: ``ask`` returns None once one holds (``num_trials``,
-    ``time_budget_s``, ``stop``) or the searcher has nothing left, and otherwise whenever
-    the loop stops asking, the experiment simply ends at ``close()``. Safe to use from
-    several threads, one trial per thread. With a ``storage_path``, trials asked and not
-    told when the tuner is closed (or the process dies) are asked again after
-    ``resume=True``, from their last checkpoint.
+    the same searchers (``points_to_evaluate`` and ``warm_start`` too), schedulers, event
+    log and resume. No stopping rule is needed: ``ask`` returns None once one holds
+    (``num_trials``, ``time_budget_s``, ``stop``) or the searcher has nothing left, and
+    otherwise whenever the loop stops asking, the experiment simply ends at ``close()``.
+    Safe to use from several threads, one trial per thread. With a ``storage_path``, trials
+    asked and not told when the tuner is closed (or the process dies) are asked again
+    after ``resume=True``, from their last checkpoint.
 
     Example::
 
@@ -131,6 +131,7 @@ class Tuner:
         searcher: str | Searcher | None = None,
         scheduler: str | Scheduler | None = "fifo",
         points_to_evaluate: Sequence[Mapping[str, Any]] | None = None,
+        warm_start: Any = None,
         num_trials: int | None = None,
         time_budget_s: float | None = None,
         stop: Mapping[str, float] | None = None,

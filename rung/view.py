@@ -20,7 +20,7 @@ from typing import Any
 
 from rung.checkpoint import TRIALS_FOLDER
 from rung.errors import ConfigError
-from rung.events import Event, LogError, TrialCreated
+from rung.events import Event, LogError, TrialCreated, TrialImported
 from rung.objective import Objective
 from rung.results import Results
 from rung.store.sqlite import (
@@ -41,9 +41,17 @@ class TrialFold:
     def __init__(self) -> None:
         self.trials: dict[str, Trial] = {}
         self.position = 0
+        # Trials brought in by a warm start: they count as trials, not as trials created.
+        self.imported = 0
         # Each trial's last change: the position after the record that last changed it, so a
         # reader that keeps something per trial redoes only the trials changed since.
         self.changed_at: dict[str, int] = {}
+
+    @property
+    def created(self) -> int:
+        """How many trials the experiment created itself (the imported ones left out):
+        what its ``num_trials`` counts and its next trial's number."""
+        return len(self.trials) - self.imported
 
     def trial_of(self, event: Event) -> Trial:
         """The trial an event is about (not a creation), or a LogError naming the record."""
@@ -63,6 +71,13 @@ class TrialFold:
                     f"record {self.position + 1}: trial {event.trial_id} is created twice"
                 )
             trial = self.trials[event.trial_id] = Trial.created(event)
+        elif isinstance(event, TrialImported):
+            if event.trial_id in self.trials:
+                raise LogError(
+                    f"record {self.position + 1}: trial {event.trial_id} is imported twice"
+                )
+            trial = self.trials[event.trial_id] = Trial.imported(event)
+            self.imported += 1
         else:
             trial = self.trial_of(event)
             trial.apply(event)

@@ -33,7 +33,8 @@ def test_the_store_keeps_every_setting_but_what_cannot_be_kept(tune, tmp_path):
     with open_readonly(tmp_path / "exp") as connection:
         saved = read_meta(connection, "settings")
     keywords = set(inspect.signature(rung.run).parameters) - NOT_KNOBS
-    assert set(saved) == keywords - {"callbacks", "resume"}
+    # The log keeps what a warm start imported; the source itself is not kept.
+    assert set(saved) == keywords - {"callbacks", "resume", "warm_start"}
     assert saved["checkpoint_keep"] is None and saved["result_files"] is True
     assert saved["scheduler"] == {"name": "fifo"}
     assert saved["searcher"] == {"name": "random", "seed": None}
@@ -48,6 +49,7 @@ def test_an_experiment_file_may_set_every_setting_but_the_objects(tmp_path):
         "searcher": {"name": "random"},
         "scheduler": {"name": "fifo"},
         "points_to_evaluate": [{"x": 0.5}],
+        "warm_start": [[{"x": 0.2}, {"loss": 0.2}]],
         "num_trials": 3,
         "max_concurrent": 1,
         "resources_per_trial": {"cpu": 1},
@@ -80,7 +82,9 @@ def test_an_experiment_file_may_set_every_setting_but_the_objects(tmp_path):
         timeout=120,
     )
     assert ran.returncode == 0, ran.stderr
-    assert len(rung.load(tmp_path / "exp").trials) == 3
+    trials = rung.load(tmp_path / "exp").trials
+    assert sum(t.imported_from is None for t in trials) == 3
+    assert [t.config for t in trials if t.imported_from is not None] == [{"x": 0.2}]
 
 
 @pytest.mark.parametrize(
