@@ -209,3 +209,32 @@ def test_warm_start_is_a_setting_of_an_experiment_file(tmp_path):
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         Settings(metric="loss", mode="min", warm_start=str(tmp_path))
+
+
+def test_starting_points_and_a_warm_start_go_together(tune):
+    pairs = [({"x": 0.8, "y": 0.2}, {"loss": 0.0})]
+    calls = []
+    new = tune(
+        counted(calls),
+        SPACE,
+        num_trials=3,
+        name="both",
+        searcher="tpe",
+        points_to_evaluate=[{"x": 0.5, "y": 0.5}],
+        warm_start=pairs,
+        executor="inline",
+    )
+    assert calls[0] == {"x": 0.5, "y": 0.5} and len(calls) == 3
+    assert new.best_trial.imported_from is not None
+
+
+def test_the_status_line_counts_imported_trials_apart(tune, tmp_path):
+    from rung.callbacks.status_view import summary
+    from rung.view import open_view
+
+    pairs = [({"x": 0.8, "y": 0.2}, {"loss": 0.0})] * 4
+    tune(bowl, SPACE, num_trials=2, name="run", warm_start=pairs, executor="inline")
+    view = open_view(tmp_path / "run")
+    view.refresh()
+    _, states, _ = summary(view)
+    assert states == "trials 2 of 2: 2 completed; 4 imported by a warm start"

@@ -58,7 +58,8 @@ def _counts(experiment: ExperimentView) -> dict[str, int]:
     words = {status: word for status, word in reversed(STATES)}
     staged = experiment.staged
     for trial in experiment.trials.values():
-        counts["next" if trial.trial_id in staged else words[trial.status]] += 1
+        if trial.imported_from is None:  # a warm start's are said apart
+            counts["next" if trial.trial_id in staged else words[trial.status]] += 1
     return counts
 
 
@@ -74,8 +75,11 @@ def summary(experiment: ExperimentView) -> tuple[str, str, str]:
     ended = counts["completed"] + counts["stopped"] + counts["failed"]
     rate = ended / elapsed if elapsed > 0 else 0.0
     timing += f", {rate:.2f} trials/s" if rate < 10 else f", {rate:.0f} trials/s"
-    total = f"{len(experiment.trials)} of {stop.num_trials}" if stop.num_trials else ""
+    total = f"{experiment.created} of {stop.num_trials}" if stop.num_trials else ""
     states = ", ".join(f"{n} {word}" for word, n in counts.items() if n)
+    if experiment.imported:
+        states = f"{states}; " if states else ""
+        states += f"{experiment.imported} imported by a warm start"
     states = f"trials {total}: {states}" if total else f"trials: {states or 'none yet'}"
     results = Results(list(experiment.trials.values()), experiment.objective)
     if experiment.objective.several:

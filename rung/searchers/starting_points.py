@@ -124,6 +124,11 @@ class StartingPoints(Searcher):
         else:
             self.searcher.restore(trial_id, config)
 
+    def adopt(self, trial_id: str, config: dict[str, Any]) -> None:
+        """A trial proposed elsewhere (a warm start's) is the wrapped searcher's to learn
+        from; the given points keep their turn."""
+        self.searcher.adopt(trial_id, config)
+
     def on_trial_result(self, trial_id: str, result: Mapping[str, Any]) -> None:
         self.searcher.on_trial_result(trial_id, result)
 
