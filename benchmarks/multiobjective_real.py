@@ -38,10 +38,12 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 TASK_DIR = ROOT / "examples" / "comparisons"
 sys.path.insert(0, str(TASK_DIR))
+sys.path.insert(0, str(ROOT))
 
 import mnist1d_task  # noqa: E402
 
 import rung  # noqa: E402
+from benchmarks.real_model import optuna_config  # noqa: E402
 
 SLOTS = 2
 # Hypervolume reference on (accuracy, log10 parameters): no accuracy, a million parameters
@@ -106,20 +108,9 @@ def run_optuna(budget: float, seed: int, log: Path) -> None:
     import optuna
 
     optuna.logging.set_verbosity(optuna.logging.WARNING)
-    floats = {
-        "lr": (1e-3, 1.0, True),
-        "momentum": (0.0, 0.99, False),
-        "weight_decay": (1e-6, 1e-2, True),
-    }
 
     def objective(trial: optuna.Trial) -> tuple[float, int]:
-        config: dict[str, Any] = {
-            name: trial.suggest_float(name, low, high, log=is_log)
-            for name, (low, high, is_log) in floats.items()
-        }
-        config["batch_size"] = trial.suggest_int("batch_size", 16, 256, log=True)
-        config["width"] = trial.suggest_int("width", 32, 512, log=True)
-        config["depth"] = trial.suggest_int("depth", 1, 4)
+        config = optuna_config(trial)
         last = [0.0]
 
         def report(epoch: int, val_acc: float, size: int) -> bool:

@@ -96,24 +96,30 @@ def run_rung(name: str, budget: float, seed: int, log: Path, storage: str) -> No
     )
 
 
-def run_optuna(budget: float, seed: int, log: Path) -> None:
-    import optuna
-
-    optuna.logging.set_verbosity(optuna.logging.WARNING)
-    low_high = {
+def optuna_config(trial: Any) -> dict[str, Any]:
+    """The task's space (``mnist1d_task.SPACE``) asked of an Optuna trial."""
+    floats = {
         "lr": (1e-3, 1.0, True),
         "momentum": (0.0, 0.99, False),
         "weight_decay": (1e-6, 1e-2, True),
     }
+    config: dict[str, Any] = {
+        name: trial.suggest_float(name, low, high, log=is_log)
+        for name, (low, high, is_log) in floats.items()
+    }
+    config["batch_size"] = trial.suggest_int("batch_size", 16, 256, log=True)
+    config["width"] = trial.suggest_int("width", 32, 512, log=True)
+    config["depth"] = trial.suggest_int("depth", 1, 4)
+    return config
+
+
+def run_optuna(budget: float, seed: int, log: Path) -> None:
+    import optuna
+
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
 
     def objective(trial: optuna.Trial) -> float:
-        config: dict[str, Any] = {
-            name: trial.suggest_float(name, low, high, log=is_log)
-            for name, (low, high, is_log) in low_high.items()
-        }
-        config["batch_size"] = trial.suggest_int("batch_size", 16, 256, log=True)
-        config["width"] = trial.suggest_int("width", 32, 512, log=True)
-        config["depth"] = trial.suggest_int("depth", 1, 4)
+        config = optuna_config(trial)
         last = [0.0]
 
         def report(epoch: int, val_acc: float) -> bool:

@@ -14,6 +14,7 @@ from rung.errors import ConfigError
 from rung.objective import Objective
 from rung.results import non_dominated
 from tests.commands import rung_command
+from tests.zdt import front_volume
 
 SPACE = {"x": rung.uniform(0, 1), "y": rung.uniform(0, 1)}
 
@@ -263,32 +264,12 @@ def test_an_experiment_file_takes_several_objectives_and_constraints(tmp_path):
     assert all(t.feasible == (t.last_result["mem"] <= 12) for t in loaded.trials)
 
 
-def zdt1(config):
-    """ZDT1 on six variables: its front is f2 = 1 - sqrt(f1), at x1..x5 = 0."""
-    xs = [config[f"x{i}"] for i in range(6)]
-    g = 1 + 9 * sum(xs[1:]) / 5
-    rung.report(f1=xs[0], f2=g * (1 - math.sqrt(xs[0] / g)))
-
-
-def test_multi_objective_tpe_finds_a_larger_front_than_random_search(tune):
+def test_multi_objective_tpe_finds_a_larger_front_than_random_search():
     pytest.importorskip("moocore", reason="the hypervolume needs moocore (rung[multiobjective])")
-    space = {f"x{i}": rung.uniform(0, 1) for i in range(6)}
-    volumes = {}
-    for searcher in ("tpe", "random"):
-        volumes[searcher] = [
-            tune(
-                zdt1,
-                space,
-                metric=["f1", "f2"],
-                mode=["min", "min"],
-                searcher=searcher,
-                num_trials=80,
-                executor="inline",
-                seed=seed,
-                name=f"{searcher}{seed}",
-            ).hypervolume([1.1, 11.0])
-            for seed in range(3)
-        ]
+    volumes = {
+        searcher: [front_volume(searcher, 80, seed) for seed in range(3)]
+        for searcher in ("tpe", "random")
+    }
     assert np.median(volumes["tpe"]) > np.median(volumes["random"])
 
 
@@ -328,23 +309,9 @@ def test_parego_scores_a_dominated_trial_worse_than_what_dominates_it(points, se
                 assert loss[i] < loss[j]
 
 
-def test_parego_finds_a_larger_front_than_multi_objective_tpe_on_zdt1(tune):
+def test_parego_finds_a_larger_front_than_multi_objective_tpe_on_zdt1():
     pytest.importorskip("moocore", reason="the hypervolume needs moocore (rung[multiobjective])")
-    space = {f"x{i}": rung.uniform(0, 1) for i in range(6)}
-    volumes = {
-        searcher: tune(
-            zdt1,
-            space,
-            metric=["f1", "f2"],
-            mode=["min", "min"],
-            searcher=searcher,
-            num_trials=50,
-            executor="inline",
-            seed=0,
-            name=searcher,
-        ).hypervolume([1.1, 11.0])
-        for searcher in ("gp", "tpe")
-    }
+    volumes = {searcher: front_volume(searcher, 50, 0) for searcher in ("gp", "tpe")}
     assert volumes["gp"] > volumes["tpe"] + 0.5
 
 

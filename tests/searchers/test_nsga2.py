@@ -13,6 +13,7 @@ import rung
 from rung.errors import ConfigError
 from rung.objective import Objective
 from rung.searchers import NSGA2Search, make_searcher
+from tests.zdt import front_volume
 
 MIXED = {
     "lr": rung.loguniform(1e-4, 1e-1),
@@ -102,31 +103,10 @@ def test_settings_are_checked_by_name():
     assert isinstance(make_searcher({"name": "nsga2", "population_size": 8}), NSGA2Search)
 
 
-def zdt1(config):
-    xs = [config[f"x{i}"] for i in range(6)]
-    g = 1 + 9 * sum(xs[1:]) / 5
-    rung.report(f1=xs[0], f2=g * (1 - math.sqrt(xs[0] / g)))
-
-
 def test_nsga2_finds_a_better_front_than_random_search_on_zdt1():
-    space = {f"x{i}": rung.uniform(0, 1) for i in range(6)}
-    volumes = {}
-    for name, searcher in (
-        ("nsga2", {"name": "nsga2", "population_size": 20}),
-        ("random", "random"),
-    ):
-        volumes[name] = [
-            rung.run(
-                zdt1,
-                space,
-                metric=["f1", "f2"],
-                mode=["min", "min"],
-                searcher=searcher,
-                num_trials=200,
-                executor="inline",
-                seed=seed,
-                verbose=0,
-            ).hypervolume([1.1, 11.0])
-            for seed in range(3)
-        ]
+    nsga2 = {"name": "nsga2", "population_size": 20}
+    volumes = {
+        name: [front_volume(searcher, 200, seed) for seed in range(3)]
+        for name, searcher in (("nsga2", nsga2), ("random", "random"))
+    }
     assert np.median(volumes["nsga2"]) > np.median(volumes["random"])
