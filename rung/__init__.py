@@ -8,6 +8,7 @@ from rung import plot
 from rung.api import run
 from rung.callbacks import Callback
 from rung.checkpoint import load_checkpoint
+from rung.define_by_run import TrialPruned
 from rung.errors import ConfigError, RungError, RungWarning, SpaceError, TrialError
 from rung.repeat import Repeats, repeat, rerun_best
 from rung.results import Results
@@ -53,6 +54,7 @@ __all__ = [
     "Trainable",
     "Trial",
     "TrialError",
+    "TrialPruned",
     "TrialStatus",
     "Tuner",
     "choice",

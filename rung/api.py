@@ -21,6 +21,7 @@ from rung.callbacks.files import FileLogger
 from rung.callbacks.progress import ProgressReporter
 from rung.checkpoint import CheckpointKeep
 from rung.constraints import Constraints
+from rung.define_by_run import objective_trainable
 from rung.errors import ConfigError, RungWarning, SpaceError
 from rung.executors import make_executor
 from rung.executors.base import Executor
@@ -30,6 +31,7 @@ from rung.objective import Objective
 from rung.results import Results
 from rung.schedulers import Scheduler, make_scheduler
 from rung.searchers import Searcher, default_searcher, make_searcher
+from rung.searchers.define_by_run import DefineByRunSearch
 from rung.searchers.starting_points import StartingPoints
 from rung.settings import Settings, unknown_knobs
 from rung.space import Space
@@ -72,7 +74,7 @@ def _fresh_name(trainable: Any, root: Path | None) -> str:
 
 def run(
     trainable: Any,
-    space: Space | Mapping[str, Any],
+    space: Space | Mapping[str, Any] | None = None,
     *,
     metric: str | Sequence[str],
     mode: str | Sequence[str] | None = None,
@@ -105,8 +107,11 @@ def run(
 
     Args:
         trainable: ``def train(config)`` calling ``rung.report(...)`` (or returning a dict),
-            or a ``rung.Trainable`` subclass.
-        space: a dict of domains (``rung.uniform``, ...) or a ``rung.Space``.
+            or a ``rung.Trainable`` subclass; without a space, a define-by-run
+            ``objective(trial)`` that asks for its parameters as it runs
+            (``trial.suggest_float(...)``, as in Optuna; see ``rung.define_by_run``).
+        space: a dict of domains (``rung.uniform``, ...) or a ``rung.Space``; None for a
+            define-by-run objective.
         metric: the reported key to optimize, or a list of keys to optimize together (the
             results are then a Pareto front: ``results.pareto_front()``).
         mode: ``"min"`` or ``"max"`` (required; it has no default so that a missing one is
@@ -171,7 +176,9 @@ def run(
     return run_settings(trainable, space, settings)
 
 
-def run_settings(trainable: Any, space: Space | Mapping[str, Any], settings: Settings) -> Results:
+def run_settings(
+    trainable: Any, space: Space | Mapping[str, Any] | None, settings: Settings
+) -> Results:
     """``rung.run`` with its knobs as one ``Settings`` value (what ``rung run FILE`` and
     ``rung resume DIR`` call)."""
     with InterruptGuard() as guard:
@@ -192,7 +199,7 @@ def run_settings(trainable: Any, space: Space | Mapping[str, Any], settings: Set
 
 def prepare(
     trainable: Any,
-    space: Space | Mapping[str, Any],
+    space: Space | Mapping[str, Any] | None,
     settings: Settings,
     *,
     guard: InterruptGuard,
@@ -204,19 +211,26 @@ def prepare(
     settings = _per_trial_iterations(settings)
     if executor is None:
         executor = make_executor(settings.executor)
-    if trainable is not None:
-        executor.check_trainable(trainable)
-    space = Space.of(space)
-    if not space.definition:
-        raise SpaceError(
-            "the space is empty: give at least one parameter, e.g. {'lr': rung.loguniform(1e-4, "
-            "1e-1)}, or constants to run one fixed configuration"
+    given_space = space  # None: a define-by-run objective asks for its parameters
+    runnable = trainable
+    if space is None:
+        runnable, searcher = _define_by_run(trainable, settings, executor)
+    if runnable is not None:
+        executor.check_trainable(runnable)
+    if space is None:
+        space = Space({})
+    else:
+        space = Space.of(space)
+        if not space.definition:
+            raise SpaceError(
+                "the space is empty: give at least one parameter, e.g. {'lr': "
+                "rung.loguniform(1e-4, 1e-1)}, or constants to run one fixed configuration"
+            )
+        searcher = (
+            default_searcher(space, settings.num_trials)
+            if settings.searcher is None
+            else make_searcher(settings.searcher)
         )
-    searcher = (
-        default_searcher(space, settings.num_trials)
-        if settings.searcher is None
-        else make_searcher(settings.searcher)
-    )
     scheduler = make_scheduler(settings.scheduler)
     searcher.scheduler_budget = scheduler.max_t
     _check_objectives(settings.objective, searcher, scheduler)
@@ -255,7 +269,7 @@ def prepare(
     )
     objects = {
         "trainable": trainable,
-        "space": space,
+        "space": given_space if given_space is None else space,
         "searcher": searcher,
         "scheduler": scheduler,
         "executor": executor,
@@ -278,7 +292,7 @@ def prepare(
     path, store = _open_store(root, name, trainable, resume, meta)
     guard.quiet()  # until the experiment's own loop arms it again
     experiment = Experiment(
-        trainable,
+        runnable,
         space,
         objective=objective,
         searcher=searcher,
@@ -304,6 +318,32 @@ def prepare(
         warm_start=warm_start,
     )
     return experiment, bool(resume)
+
+
+def _define_by_run(objective: Any, settings: Settings, executor: Executor) -> tuple[Any, Searcher]:
+    """The trainable and searcher of a run without a space, whose ``objective(trial)``
+    asks for its parameters as it runs; what it cannot do yet is refused by name."""
+    if objective is None:
+        raise ConfigError("rung.Tuner needs a space: define-by-run objectives run in rung.run")
+    if not executor.answers_asks:
+        raise ConfigError(
+            f"a define-by-run objective asks the driver for each parameter, which "
+            f"{type(executor).__name__} cannot answer: use executor='process' or 'inline'"
+        )
+    for knob in ("points_to_evaluate", "warm_start"):
+        if getattr(settings, knob) is not None:
+            raise ConfigError(
+                f"{knob} needs a space to read configurations by; a define-by-run objective "
+                "has none (give the space as a dict to use it)"
+            )
+    spec = settings.searcher
+    if isinstance(spec, Searcher):
+        raise ConfigError(
+            f"searcher={spec!r}: a define-by-run objective takes a searcher by name "
+            "('tpe', 'random', ...), made for each parameter it asks for"
+        )
+    searcher = DefineByRunSearch("tpe" if spec in (None, "auto") else spec)
+    return objective_trainable(objective, settings.objective.metrics), searcher
 
 
 def _remove_if_empty(folder: Path) -> None:

@@ -88,6 +88,7 @@ class EventKind(str, Enum):
     INTERRUPTED = "interrupted"
     ENDED = "ended"
     IMPORTED = "imported"
+    ASKED = "asked"
 
 
 @dataclass(frozen=True)
@@ -237,6 +238,18 @@ class TrialImported(Event):
     source: str
 
 
+@dataclass(frozen=True)
+class ParameterAsked(Event):
+    """A define-by-run objective asked for parameter ``name`` from ``domain`` (its text, as
+    ``rung.space`` writes it) and the searcher answered ``value``: the trial's
+    configuration and its space grow by one parameter."""
+
+    kind: ClassVar[EventKind] = EventKind.ASKED
+    name: str
+    domain: str
+    value: Any
+
+
 EVENT_TYPES: dict[str, type[Event]] = {
     cls.kind.value: cls
     for cls in (
@@ -252,6 +265,7 @@ EVENT_TYPES: dict[str, type[Event]] = {
         RunInterrupted,
         TrialEnded,
         TrialImported,
+        ParameterAsked,
     )
 }
 
@@ -269,6 +283,8 @@ _SHAPES: dict[str, tuple[type, ...]] = {
     "results": (list,),
     "violations": (list,),
     "source": (str,),
+    "name": (str,),
+    "domain": (str,),
 }
 
 _ACTIONS: dict[str, Action] = {action.value: action for action in Action}

@@ -32,6 +32,7 @@ from rung.events import (
     Event,
     Exploit,
     LogError,
+    ParameterAsked,
     ResultReported,
     RunFailed,
     RunInterrupted,
@@ -428,6 +429,24 @@ class Experiment:
                 "log is damaged or was edited)"
             )
         self.executor.delete_checkpoint(path)
+
+    def on_ask(self, trial_id: str, name: str, domain: Any) -> Any:
+        """Answer a define-by-run objective's request for a parameter and record it; a
+        parameter asked again in the same trial gets its first answer (a restarted run asks
+        again), and from another domain is refused, naming both."""
+        trial = self.trials[trial_id]
+        text = str(domain)
+        earlier = trial.asked.get(name)
+        if earlier is not None:
+            if earlier != text:
+                raise ConfigError(
+                    f"trial {trial_id} asked for {name!r} from {text} after asking for it from "
+                    f"{earlier}: a parameter keeps one domain within a trial"
+                )
+            return trial.config[name]
+        value = self.searcher.suggest_parameter(trial_id, name, domain)
+        self._record(ParameterAsked(trial_id, self._now(), name, text, value))
+        return value
 
     def _import(self, admitted: Admitted) -> None:
         """Record a warm start's trials (each report's violation of this experiment's

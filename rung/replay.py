@@ -10,6 +10,7 @@ from collections.abc import Iterable
 
 from rung.events import (
     Event,
+    ParameterAsked,
     ResultReported,
     RunStarted,
     TrialCreated,
@@ -90,6 +91,8 @@ def replay(
                     drain()
             continue
         trial = fold.trial_of(event)
+        if isinstance(event, ParameterAsked) and searcher is not None:
+            searcher.on_parameter(event.trial_id, event.name, event.domain, event.value)
         if isinstance(event, ResultReported):
             if searcher is not None:
                 searcher.on_trial_result(trial.trial_id, event.metrics)

@@ -94,7 +94,9 @@ def settings_meta(settings: Settings, objects: dict[str, Any]) -> dict[str, Any]
     return meta
 
 
-def _space_text(space: Space) -> str:
+def _space_text(space: Space | None) -> str:
+    if space is None:
+        return "define-by-run"  # the objective asks for its parameters as it runs
     try:
         return to_text(space)
     except ValueError:

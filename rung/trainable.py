@@ -91,6 +91,8 @@ class SendReport(Protocol):
 
 
 SendCheckpoint = Callable[[str], None]
+# Asks the driver for a define-by-run parameter: its name and domain, answered with a value.
+AskParameter = Callable[[str, Any], Any]
 
 
 @dataclass
@@ -111,9 +113,16 @@ class TrialContext:
     last_checkpoint: str | None = None
     final: bool = False
     lock: threading.Lock = field(default_factory=threading.Lock)
+    ask: AskParameter | None = None
 
     @classmethod
-    def of(cls, launch: Launch, send: SendReport, saved: SendCheckpoint) -> TrialContext:
+    def of(
+        cls,
+        launch: Launch,
+        send: SendReport,
+        saved: SendCheckpoint,
+        ask: AskParameter | None = None,
+    ) -> TrialContext:
         """The context of one launched run."""
         return cls(
             launch.trial_id,
@@ -123,6 +132,7 @@ class TrialContext:
             saved,
             launch.iteration,
             launch.run,
+            ask=ask,
         )
 
     def checkpoint_dir(self) -> Path:
@@ -217,6 +227,20 @@ def report(
         raise StopTrial(action)
 
 
+def ask_parameter(name: str, domain: Any) -> Any:
+    """The value of parameter ``name`` from ``domain`` for this trial, answered by the
+    driver's searcher (a round trip, as a report is): what a define-by-run objective's
+    ``trial.suggest_*`` calls."""
+    context = _current()
+    if context.ask is None:
+        raise RungError(
+            f"trial {context.trial_id} asked for parameter {name!r}, and its executor answers "
+            "no questions: define-by-run objectives run on executor='inline' or 'process'"
+        )
+    with context.lock:
+        return context.ask(name, domain)
+
+
 def get_checkpoint() -> dict[str, Any] | Path | None:
     """The checkpoint this trial resumes from (a dict or a directory), or None."""
     context = _current()
@@ -286,20 +310,28 @@ class TrialRunner:
         self._instance: Trainable | None = None
         self._capture = OutputCapture()
 
-    def run(self, launch: Launch, send: SendReport, saved: SendCheckpoint) -> Exit:
+    def run(
+        self,
+        launch: Launch,
+        send: SendReport,
+        saved: SendCheckpoint,
+        ask: AskParameter | None = None,
+    ) -> Exit:
         """Run one trial to its end and say how it ended.
 
         Args:
             launch: which trial, with what, from where.
             send: passes a report to the driver and returns its decision.
             saved: tells the driver of a checkpoint saved on its request.
+            ask: answers a define-by-run objective's request for a parameter (None: the
+                executor answers none).
         """
         global _context
         trial_id, config = launch.trial_id, launch.config
         capture = launch.capture_output and self.chdir
         if capture:
             send = self._collecting(send)
-        context = TrialContext.of(launch, send, saved)
+        context = TrialContext.of(launch, send, saved, ask)
         previous_dir = os.getcwd() if self.chdir else None
         # A trainable may run an experiment of its own (inline): its trials have their own
         # context, and this one comes back when they end.

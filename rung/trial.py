@@ -14,6 +14,7 @@ from rung.events import (
     Event,
     Exploit,
     LogError,
+    ParameterAsked,
     ResultReported,
     RunFailed,
     RunInterrupted,
@@ -145,6 +146,8 @@ class Trial:
         interrupted: the experiment stopped while the trial ran; it restarts first.
         imported_from: where a trial brought in by a warm start came from (None: one of
             the experiment's own).
+        asked: a define-by-run trial's space: each parameter its objective asked for, with
+            its domain's text, in the order asked.
     """
 
     trial_id: str
@@ -171,6 +174,7 @@ class Trial:
     interrupted: bool = False
     generation: int = 0
     imported_from: str | None = None
+    asked: dict[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if self.initial_config is None:
@@ -267,6 +271,10 @@ class Trial:
             case DecisionMade():
                 self.decision = event.action
                 self.decision_error = event.error
+            case ParameterAsked():
+                self.asked[event.name] = event.domain
+                self.config = {**self.config, event.name: event.value}
+                self.initial_config = self.config
             case CheckpointSaved():
                 self.checkpoint = event.path
                 self.checkpoint_iteration = event.iteration

@@ -22,6 +22,9 @@ class EventHandler(Protocol):
     def on_checkpoint(self, trial_id: str, path: str) -> None:
         """Record a checkpoint a running trial saved on request."""
 
+    def on_ask(self, trial_id: str, name: str, domain: Any) -> Any:
+        """Answer a define-by-run objective's request for a parameter, and record it."""
+
     def on_exit(self, exit: Exit) -> None:
         """Record the end of one run of a trial."""
 
@@ -45,6 +48,9 @@ class Executor(ABC):
 
     # Whether ``trial_timeout_s`` can be enforced (a trial can be killed).
     supports_timeout: bool = False
+
+    # Whether a running trial can ask the driver for parameters (define-by-run objectives).
+    answers_asks: bool = False
 
     # Whether checkpoints are folders in the experiment's ``trials/`` (the driver records
     # them relative to it, and deletes nothing outside it); a simulated one is a mark.

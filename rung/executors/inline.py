@@ -10,6 +10,7 @@ import time
 from collections import deque
 from typing import Any
 
+from rung.errors import ConfigError
 from rung.executors.base import EventHandler, Executor
 from rung.executors.resources import Slot
 from rung.trainable import TrialRunner
@@ -27,6 +28,8 @@ class _DriverError(BaseException):
 
 class InlineExecutor(Executor):
     """Runs each launched trial to its end inside ``poll``."""
+
+    answers_asks = True
 
     def __init__(self) -> None:
         self._queue: deque[Launch] = deque()
@@ -65,8 +68,16 @@ class InlineExecutor(Executor):
         def saved(path: str) -> None:
             self.handler.on_checkpoint(trial_id, path)
 
+        def ask(name: str, domain: Any) -> Any:
+            try:
+                return self.handler.on_ask(trial_id, name, domain)
+            except ConfigError:
+                raise  # a contradicting ask fails its trial, named
+            except Exception as error:
+                raise _DriverError(error) from error
+
         try:
-            exit = self._runner.run(launch, send, saved)
+            exit = self._runner.run(launch, send, saved, ask)
         except _DriverError as wrapped:
             raise wrapped.error from None
         self.handler.on_exit(exit)

@@ -95,6 +95,7 @@ class ProcessExecutor(Executor):
     """
 
     supports_timeout = True
+    answers_asks = True
 
     def __init__(self, start_method: str = "spawn") -> None:
         if start_method not in ("spawn", "forkserver"):
@@ -237,6 +238,13 @@ class ProcessExecutor(Executor):
             action = self.handler.on_report(Report(worker.trial_id, body[0], body[1]))
             with contextlib.suppress(OSError):  # a worker that died after reporting
                 worker.conn.send_bytes(ACTION_BYTES[action])
+        elif kind == "ask":
+            try:
+                answer = ("value", self.handler.on_ask(worker.trial_id, body[0], body[1]))
+            except ConfigError as error:  # a contradicting ask: the trial fails, named
+                answer = ("error", str(error))
+            with contextlib.suppress(OSError):
+                worker.conn.send_bytes(dumps(answer))
         elif kind == "checkpoint":
             self.handler.on_checkpoint(worker.trial_id, body[0])
         else:

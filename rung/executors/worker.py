@@ -13,6 +13,7 @@ import traceback
 from multiprocessing.connection import Connection
 from typing import Any
 
+from rung.errors import ConfigError
 from rung.executors.sources import CodeFiles, restore_code_files
 from rung.trial import Action
 
@@ -110,6 +111,13 @@ def _serve(conn: Connection, payload: bytes, files: CodeFiles) -> None:
     def saved(path: str) -> None:
         conn.send_bytes(dumps(("checkpoint", path)))
 
+    def ask(name: str, domain: Any) -> Any:
+        conn.send_bytes(dumps(("ask", name, domain)))
+        answer, value = pickle.loads(conn.recv_bytes())
+        if answer == "error":  # the driver refused it: the trial fails with its reason
+            raise ConfigError(value)
+        return value
+
     while True:
         try:
             message = pickle.loads(conn.recv_bytes())
@@ -117,5 +125,5 @@ def _serve(conn: Connection, payload: bytes, files: CodeFiles) -> None:
             return
         if message is None:
             return
-        exit = runner.run(message, send, saved)
+        exit = runner.run(message, send, saved, ask)
         conn.send_bytes(dumps(("exit", exit)))

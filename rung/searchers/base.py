@@ -8,6 +8,7 @@ from typing import Any
 
 import numpy as np
 
+from rung.errors import ConfigError
 from rung.objective import Objective
 from rung.peer_arguments import refuse_objective_arguments
 from rung.space import Space
@@ -99,6 +100,18 @@ class Searcher(ABC):
         """Take a configuration proposed elsewhere (a starting point) as this searcher's own
         proposal for ``trial_id``: it is pending, and learnt from when the trial ends."""
         self.pending[trial_id] = config
+
+    def suggest_parameter(self, trial_id: str, name: str, domain: Any) -> Any:
+        """A value of ``domain`` for parameter ``name`` of a running trial whose objective
+        asks for it (define-by-run); only ``DefineByRunSearch`` answers."""
+        raise ConfigError(
+            f"{type(self).__name__} proposes whole configurations from a space; a "
+            "define-by-run objective (no space) needs rung.run(objective, metric=...) "
+            "without a space"
+        )
+
+    def on_parameter(self, trial_id: str, name: str, domain: str, value: Any) -> None:
+        """A parameter answered before a resume (``domain``: its text), replayed."""
 
     def on_trial_result(self, trial_id: str, result: Mapping[str, Any]) -> None:
         """An intermediate result (multi-fidelity searchers use them; others ignore them)."""
