@@ -5,8 +5,11 @@ import math
 
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 import rung
+import rung.objective
 from rung.errors import ConfigError
 from rung.events import TrialStatus
 from tests.resume.crash import run_until_crash
@@ -205,3 +208,39 @@ def test_what_define_by_run_cannot_do_is_refused_by_name(kwargs, message, tmp_pa
 def test_a_tuner_needs_a_space():
     with pytest.raises(ConfigError, match=r"rung\.Tuner needs a space"):
         rung.Tuner(None, metric="value", mode="min", num_trials=2)
+
+
+@given(
+    st.lists(
+        st.frozensets(st.sampled_from([("a", "d"), ("b", "d"), ("c", "d"), ("e", "d")])),
+        max_size=8,
+    )
+)
+def test_groups_partition_the_parameters_and_no_trial_cuts_across_one(asked_sets):
+    from rung.searchers.define_by_run import groups_of
+
+    groups = groups_of(asked_sets)
+    seen = frozenset().union(*asked_sets) if asked_sets else frozenset()
+    assert sorted(k for g in groups for k in g) == sorted(seen), "a partition of what was asked"
+    for group in groups:
+        assert all(group <= s or not group & s for s in asked_sets), "whole or not at all"
+    for i, one in enumerate(groups):  # the finest: two groups always asked apart somewhere
+        for other in groups[i + 1 :]:
+            assert any(bool(one & s) != bool(other & s) for s in asked_sets)
+
+
+def test_parameters_always_asked_together_are_searched_jointly():
+    from rung.searchers.define_by_run import DefineByRunSearch
+
+    searcher = DefineByRunSearch().setup(rung.Space({}), rng=np.random.default_rng(0))
+    searcher.objective = rung.objective.Objective("value")
+    for i in range(4):
+        trial_id = f"{i:05d}"
+        searcher.suggest(trial_id)
+        optimizer = searcher.suggest_parameter(trial_id, "opt", rung.choice(["sgd", "adam"]))
+        searcher.suggest_parameter(trial_id, "lr", rung.loguniform(1e-4, 1e-1))
+        if optimizer == "sgd":
+            searcher.suggest_parameter(trial_id, "momentum", rung.uniform(0, 1))
+        searcher.on_trial_complete(trial_id, {"value": float(i)})
+    names = {frozenset(name for name, _ in group) for group in searcher._groups}
+    assert frozenset({"opt", "lr"}) in names
