@@ -186,7 +186,9 @@ def command_status(directory: Path) -> int:
     counts: dict[str, int] = {}
     for trial in results.trials:
         counts[trial.status.value] = counts.get(trial.status.value, 0) + 1
-    print(f"{directory}: {len(results.trials)} trials", counts)
+    imported = sum(trial.imported_from is not None for trial in results.trials)
+    said = f" ({imported} imported by a warm start)" if imported else ""
+    print(f"{directory}: {len(results.trials)} trials{said}", counts)
     best = None if results.objective.several else results.best_trial
     if results.objective.several:
         print(front_line(results))

@@ -238,3 +238,12 @@ def test_the_status_line_counts_imported_trials_apart(tune, tmp_path):
     view.refresh()
     _, states, _ = summary(view)
     assert states == "trials 2 of 2: 2 completed; 4 imported by a warm start"
+
+
+def test_rung_status_says_how_many_trials_a_warm_start_imported(tune, tmp_path):
+    from tests.commands import rung_command
+
+    pairs = [({"x": 0.8, "y": 0.2}, {"loss": 0.0})] * 3
+    tune(bowl, SPACE, num_trials=2, name="run", warm_start=pairs, executor="inline")
+    said = rung_command("status", str(tmp_path / "run"), cwd=tmp_path)
+    assert "5 trials (3 imported by a warm start)" in said.stdout
