@@ -287,6 +287,7 @@ def test_auto_models_several_objectives_with_parego_where_a_gp_can_afford_it():
         {"opt": rung.choice([{"name": "sgd", "lr": rung.uniform(0, 1)}, {"name": "adam"}])}
     )
     assert choose(conditional, 100, several=True)[0] == "tpe"
+    assert choose(space, 100, early_stopping=True, several=True)[0] == "random"
 
 
 @settings(deadline=None)

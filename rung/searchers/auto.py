@@ -30,6 +30,11 @@ def choose(
         return "grid", "every parameter is a grid"
     if num_trials is not None and num_trials <= _QUASIRANDOM_MAX_TRIALS:
         return "quasirandom", f"{num_trials} trials are too few to fit a model"
+    if several and early_stopping:  # multi-objective ASHA, as its authors pair it
+        return "random", (
+            "several objectives under early stopping: random search, which led TPE there "
+            "on MNIST-1D (TPE learns from first-rung results and chases quick trials)"
+        )
     if several:
         return _choose_for_several(space, num_trials)
     if early_stopping:
@@ -68,6 +73,10 @@ class AutoSearch(Searcher):
     """Chooses at setup, by the rules of ``choose``:
 
     - only grids: grid search;
+    - several objectives under a scheduler that stops trials early (multi-objective ASHA):
+      random search, as Schmucker et al. pair them; on the MNIST-1D model (accuracy
+      against parameter count, 60 s, 3 seeds) it led multi-objective TPE there
+      (docs/benchmarks.md);
     - several objectives: quasi-random search for 16 trials or fewer; GP-BO on a random
       scalarization per proposal (ParEGO) for a known budget of at most 300 trials over at
       most 32 parameters of a space without conditions: it led multi-objective TPE, NSGA-II
