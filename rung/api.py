@@ -282,7 +282,7 @@ def prepare(
         warm_start = admit(*gather(settings.warm_start), space, objective)
         if warm_start.dropped or warm_start.trimmed:
             warnings.warn(warm_start.describe(), RungWarning, stacklevel=4)
-    if settings.points_to_evaluate:
+    if settings.points_to_evaluate and given_space is not None:  # else the searcher has them
         searcher = StartingPoints(searcher, settings.points_to_evaluate)
     searcher_seed, scheduler_seed = np.random.SeedSequence(settings.seed).spawn(2)
     searcher.setup(space, objective, np.random.default_rng(searcher_seed), settings.num_trials)
@@ -330,19 +330,19 @@ def _define_by_run(objective: Any, settings: Settings, executor: Executor) -> tu
             f"a define-by-run objective asks the driver for each parameter, which "
             f"{type(executor).__name__} cannot answer: use executor='process' or 'inline'"
         )
-    for knob in ("points_to_evaluate", "warm_start"):
-        if getattr(settings, knob) is not None:
-            raise ConfigError(
-                f"{knob} needs a space to read configurations by; a define-by-run objective "
-                "has none (give the space as a dict to use it)"
-            )
+    if settings.warm_start is not None:
+        raise ConfigError(
+            "warm_start needs a space to read configurations by; a define-by-run objective "
+            "has none (give the space as a dict to use it)"
+        )
     spec = settings.searcher
     if isinstance(spec, Searcher):
         raise ConfigError(
             f"searcher={spec!r}: a define-by-run objective takes a searcher by name "
             "('tpe', 'random', ...), made for each parameter it asks for"
         )
-    searcher = DefineByRunSearch("tpe" if spec in (None, "auto") else spec)
+    points = [dict(p) for p in settings.points_to_evaluate or []]
+    searcher = DefineByRunSearch("tpe" if spec in (None, "auto") else spec, points)
     return objective_trainable(objective, settings.objective.metrics), searcher
 
 

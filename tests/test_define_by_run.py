@@ -194,7 +194,6 @@ def test_a_run_killed_after_any_commit_resumes_with_every_answer_kept(tmp_path, 
     ("kwargs", "message"),
     [
         ({"executor": "simulated"}, "cannot answer: use executor='process' or 'inline'"),
-        ({"points_to_evaluate": [{"x": 1}]}, "points_to_evaluate needs a space"),
         ({"warm_start": [({"x": 1}, {"value": 1})]}, "warm_start needs a space"),
         ({"searcher": rung.searchers.TPESearch()}, "takes a searcher by name"),
     ],
@@ -244,3 +243,45 @@ def test_parameters_always_asked_together_are_searched_jointly():
         searcher.on_trial_complete(trial_id, {"value": float(i)})
     names = {frozenset(name for name, _ in group) for group in searcher._groups}
     assert frozenset({"opt", "lr"}) in names
+
+
+def test_given_points_answer_the_first_trials_as_enqueue_trial_does(tmp_path):
+    points = [{"layers": 2, "width_0": 64, "width_1": 64, "lr": 1e-3, "act": "relu"}, {"layers": 1}]
+
+    def run(num_trials, resume=False):
+        return rung.run(
+            conditional,
+            metric="value",
+            mode="min",
+            num_trials=num_trials,
+            points_to_evaluate=points,
+            executor="inline",
+            storage_path=tmp_path,
+            name="given",
+            seed=0,
+            verbose=0,
+            resume=resume,
+        )
+
+    run(1)
+    results = run(4, resume=True)  # the second point is the next trial's, after a resume
+    first, second = results.trials[0], results.trials[1]
+    assert first.config == points[0]
+    assert second.config["layers"] == 1 and set(second.config) == {"layers", "width_0", "lr", "act"}
+    assert len({t.config["lr"] for t in results.trials}) == 4, "the rest are the searcher's"
+
+
+def test_a_given_value_outside_what_the_objective_asks_fails_its_trial_by_name():
+    results = rung.run(
+        conditional,
+        metric="value",
+        mode="min",
+        num_trials=2,
+        points_to_evaluate=[{"layers": 9}],
+        executor="inline",
+        verbose=0,
+    )
+    failed = results.trials[0]
+    assert failed.status is TrialStatus.ERROR
+    assert "gives layers=9 to trial 00000" in failed.error and "randint(1, 3)" in failed.error
+    assert results.trials[1].status is TrialStatus.TERMINATED

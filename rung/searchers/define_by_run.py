@@ -21,6 +21,7 @@ from typing import Any
 
 import numpy as np
 
+from rung.errors import ConfigError
 from rung.searchers.base import Searcher
 from rung.searchers.named import make_searcher
 from rung.space import Space, parse_domain
@@ -50,12 +51,20 @@ class DefineByRunSearch(Searcher):
     Args:
         searcher: what each group's and each new parameter's searcher is (a name or a
             ``{"name": ...}`` spec); TPE by default.
+        points: values to answer the first trials with, one dict per trial, as Optuna's
+            ``enqueue_trial`` (a parameter a point lacks is the searcher's to answer).
         seed: the searcher's own seed, when used on its own.
     """
 
-    def __init__(self, searcher: Any = "tpe", seed: int | None = None) -> None:
+    def __init__(
+        self,
+        searcher: Any = "tpe",
+        points: list[dict[str, Any]] | None = None,
+        seed: int | None = None,
+    ) -> None:
         super().__init__(seed)
         self.spec = searcher
+        self.points = [dict(p) for p in points or []]
         sample = make_searcher(searcher)
         self.several_objectives = sample.several_objectives
         self.adaptive = sample.adaptive
@@ -73,8 +82,17 @@ class DefineByRunSearch(Searcher):
         self._asked: dict[str, dict[Key, Any]] = {}
         # Every ended trial: what it asked and how it ended, for a searcher made later.
         self._ended: list[tuple[dict[Key, Any], Any, bool, bool, float | None]] = []
+        self._given: dict[str, dict[str, Any]] = {}
+        self._created = 0
+
+    def _give(self, trial_id: str) -> None:
+        """The next given point is this trial's, while there are points left."""
+        if self._created < len(self.points):
+            self._given[trial_id] = self.points[self._created]
+        self._created += 1
 
     def _suggest(self, trial_id: str) -> dict[str, Any] | None:
+        self._give(trial_id)
         self._asked[trial_id] = {}
         planned: dict[Key, Any] = {}
         for group in groups_of([frozenset(asked) for asked, *_ in self._ended]):
@@ -85,6 +103,7 @@ class DefineByRunSearch(Searcher):
         return {}
 
     def restore(self, trial_id: str, config: dict[str, Any]) -> None:
+        self._give(trial_id)
         self._asked[trial_id] = {}
         self._planned[trial_id] = {}
         self.pending[trial_id] = config
@@ -97,7 +116,15 @@ class DefineByRunSearch(Searcher):
         self._domains.setdefault(key, domain)
         self._order.setdefault(key, len(self._order))
         planned = self._planned.get(trial_id, {})
-        if key in planned:
+        given = self._given.get(trial_id, {})
+        if name in given:
+            value = given[name]
+            if not Space({name: domain}).contains({name: value}):
+                raise ConfigError(
+                    f"points_to_evaluate gives {name}={value!r} to trial {trial_id}, and its "
+                    f"objective asks for {name!r} from {domain}"
+                )
+        elif key in planned:
             value = planned[key]
         else:
             proposal = self._single(key).suggest(trial_id)
@@ -122,6 +149,7 @@ class DefineByRunSearch(Searcher):
     ) -> None:
         self.pending.pop(trial_id, None)
         self._planned.pop(trial_id, None)
+        self._given.pop(trial_id, None)
         asked = self._asked.pop(trial_id, {})
         ending = (asked, result, failed, stopped_early, violation)
         self._ended.append(ending)
