@@ -26,6 +26,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from rung.errors import RungError
+from rung.objective import as_number, is_number
 from rung.space import Categorical, Float, Int
 from rung.trainable import StopTrial, ask_parameter, get_trial_id, report
 from rung.trial import Action
@@ -122,7 +123,7 @@ def objective_trainable(objective: Callable[[Trial], Any], metrics: Sequence[str
             raise trial._stopped  # ends the run as the scheduler asked
         if returned is None:
             return None
-        final = {k: v for k, v in trial.user_attrs.items() if isinstance(v, int | float)}
+        final = {k: as_number(v) for k, v in trial.user_attrs.items() if is_number(v)}
         final.update(_as_metrics(returned, metrics))
         return final
 
@@ -140,7 +141,8 @@ def _as_metrics(returned: Any, metrics: Sequence[str]) -> dict[str, Any]:
             f"the objective returned {returned!r:.60}: {len(values)} value(s) for the "
             f"{len(metrics)} metric(s) {list(metrics)}"
         )
-    for value in values:
-        if not isinstance(value, int | float) or isinstance(value, bool):
+    converted = [as_number(value) for value in values]  # numpy and torch scalars too
+    for value, number in zip(values, converted, strict=True):
+        if number is None:
             raise RungError(f"the objective returned {value!r:.60}, not a number")
-    return {name: float(v) for name, v in zip(metrics, values, strict=True)}
+    return dict(zip(metrics, converted, strict=True))

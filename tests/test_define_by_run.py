@@ -285,3 +285,18 @@ def test_a_given_value_outside_what_the_objective_asks_fails_its_trial_by_name()
     assert failed.status is TrialStatus.ERROR
     assert "gives layers=9 to trial 00000" in failed.error and "randint(1, 3)" in failed.error
     assert results.trials[1].status is TrialStatus.TERMINATED
+
+
+def test_a_numpy_value_is_recorded_and_a_string_fails_the_trial_by_name():
+    def objective(trial):
+        x = trial.suggest_float("x", 0, 1)
+        trial.set_user_attr("size", np.int64(7))
+        return np.float32(x) if trial.number == 0 else "bad"
+
+    results = rung.run(
+        objective, metric="value", mode="min", num_trials=2, executor="inline", verbose=0
+    )
+    good, bad = results.trials
+    assert good.last_result["value"] == pytest.approx(good.config["x"], rel=1e-6)
+    assert good.last_result["size"] == 7
+    assert bad.status is TrialStatus.ERROR and "returned 'bad', not a number" in bad.error
