@@ -97,6 +97,14 @@ class Trial:
         """Keep a value with the trial: numbers are recorded with its final result."""
         self.user_attrs[key] = value
 
+    def __getitem__(self, key: str) -> Any:
+        """A trainable written for a configuration, run without a space, ends here by name."""
+        raise RungError(
+            f"the trainable read {key!r} of what it was handed, and this run has no space: "
+            "without one, rung.run hands the function a define-by-run trial "
+            "(trial.suggest_float(...)); to hand it a configuration, give rung.run a space"
+        )
+
     def _ask(self, name: str, domain: Any) -> Any:
         value = ask_parameter(name, domain)
         self.params[name] = value

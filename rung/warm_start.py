@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from rung.configs import unflatten
-from rung.errors import ConfigError, SpaceError
+from rung.errors import ConfigError, RungError, SpaceError
 from rung.objective import Objective
 from rung.space import Space
 
@@ -60,7 +60,11 @@ def gather(source: Any) -> tuple[list[Imported], str]:
     if isinstance(source, str | os.PathLike):
         from rung.storage import load
 
-        return _from_results(load(source)), f"the experiment {os.fspath(source)!r}"
+        try:
+            results = load(source)
+        except RungError as error:  # not an experiment, a damaged log: named as the knob
+            raise ConfigError(f"warm_start={os.fspath(source)!r}: {error}") from None
+        return _from_results(results), f"the experiment {os.fspath(source)!r}"
     if isinstance(source, Results):
         return _from_results(source), "the results given"
     if type(source).__name__ == "DataFrame" and hasattr(source, "to_dict"):

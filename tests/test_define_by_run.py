@@ -231,8 +231,9 @@ def test_groups_partition_the_parameters_and_no_trial_cuts_across_one(asked_sets
 def test_parameters_always_asked_together_are_searched_jointly():
     from rung.searchers.define_by_run import DefineByRunSearch
 
-    searcher = DefineByRunSearch().setup(rung.Space({}), rng=np.random.default_rng(0))
-    searcher.objective = rung.objective.Objective("value")
+    searcher = DefineByRunSearch().setup(
+        rung.Space({}), rung.objective.Objective("value"), np.random.default_rng(0)
+    )
     for i in range(4):
         trial_id = f"{i:05d}"
         searcher.suggest(trial_id)
@@ -300,3 +301,15 @@ def test_a_numpy_value_is_recorded_and_a_string_fails_the_trial_by_name():
     assert good.last_result["value"] == pytest.approx(good.config["x"], rel=1e-6)
     assert good.last_result["size"] == 7
     assert bad.status is TrialStatus.ERROR and "returned 'bad', not a number" in bad.error
+
+
+def test_a_trainable_written_for_a_configuration_without_a_space_is_told_why():
+    def train(config):
+        return {"value": config["x"] ** 2}
+
+    results = rung.run(
+        train, metric="value", mode="min", num_trials=1, executor="inline", verbose=0
+    )
+    error = results.trials[0].error
+    assert "read 'x' of what it was handed, and this run has no space" in error
+    assert "give rung.run a space" in error

@@ -106,6 +106,7 @@ def test_a_result_without_the_metric_is_left_out(tune):
     ("source", "message"),
     [
         (42, "give an experiment folder"),
+        ("no/such/folder", r"warm_start='no/such/folder': .* is not a rung experiment"),
         ([({"x": 0.1}, 3)], r"warm_start\[0\]: its metrics are 3"),
         ([{"x": 0.1}], r"warm_start\[0\] is \{'x': 0.1\}: give \(config, metrics\) pairs"),
     ],

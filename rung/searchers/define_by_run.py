@@ -108,9 +108,6 @@ class DefineByRunSearch(Searcher):
         self._planned[trial_id] = {}
         self.pending[trial_id] = config
 
-    def adopt(self, trial_id: str, config: dict[str, Any]) -> None:
-        self.restore(trial_id, config)
-
     def suggest_parameter(self, trial_id: str, name: str, domain: Any) -> Any:
         key = (name, str(domain))
         self._domains.setdefault(key, domain)
