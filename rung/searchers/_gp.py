@@ -137,7 +137,7 @@ class Posterior:
     def __init__(self, x: np.ndarray, y: np.ndarray, hyper: Hyper) -> None:
         from scipy.linalg import cho_factor, cho_solve
 
-        self.x, self.hyper = x, hyper
+        self.x, self.y, self.hyper = x, y, hyper
         self.length = np.exp(hyper.log_length)
         self.signal = math.exp(hyper.log_signal)
         noise = math.exp(hyper.log_noise) + 1e-9

@@ -122,6 +122,8 @@ class ModelSearcher(Searcher):
         # With several objectives, each observation's scores: its loss is then its place in
         # their Pareto order (``rank_by_pareto_order``), not a value of its own.
         self.scores: list[tuple[float, ...]] = []
+        # Each observation's violation of the constraints (<= 0: feasible; NaN: not known).
+        self.violations: list[float] = []
 
     def rank_by_pareto_order(self) -> None:
         """With several objectives, set each observation's loss to its rank in the Pareto
@@ -183,6 +185,7 @@ class ModelSearcher(Searcher):
         else:
             tier = STOPPED if stopped_early else COMPLETE
         budget = float((result or {}).get("training_iteration", 0) or 0)
+        self.violations.append(math.nan if violation is None else float(violation))
         self.observed.add(self.space.encode(config), loss, budget, tier)
 
     def pending_points(self) -> np.ndarray:

@@ -110,7 +110,7 @@ def test_past_max_data_the_model_sees_the_best_half_and_the_most_recent_half():
     for i, loss in enumerate(losses):
         searcher.pending[str(i)] = {"x": float(rng.random()), "y": float(rng.random())}
         searcher.on_trial_complete(str(i), {"loss": float(loss), "training_iteration": 1})
-    _, kept = searcher._training_data()
+    kept = searcher.observed.loss[searcher._training_rows()]
     assert len(kept) == 40
     best = np.sort(losses)[:20]
     assert set(best) <= set(kept), "the 20 best are all in"
