@@ -13,6 +13,15 @@ class SpaceError(RungError, ValueError):
     """A search space, or a configuration checked against one, is invalid."""
 
 
+class ConfigMisfit(SpaceError):
+    """A configuration does not fit a space: ``parameter`` (its path) is missing from it, or
+    holds a value the space does not have."""
+
+    def __init__(self, message: str, parameter: str, missing: bool = False) -> None:
+        super().__init__(message)
+        self.parameter, self.missing = parameter, missing
+
+
 class ConfigError(RungError, ValueError):
     """A setting passed to rung (an argument, a file) is invalid."""
 

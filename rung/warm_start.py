@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from rung.configs import unflatten
-from rung.errors import ConfigError, RungError, SpaceError
+from rung.errors import ConfigError, ConfigMisfit, RungError
 from rung.objective import Objective
 from rung.space import Space
 
@@ -160,11 +160,10 @@ def _misfit(
     """Why a trial cannot be imported (None: it can)."""
     try:
         space.encode(config)
-    except SpaceError as error:
-        said = str(error)
-        if said.startswith("the configuration has no "):
-            return f"lack {said.removeprefix('the configuration has no ')}"
-        return f"have {said.split(':', 1)[0]} outside the space"
+    except ConfigMisfit as misfit:
+        if misfit.missing:
+            return f"lack {misfit.parameter!r}"
+        return f"have {misfit.parameter} outside the space"
     if math.inf in objective.scores(results[-1]):
         return f"report no rankable {' or '.join(repr(m) for m in objective.metrics)}"
     return None

@@ -14,7 +14,7 @@ from typing import Any, cast
 
 import numpy as np
 
-from rung.errors import SpaceError
+from rung.errors import ConfigMisfit, SpaceError
 from rung.space._domains import (
     DOMAIN_FUNCTIONS,
     Categorical,
@@ -313,14 +313,16 @@ class Space:
         domain = param.domain
         if isinstance(domain, NumericDomain):
             if not domain.contains(value):
-                raise SpaceError(f"{param.name}: {value!r} is not a value of {domain}")
+                raise ConfigMisfit(
+                    f"{param.name}: {value!r} is not a value of {domain}", param.name
+                )
             return domain.to_unit(value)
         assert isinstance(domain, Grid | Categorical)
         options = domain.values if isinstance(domain, Grid) else domain.options
         for j, option in enumerate(options):
             if same_value(option, value):
                 return float(j)
-        raise SpaceError(f"{param.name}: {value!r} is not one of {domain}")
+        raise ConfigMisfit(f"{param.name}: {value!r} is not one of {domain}", param.name)
 
     def _encode(self, node: Any, value: Any, x: np.ndarray, name: str) -> None:
         if isinstance(node, _Leaf):
@@ -329,20 +331,22 @@ class Space:
             matching = [j for j, option in enumerate(node.options) if _matches(option, value, self)]
             if not matching:
                 domain = self.params[node.index].domain
-                raise SpaceError(f"{name}: {value!r} matches no option of {domain}")
+                raise ConfigMisfit(f"{name}: {value!r} matches no option of {domain}", name)
             x[node.index] = matching[0]
             self._encode(node.options[matching[0]], value, x, f"{name}[{matching[0]}]")
         elif isinstance(node, _Dict):
             if not isinstance(value, Mapping):
-                raise SpaceError(f"{name or '<config>'}: expected a dict, got {value!r}")
+                where = name or "<config>"
+                raise ConfigMisfit(f"{where}: expected a dict, got {value!r}", where)
             for key, child in node.items:
                 path = f"{name}/{key}" if name else key
                 if key not in value:
-                    raise SpaceError(f"the configuration has no {path!r}")
+                    raise ConfigMisfit(f"the configuration has no {path!r}", path, missing=True)
                 self._encode(child, value[key], x, path)
         elif isinstance(node, _List):
             if not isinstance(value, list | tuple) or len(value) != len(node.items):
-                raise SpaceError(f"{name}: expected a list of {len(node.items)}, got {value!r}")
+                wanted = f"expected a list of {len(node.items)}, got {value!r}"
+                raise ConfigMisfit(f"{name}: {wanted}", name)
             for i, (child, item) in enumerate(zip(node.items, value, strict=True)):
                 self._encode(child, item, x, f"{name}/{i}")
 
