@@ -273,7 +273,7 @@ def test_multi_objective_tpe_finds_a_larger_front_than_random_search():
     assert np.median(volumes["tpe"]) > np.median(volumes["random"])
 
 
-def test_auto_models_several_objectives_with_parego_where_a_gp_can_afford_it():
+def test_auto_models_several_objectives_with_a_gp_where_a_gp_can_afford_it():
     from rung.searchers.auto import choose
 
     space = rung.Space(SPACE)
@@ -310,10 +310,25 @@ def test_parego_scores_a_dominated_trial_worse_than_what_dominates_it(points, se
                 assert loss[i] < loss[j]
 
 
-def test_parego_finds_a_larger_front_than_multi_objective_tpe_on_zdt1():
+def test_gp_finds_a_larger_front_than_multi_objective_tpe_on_zdt1():
     pytest.importorskip("moocore", reason="the hypervolume needs moocore (rung[multiobjective])")
     volumes = {searcher: front_volume(searcher, 50, 0) for searcher in ("gp", "tpe")}
     assert volumes["gp"] > volumes["tpe"] + 0.5
+
+
+def test_with_four_objectives_the_gp_proposes_on_random_scalarizations(monkeypatch):
+    searcher = rung.searchers.GPSearch(n_startup=4, seed=0).setup(
+        SPACE, Objective.of(["f1", "f2", "f3", "f4"], ["min"] * 4)
+    )
+    scalarized = []
+    monkeypatch.setattr(
+        searcher, "scalarize", lambda real=searcher.scalarize: scalarized.append(real())
+    )
+    for i in range(8):
+        config = searcher.suggest(str(i))
+        x, y = config["x"], config["y"]
+        searcher.on_trial_complete(str(i), {"f1": x, "f2": y, "f3": 1 - x, "f4": 1 - y})
+    assert len(scalarized) == 4, "every proposal after the start-up is ParEGO's"
 
 
 def test_good_trials_weigh_by_what_the_front_would_lose_without_them():

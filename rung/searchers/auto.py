@@ -12,7 +12,7 @@ from rung.space._domains import Float, Grid
 
 # GP-BO's cost grows with the cube of the observations and its edge with few dimensions.
 _GP_MAX_DIM = 12
-# With several objectives ParEGO's GP led at 30 variables too (benchmarks.md).
+# With several objectives the GP (EHVI, or ParEGO) led at 30 variables too (benchmarks.md).
 _GP_MAX_DIM_SEVERAL = 32
 _GP_MAX_TRIALS = 300
 # With this few trials a model has nothing to learn from: spread them evenly instead.
@@ -56,9 +56,10 @@ def choose(
 
 
 def _choose_for_several(space, num_trials: int | None) -> tuple[str, str]:
-    """With several objectives: ParEGO's GP where a GP's cost allows (it led TPE, NSGA-II
-    and Optuna's samplers on every test problem at 6 and 30 variables: benchmarks.md), else
-    multi-objective TPE (its joint model: ahead of one per parameter on 3 of 5 problems)."""
+    """With several objectives: GP-BO (expected hypervolume improvement, or ParEGO) where a
+    GP's cost allows (it led TPE and NSGA-II on every test problem at 6 and 30 variables,
+    and Optuna's samplers at 6: benchmarks.md), else multi-objective TPE (its joint model:
+    ahead of one per parameter on 3 of 5 problems)."""
     if space.is_conditional:
         return "tpe", "several objectives over a conditional space: multi-objective TPE"
     if space.dim > _GP_MAX_DIM_SEVERAL:
@@ -66,7 +67,7 @@ def _choose_for_several(space, num_trials: int | None) -> tuple[str, str]:
     if num_trials is None or num_trials > _GP_MAX_TRIALS:
         budget = "no trial limit" if num_trials is None else f"{num_trials} trials"
         return "tpe", f"several objectives, {budget}: multi-objective TPE (a GP would be slow)"
-    return "gp", f"several objectives, {num_trials} trials: GP-BO on random scalarizations (ParEGO)"
+    return "gp", f"several objectives, {num_trials} trials: GP-BO (hypervolume improvement)"
 
 
 class AutoSearch(Searcher):
@@ -77,12 +78,12 @@ class AutoSearch(Searcher):
       random search, as Schmucker et al. pair them; on the MNIST-1D model (accuracy
       against parameter count, 60 s, 3 seeds) it led multi-objective TPE there
       (docs/benchmarks.md);
-    - several objectives: quasi-random search for 16 trials or fewer; GP-BO on a random
-      scalarization per proposal (ParEGO) for a known budget of at most 300 trials over at
-      most 32 parameters of a space without conditions: it led multi-objective TPE, NSGA-II
-      and Optuna's samplers on ZDT1-3, DTLZ2 and Binh-Korn at 6 and 30 variables
-      (docs/benchmarks.md); otherwise multi-objective TPE (its good trials the first in
-      their Pareto order);
+    - several objectives: quasi-random search for 16 trials or fewer; GP-BO (expected
+      hypervolume improvement; ParEGO past three objectives, or three over more than 12
+      parameters) for a known budget of at most 300 trials over at most 32 parameters of a
+      space without conditions: it led multi-objective TPE and NSGA-II on ZDT1-3, DTLZ2 and
+      Binh-Korn at 6 and 30 variables, and Optuna's samplers at 6 (docs/benchmarks.md);
+      otherwise multi-objective TPE (its good trials the first in their Pareto order);
     - at most 16 trials: quasi-random search;
     - under a scheduler that stops trials at several budgets (one with ``max_t``, which
       ``rung.run`` tells it as ``scheduler_budget``): BOHB, whose model reads the largest

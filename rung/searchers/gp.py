@@ -10,10 +10,14 @@ after a gradient step on the continuous inputs, a local search tries neighbourin
 values and every option of each categorical. Parallel proposals use the kriging believer:
 pending trials join the data with the model's mean as their value.
 
-With several objectives it is ParEGO (Knowles 2006) with a random weight per proposal: each
-objective's scores are scaled to [0, 1] over the trials so far, a weight vector is drawn
-uniformly from the simplex, and the GP models the augmented Chebyshev scalarization
-``max_i w_i f_i + 0.05 * sum_i w_i f_i``; over proposals, the weights sweep the front.
+With two objectives (and three over at most 12 parameters) each objective has its own GP and
+proposals maximize the exact log expected hypervolume improvement over the feasible front
+(``rung.searchers._ehvi``); a result past the constraints keeps its values, and a GP of the
+violation multiplies in the probability of feasibility. With more objectives it is ParEGO
+(Knowles 2006) with a random weight per proposal: each objective's scores are scaled to
+[0, 1] over the trials so far, a weight vector is drawn uniformly from the simplex, and the
+GP models the augmented Chebyshev scalarization ``max_i w_i f_i + 0.05 * sum_i w_i f_i``;
+over proposals, the weights sweep the front.
 """
 
 from __future__ import annotations
@@ -172,7 +176,7 @@ class GPSearch(ModelSearcher):
         seed: the searcher's own seed, when used on its own.
     """
 
-    several_objectives = True  # ParEGO: a random scalarization per proposal
+    several_objectives = True  # hypervolume improvement, or ParEGO's scalarizations
 
     def __init__(
         self,
@@ -301,10 +305,11 @@ class GPSearch(ModelSearcher):
         reference = high + _REFERENCE_MARGIN * np.maximum(high - low, 1e-9)
         boxes = non_dominated_boxes(front, reference)
         acquisition: _Acquisition = _HypervolumeImprovement(models, *boxes)
-        violation = np.array(self.violations)[rows]
-        if (tier == INFEASIBLE).any() and np.isfinite(violation).all():
-            targets, threshold = _standardize_around_zero(violation)
-            feasibility = self._model(inputs, targets, len(models))
+        if (tier == INFEASIBLE).any():
+            violation = np.array(self.violations)[rows]
+            known = np.isfinite(violation)  # a failed trial has none
+            targets, threshold = _standardize_around_zero(violation[known])
+            feasibility = self._model(inputs[known], targets, len(models))
             acquisition = _Feasible(acquisition, feasibility, threshold)
         # Local candidates around many points of the front, near each: EHVI's best points
         # lie between and beyond the front's points, all along it.
