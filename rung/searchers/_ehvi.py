@@ -13,7 +13,6 @@ ranks points far from the front). All objectives are minimized.
 from __future__ import annotations
 
 import numpy as np
-from scipy.special import log_ndtr, logsumexp
 
 from rung.searchers._gp import _LOG_2PI, log_h
 
@@ -96,6 +95,8 @@ def _log_factors(
 
 def log_ehvi(mean: np.ndarray, sd: np.ndarray, lower: np.ndarray, upper: np.ndarray) -> np.ndarray:
     """log EHVI of each row of predictions (``mean``, ``sd``: n x m) over the boxes."""
+    from scipy.special import logsumexp  # scipy loads on first use, not with rung
+
     log_factor, _, _ = _log_factors(mean, sd, lower, upper)
     return logsumexp(log_factor.sum(axis=2), axis=1)
 
@@ -105,6 +106,8 @@ def log_ehvi_with_gradient(
 ) -> tuple[float, np.ndarray, np.ndarray]:
     """log EHVI of one prediction (``mean``, ``sd``: m values) and its derivatives by the
     means and by the standard deviations: d psi(a) / d mean = -Phi(z), d psi / d sd = phi(z)."""
+    from scipy.special import log_ndtr, logsumexp
+
     log_factor, z_u, z_l = _log_factors(mean[None], sd[None], lower, upper)
     log_factor, z_u, z_l = log_factor[0], z_u[0], z_l[0]
     per_box = log_factor.sum(axis=1)
