@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from rung.pareto import non_dominated
 from rung.searchers._gp import _LOG_2PI, log_h
 
 
@@ -50,7 +51,7 @@ def _slabs(
 
 def _front_of(points: np.ndarray) -> np.ndarray:
     """The rows no other row weakly dominates (duplicates kept once): by sorting in one
-    and two objectives (all that the boxes of three need), pairwise in more."""
+    and two objectives (all that the boxes of three need), ``rung.pareto`` in more."""
     if len(points) <= 1:
         return points
     if points.shape[1] == 1:
@@ -60,12 +61,7 @@ def _front_of(points: np.ndarray) -> np.ndarray:
         kept = np.ones(len(points), dtype=bool)
         kept[1:] = points[1:, 1] < np.minimum.accumulate(points[:, 1])[:-1]
         return points[kept]
-    dominated = np.zeros(len(points), dtype=bool)
-    for index, point in enumerate(points):
-        others = np.all(points <= point, axis=1)
-        others[index] = False
-        dominated[index] = others.any()
-    return points[~dominated]
+    return points[non_dominated(points)]
 
 
 def _log_factors(
