@@ -158,8 +158,9 @@ def run(
             without, it is kept in memory and trial folders go to a temporary directory.
         checkpoint_keep: which checkpoints of each trial stay on disk: None (all), N (the
             last N), or ``{"last": N, "best": M}`` (and the best M by the metric).
-        result_files: with a storage path, write each trial's results to ``result.jsonl`` and
-            ``progress.csv`` in its folder (the event log has them either way).
+        result_files: with a storage path, write every result to ``results/part-*.jsonl``
+            (a JSON line each, with its trial's id) and a row per trial to ``trials.csv``
+            (the event log has them either way).
         resume: continue the experiment ``storage_path/name`` where it stopped: finished
             trials are kept, running ones restart from their last checkpoint, and the run
             ends at the totals it was first given. A different metric, mode, space,

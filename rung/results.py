@@ -226,6 +226,10 @@ class Results:
         """One row per trial: status, iterations, last and best metric, time, error, config."""
         import pandas as pd
 
+        return pd.DataFrame(self.table())
+
+    def table(self) -> list[dict[str, Any]]:
+        """The rows of ``dataframe()`` as dicts (what ``trials.csv`` holds, without pandas)."""
         rows = []
         for trial in self.trials:
             last = trial.last_result or {}
@@ -241,7 +245,7 @@ class Results:
                     **{f"config/{k}": v for k, v in flatten(trial.config).items()},
                 }
             )
-        return pd.DataFrame(rows)
+        return rows
 
     def results_dataframe(self) -> pd.DataFrame:
         """Every reported result, one row each, with its trial id."""

@@ -104,9 +104,7 @@ class Settings:
     checkpoint_keep: int | Mapping[str, int] | None = field(
         default=None, metadata=_knob("N, or {last: N, best: M}; None keeps all")
     )
-    result_files: bool = field(
-        default=True, metadata=_knob("result.jsonl and progress.csv per trial")
-    )
+    result_files: bool = field(default=True, metadata=_knob("results/part-*.jsonl and trials.csv"))
 
     def __post_init__(self) -> None:
         self.objective  # noqa: B018 - validates metric and mode

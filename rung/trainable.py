@@ -169,6 +169,13 @@ class TrialContext:
         return path
 
 
+def _remove_if_empty(folder: str) -> None:
+    """Remove a trial's folder that it left empty (it ran there, and kept nothing): 100,000
+    trials that save nothing leave no folders behind."""
+    with contextlib.suppress(OSError):
+        os.rmdir(folder)
+
+
 _context: TrialContext | None = None
 # Threads a trial started that outlived it, with that trial's id: what they report is not
 # the next trial's, whichever runs in this process by then.
@@ -366,6 +373,7 @@ class TrialRunner:
                     _outlived.setdefault(thread, trial_id)
             if previous_dir is not None:
                 os.chdir(previous_dir)
+                _remove_if_empty(launch.trial_dir)
 
     def _collecting(self, send: SendReport) -> SendReport:
         """``send``, with the trial's output handed to its logs before each report."""

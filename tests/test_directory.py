@@ -3,11 +3,13 @@ from a read-only location, and a resume cleans up what a crash left behind."""
 
 from __future__ import annotations
 
+import json
 import subprocess
 
 import pytest
 
 import rung
+from rung.callbacks.files import result_parts
 from rung.store.sqlite import DB_NAME
 from tests import trainables
 
@@ -66,14 +68,18 @@ def test_a_finished_experiment_loads_from_a_read_only_location(read_only_copy):
     assert loaded.best_config == results.best_config
 
 
-def test_a_resume_removes_the_folders_of_trials_the_log_never_recorded(tmp_path):
+def test_a_resume_removes_what_the_log_never_recorded(tmp_path):
     tune(tmp_path, num_trials=2)
     orphan = tmp_path / "exp" / "trials" / "00002"
     (orphan / "checkpoints" / "ckpt_000001").mkdir(parents=True)
-    (orphan / "result.jsonl").write_text('{"loss": 99.0}\n')
+    with open(result_parts(tmp_path / "exp")[-1], "a") as part:
+        part.write('{"trial_id": "00002", "loss": 99.0}\n')
     resumed = tune(tmp_path, num_trials=3, resume=True)
     new = resumed.trials[2]
     assert new.trial_id == "00002"
-    lines = (orphan / "result.jsonl").read_text().splitlines()
-    assert len(lines) == len(new.results) == 5, "the id's files hold its new trial only"
+    rows = [json.loads(line) for part in result_parts(tmp_path / "exp") for line in part.open()]
+    assert [r for r in rows if r["trial_id"] == "00002"] == [
+        {"trial_id": "00002", **r} for r in new.results
+    ], "the id's rows are its new trial's only"
+    assert len(rows) == sum(len(t.results) for t in resumed.trials)
     assert not (orphan / "checkpoints").exists()

@@ -17,6 +17,7 @@ import textwrap
 import pytest
 
 import rung
+from rung.callbacks.files import result_parts
 from rung.checkpoint import load_checkpoint, located_path
 from rung.events import ResultReported
 from tests.resume.processes import live_processes
@@ -111,22 +112,23 @@ def test_a_driver_killed_again_and_again_loses_and_repeats_nothing(tmp_path, wit
     check_valid_run(final)
 
     results = rung.load(storage / "exp")
+    rows_of: dict[str, list] = {}  # the results parts' rows, by trial
+    for part in result_parts(storage / "exp"):
+        for line in part.open():
+            row = json.loads(line)
+            rows_of.setdefault(row.pop("trial_id"), []).append(row)
     assert len(results.trials) == 30 and all(t.status.is_finished for t in results.trials)
     for trial in results.trials:
         epochs = [r["epoch"] for r in trial.results]
         iterations = [r["training_iteration"] for r in trial.results]
         assert epochs == iterations, "each run went on from the checkpoint it was given"
-        folder = storage / "exp" / "trials" / trial.trial_id
         recorded = [
             e.metrics
             for e in final
             if isinstance(e, ResultReported) and e.trial_id == trial.trial_id
         ]
-        with open(folder / "result.jsonl") as file:
-            rows = [json.loads(line) for line in file]
-        assert rows == json.loads(json.dumps(recorded)), "result.jsonl is the log's, once"
-        with open(folder / "progress.csv") as file:
-            assert len(file.readlines()) == len(recorded) + 1
+        rows = rows_of.get(trial.trial_id, [])
+        assert rows == json.loads(json.dumps(recorded)), "the results parts are the log's, once"
         for checkpoint in trial.checkpoints:
             path = located_path(checkpoint["path"], results.path)
             assert load_checkpoint(path)["epoch"] == checkpoint["iteration"]
