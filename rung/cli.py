@@ -179,24 +179,22 @@ def command_status(directory: Path) -> int:
     """Counts by status, the best result so far (the Pareto front, with several objectives),
     and why the experiment stopped."""
     from rung.callbacks.status_view import front_line
-    from rung.view import open_view
+    from rung.view import FolderView
 
-    with open_view(directory) as view:
-        results = view.results()
-    counts: dict[str, int] = {}
-    for trial in results.trials:
-        counts[trial.status.value] = counts.get(trial.status.value, 0) + 1
-    imported = sum(trial.imported_from is not None for trial in results.trials)
+    with FolderView(directory) as view:
+        summary = view.summary()
+        objective, stop_reason = view.objective, view.stop_reason
+    counts, imported = summary["counts"], summary["imported"]
     said = f" ({imported} imported by a warm start)" if imported else ""
-    print(f"{directory}: {len(results.trials)} trials{said}", counts)
-    best = None if results.objective.several else results.best_trial
-    if results.objective.several:
-        print(front_line(results))
+    print(f"{directory}: {sum(counts.values())} trials{said}", counts)
+    if summary["front"] is not None:
+        print(front_line(summary["front"], objective))
+    best = summary["best"]
     if best is not None:
-        value = (best.last_result or {}).get(results.metric)
-        print(f"best {results.metric} ({results.mode}) = {value:.6g} in trial {best.trial_id}")
+        value = (best.last_result or {}).get(objective.metric)
+        print(f"best {objective.metric} ({objective.mode}) = {value:.6g} in trial {best.trial_id}")
         print(f"  config: {best.config}")
-    print(f"stopped because {results.stop_reason}" if results.stop_reason else "not ended")
+    print(f"stopped because {stop_reason}" if stop_reason else "not ended")
     return 0
 
 

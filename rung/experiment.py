@@ -282,6 +282,7 @@ class Experiment:
             if self.stop_reason is not None:
                 self.store.set_meta("stop_reason", self.stop_reason)
             self._commit(force=True)
+            self.store.keep_snapshot(self.view.results(), self.view.imported, self.view.position)
         finally:
             self.store.close()
         self._notify("on_turn_end")

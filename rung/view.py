@@ -23,6 +23,7 @@ from rung.errors import ConfigError
 from rung.events import Event, LogError, TrialCreated, TrialImported
 from rung.objective import Objective
 from rung.results import Results
+from rung.store.snapshot import summary_of
 from rung.store.sqlite import (
     DB_NAME,
     collection_paused,
@@ -30,6 +31,8 @@ from rung.store.sqlite import (
     open_readonly,
     read_events,
     read_meta,
+    read_snapshot,
+    read_summary,
 )
 from rung.trial import Trial
 
@@ -52,6 +55,13 @@ class TrialFold:
         """How many trials the experiment created itself (the imported ones left out):
         what its ``num_trials`` counts and its next trial's number."""
         return len(self.trials) - self.imported
+
+    def start_at(self, position: int, trials: list[Trial], imported: int) -> None:
+        """Begin from a snapshot: ``trials`` as the first ``position`` records fold them."""
+        self.trials = {trial.trial_id: trial for trial in trials}
+        self.position = position
+        self.imported = imported
+        self.changed_at = dict.fromkeys(self.trials, position)
 
     def trial_of(self, event: Event) -> Trial:
         """The trial an event is about (not a creation), or a LogError naming the record."""
@@ -212,6 +222,26 @@ class FolderView(ExperimentView):
         )
         self.settings: dict[str, Any] = settings
 
+    def start_from_snapshot(self) -> None:
+        """Start from the log's snapshot, when it has one and nothing is folded yet."""
+        with self._lock:
+            found = read_snapshot(self._connection, self._log) if not self.position else None
+            if found is not None:
+                self.start_at(*found)
+
+    def summary(self) -> dict[str, Any]:
+        """What ``rung status`` shows (``snapshot.summary_of``): read from the snapshot when
+        it covers the whole log (a finished experiment's does), else from the trials
+        folded to the log's end."""
+        with self._lock:
+            found = None if self.position else read_summary(self._connection, self._log)
+            self.stop_reason = read_meta(self._connection, "stop_reason")
+        if found is not None:
+            return found
+        self.start_from_snapshot()
+        self.refresh()
+        return summary_of(self.results())
+
     def _read(self, after: int) -> list[Event]:
         return read_events(self._connection, self._log, after)
 
@@ -253,6 +283,7 @@ def open_view(
     refreshed from several threads (a server's)."""
     view = FolderView(directory, shared)
     try:
+        view.start_from_snapshot()
         view.refresh(limit)
     except BaseException:
         view.close()

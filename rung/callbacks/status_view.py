@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from rung.configs import flatten
+from rung.objective import Objective
 from rung.results import Results
 from rung.trial import TrialStatus
 
@@ -83,7 +84,8 @@ def summary(experiment: ExperimentView) -> tuple[str, str, str]:
     states = f"trials {total}: {states}" if total else f"trials: {states or 'none yet'}"
     results = Results(list(experiment.trials.values()), experiment.objective)
     if experiment.objective.several:
-        return timing, states, front_line(results)
+        front = [trial.trial_id for trial in results.front()]
+        return timing, states, front_line(front, results.objective)
     best = results.best_trial
     metric = experiment.objective.metric
     if best is None:
@@ -97,12 +99,11 @@ def summary(experiment: ExperimentView) -> tuple[str, str, str]:
     return timing, states, best_line
 
 
-def front_line(results: Results) -> str:
-    """With several objectives, what stands for the best: the Pareto front's size and its
-    first trials."""
-    front = results.front()
-    shown = ", ".join(t.trial_id for t in front[:8]) + (", ..." if len(front) > 8 else "")
-    described = results.objective.describe()
+def front_line(front: list[str], objective: Objective) -> str:
+    """With several objectives, what stands for the best: the Pareto front's size and the
+    ids of its first trials."""
+    shown = ", ".join(front[:8]) + (", ..." if len(front) > 8 else "")
+    described = objective.describe()
     return f"Pareto front ({described}): {len(front)} trials" + (f": {shown}" if front else "")
 
 

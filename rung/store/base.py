@@ -12,9 +12,12 @@ record twice.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rung.events import Event
+
+if TYPE_CHECKING:
+    from rung.results import Results
 
 
 class Store(ABC):
@@ -47,6 +50,11 @@ class Store(ABC):
 
         Returns whether everything appended so far is now committed.
         """
+
+    def keep_snapshot(self, results: Results, imported: int, position: int) -> None:
+        """Keep the trials folded from the first ``position`` records (``imported`` of them
+        by a warm start), for readers to start from (``rung.store.snapshot``); a store whose
+        log no other process reads keeps none."""
 
     def close(self) -> None:
         """Commit what is left and release the store."""

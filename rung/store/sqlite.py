@@ -31,12 +31,20 @@ import orjson
 from rung.errors import ConfigError, RungWarning
 from rung.events import Event, LogError, from_record
 from rung.interrupts import critical
+from rung.results import Results
+from rung.store import snapshot
 from rung.store.base import Store
 from rung.store.filesystems import journal_mode
+from rung.trial import Trial
 
 SCHEMA_VERSION = 1
 DB_NAME = "experiment.db"
-_SCHEMA = """
+# Logs from before snapshots lack this table: the driver adds it when it keeps one.
+_SNAPSHOT_TABLE = (
+    "CREATE TABLE IF NOT EXISTS snapshot "
+    "(position INTEGER PRIMARY KEY, summary TEXT NOT NULL, body TEXT NOT NULL)"
+)
+_SCHEMA = f"""
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS events (
     seq INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -44,6 +52,7 @@ CREATE TABLE IF NOT EXISTS events (
     type TEXT NOT NULL,
     body TEXT NOT NULL
 );
+{_SNAPSHOT_TABLE};
 """
 
 
@@ -232,6 +241,37 @@ class SQLiteStore(Store):
         self.flush(force=True)
         return read_events(self._open(), self.path, after)
 
+    def keep_snapshot(self, results: Results, imported: int, position: int) -> None:
+        """Commit a snapshot of the trials folded from the first ``position`` records, with
+        their summary (``snapshot.summary_of``), in place of any earlier one: kept only when
+        ``position`` is the log's committed end (a snapshot never says what the log does
+        not). One that cannot be written is left out with a warning; readers replay the log
+        instead."""
+        if not self.flush(force=True):
+            return
+        connection = self._open()
+        if log_length(connection, self.path) != position:
+            return
+        body = snapshot.encode(results.trials, imported, _to_json)
+        said = snapshot.encode_summary(snapshot.summary_of(results), _to_json)
+        with critical():
+            try:
+                with connection:
+                    connection.execute("BEGIN")
+                    connection.execute(_SNAPSHOT_TABLE)
+                    connection.execute("DELETE FROM snapshot")
+                    connection.execute(
+                        "INSERT INTO snapshot (position, summary, body) VALUES (?, ?, ?)",
+                        (position, said, body),
+                    )
+            except sqlite3.Error as error:
+                warnings.warn(
+                    f"{self.path}: no snapshot of the trials was kept ({error}); readers of "
+                    "this experiment replay its whole log",
+                    RungWarning,
+                    stacklevel=2,
+                )
+
     def set_meta(self, key: str, value: Any) -> None:
         """Keep a JSON value under ``key`` (settings, the space, progress); committed with
         the next flush."""
@@ -328,6 +368,44 @@ def _events_of(rows: list[tuple[int, str]], path: Path, after: int) -> list[Even
         except LogError as error:  # named here, not formatted for every record read
             raise LogError(f"{path}, record {seq}: {error}") from None
     return events
+
+
+def read_snapshot(
+    connection: sqlite3.Connection, path: Path
+) -> tuple[int, list[Trial], int] | None:
+    """The log's snapshot: the position it stands at, its trials and how many of them were
+    imported; None where there is none this rung can read (the log is replayed instead)."""
+    try:
+        row = connection.execute(
+            "SELECT position, body FROM snapshot ORDER BY position DESC LIMIT 1"
+        ).fetchone()
+    except sqlite3.OperationalError:  # a log written before snapshots
+        return None
+    if row is None or row[0] > log_length(connection, path):
+        return None
+    try:
+        with collection_paused():
+            found = snapshot.decode(decode(row[1]))
+    except ValueError:  # not JSON: not one of ours
+        return None
+    return None if found is None else (row[0], *found)
+
+
+def read_summary(connection: sqlite3.Connection, path: Path) -> dict[str, Any] | None:
+    """The snapshot's summary when the snapshot covers the whole log (a finished
+    experiment's does), else None."""
+    try:
+        row = connection.execute(
+            "SELECT position, summary FROM snapshot ORDER BY position DESC LIMIT 1"
+        ).fetchone()
+    except sqlite3.OperationalError:  # a log written before snapshots
+        return None
+    if row is None or row[0] != log_length(connection, path):
+        return None
+    try:
+        return snapshot.decode_summary(decode(row[1]))
+    except ValueError:
+        return None
 
 
 @contextlib.contextmanager
