@@ -41,8 +41,8 @@ SCHEMA_VERSION = 1
 DB_NAME = "experiment.db"
 # Logs from before snapshots lack this table: the driver adds it when it keeps one.
 _SNAPSHOT_TABLE = (
-    "CREATE TABLE IF NOT EXISTS snapshot "
-    "(position INTEGER PRIMARY KEY, summary TEXT NOT NULL, body TEXT NOT NULL)"
+    "CREATE TABLE IF NOT EXISTS snapshot (position INTEGER PRIMARY KEY, "
+    "covered INTEGER NOT NULL, summary TEXT NOT NULL, body TEXT NOT NULL)"
 )
 _SCHEMA = f"""
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -252,6 +252,7 @@ class SQLiteStore(Store):
         connection = self._open()
         if log_length(connection, self.path) != position:
             return
+        covered = _covered(connection, position)
         body = snapshot.encode(results.trials, imported, _to_json)
         said = snapshot.encode_summary(snapshot.summary_of(results), _to_json)
         with critical():
@@ -261,8 +262,9 @@ class SQLiteStore(Store):
                     connection.execute(_SNAPSHOT_TABLE)
                     connection.execute("DELETE FROM snapshot")
                     connection.execute(
-                        "INSERT INTO snapshot (position, summary, body) VALUES (?, ?, ?)",
-                        (position, said, body),
+                        "INSERT INTO snapshot (position, covered, summary, body) "
+                        "VALUES (?, ?, ?, ?)",
+                        (position, covered, said, body),
                     )
             except sqlite3.Error as error:
                 warnings.warn(
@@ -370,42 +372,60 @@ def _events_of(rows: list[tuple[int, str]], path: Path, after: int) -> list[Even
     return events
 
 
+def _covered(connection: sqlite3.Connection, position: int) -> int:
+    """The total length of the first ``position`` records, which the log must still have
+    when a snapshot of them is read (as ``position`` records): records deleted or rewritten
+    since are caught by it, and the log is replayed instead, naming the damage."""
+    row = connection.execute(
+        "SELECT count(*), total(length(body)) FROM events WHERE seq <= ?", (position,)
+    ).fetchone()
+    return int(row[1]) if row[0] == position else -1
+
+
+def _snapshot_part(
+    connection: sqlite3.Connection, path: Path, column: str, whole_log: bool
+) -> tuple[int, Any] | None:
+    """The position of the log's snapshot and one of its parts, decoded; None where there
+    is none, it covers records the log no longer has as they were, or (``whole_log``) it
+    stands before the log's end."""
+    try:
+        row = connection.execute(
+            f"SELECT position, covered, {column} FROM snapshot ORDER BY position DESC LIMIT 1"
+        ).fetchone()
+    except sqlite3.OperationalError:  # a log written before snapshots
+        return None
+    if row is None:
+        return None
+    position, covered, text = row
+    length = log_length(connection, path)
+    if position > length or (whole_log and position != length):
+        return None
+    try:
+        if _covered(connection, position) != covered:
+            return None
+        with collection_paused():
+            return position, decode(text)
+    except (ValueError, sqlite3.DatabaseError):  # not JSON, or a damaged table: replay
+        return None
+
+
 def read_snapshot(
     connection: sqlite3.Connection, path: Path
 ) -> tuple[int, list[Trial], int] | None:
     """The log's snapshot: the position it stands at, its trials and how many of them were
     imported; None where there is none this rung can read (the log is replayed instead)."""
-    try:
-        row = connection.execute(
-            "SELECT position, body FROM snapshot ORDER BY position DESC LIMIT 1"
-        ).fetchone()
-    except sqlite3.OperationalError:  # a log written before snapshots
+    found = _snapshot_part(connection, path, "body", whole_log=False)
+    if found is None:
         return None
-    if row is None or row[0] > log_length(connection, path):
-        return None
-    try:
-        with collection_paused():
-            found = snapshot.decode(decode(row[1]))
-    except ValueError:  # not JSON: not one of ours
-        return None
-    return None if found is None else (row[0], *found)
+    trials = snapshot.decode(found[1])
+    return None if trials is None else (found[0], *trials)
 
 
 def read_summary(connection: sqlite3.Connection, path: Path) -> dict[str, Any] | None:
     """The snapshot's summary when the snapshot covers the whole log (a finished
     experiment's does), else None."""
-    try:
-        row = connection.execute(
-            "SELECT position, summary FROM snapshot ORDER BY position DESC LIMIT 1"
-        ).fetchone()
-    except sqlite3.OperationalError:  # a log written before snapshots
-        return None
-    if row is None or row[0] != log_length(connection, path):
-        return None
-    try:
-        return snapshot.decode_summary(decode(row[1]))
-    except ValueError:
-        return None
+    found = _snapshot_part(connection, path, "summary", whole_log=True)
+    return None if found is None else snapshot.decode_summary(found[1])
 
 
 @contextlib.contextmanager

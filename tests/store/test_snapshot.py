@@ -4,6 +4,7 @@ whole log, and one this rung cannot read is passed over."""
 
 from __future__ import annotations
 
+import json
 import math
 import sqlite3
 import subprocess
@@ -110,11 +111,11 @@ def run_then_resume(tmp_path):
     rung.run(trainables.quadratic, {"x": rung.uniform(0, 1)}, num_trials=3, **common)
     database = tmp_path / "exp" / DB_NAME
     with sqlite3.connect(database) as connection:
-        first = connection.execute("SELECT position, summary, body FROM snapshot").fetchone()
+        first = connection.execute("SELECT * FROM snapshot").fetchone()
     rung.run(trainables.quadratic, {"x": rung.uniform(0, 1)}, num_trials=6, resume=True, **common)
     with sqlite3.connect(database) as connection:
         connection.execute("DELETE FROM snapshot")
-        connection.execute("INSERT INTO snapshot VALUES (?, ?, ?)", first)
+        connection.execute("INSERT INTO snapshot VALUES (?, ?, ?, ?)", first)
     return tmp_path / "exp", first[0]
 
 
@@ -179,3 +180,27 @@ def test_status_from_the_summary_says_what_a_replay_says(tmp_path):
         connection.execute("DELETE FROM snapshot")
     assert status_of(folder) == from_summary
     assert "best loss (min) = 0.6" in from_summary and "'ERROR': 1" in from_summary
+
+
+def test_records_rewritten_since_the_snapshot_are_replayed_as_they_now_are(tmp_path):
+    rung.run(
+        trainables.returns_dict,
+        {"x": rung.uniform(0, 1)},
+        metric="loss",
+        mode="min",
+        storage_path=tmp_path,
+        name="exp",
+        num_trials=2,
+        verbose=0,
+    )
+    folder = tmp_path / "exp"
+    with sqlite3.connect(folder / DB_NAME) as connection:
+        seq, body = connection.execute(
+            "SELECT seq, body FROM events WHERE type = 'result' LIMIT 1"
+        ).fetchone()
+        record = json.loads(body)
+        record["metrics"]["loss"] = 12345.0
+        connection.execute("UPDATE events SET body = ? WHERE seq = ?", (json.dumps(record), seq))
+    with open_view(folder) as view:
+        same_trials(view, replayed(folder))
+        assert view.trials[record["trial_id"]].results[-1]["loss"] == 12345.0
