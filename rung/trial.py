@@ -129,7 +129,7 @@ class Exit:
     checkpoint: str | None = None
 
 
-@dataclass
+@dataclass(slots=True)  # no per-trial __dict__: a driver may hold hundreds of thousands
 class Trial:
     """The driver's record of one trial: its configuration, results and status.
 

@@ -6,7 +6,9 @@ The log stays the one source of truth: a snapshot is what ``TrialFold`` made of 
 at the committed end then), and records are only ever appended, so the snapshot plus the
 records after it fold to what a replay of the whole log does. A reader that finds none, or
 one it cannot read (written by another rung), replays the log. JSON, written as the log's
-records are (NaN and infinities included), so a snapshot is as exact as the log.
+records are (NaN and infinities included), so a snapshot is as exact as the log; its rows
+are kept in parts of ``PART_TRIALS`` trials, so neither writing nor reading it holds the
+whole text of a large experiment in memory at once.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from rung.results import Results
 from rung.trial import Trial
 
 SNAPSHOT_VERSION = 1
+PART_TRIALS = 10_000  # trials per part: what writing or reading one holds in memory at once
 _FIELDS = tuple(f.name for f in dataclasses.fields(Trial))
 _STATUS = _FIELDS.index("status")
 _DECISION = _FIELDS.index("decision")
@@ -45,17 +48,45 @@ def trial_of(row: list[Any]) -> Trial:
     return Trial(*row)
 
 
-def encode(trials: list[Trial], imported: int, to_json: Any) -> str:
-    """The snapshot's text: its version, ``Trial``'s field names, one row per trial in
-    fold order, and how many were imported. ``to_json``: how the log writes what JSON
-    cannot hold."""
-    body = {
-        "version": SNAPSHOT_VERSION,
-        "fields": _FIELDS,
-        "imported": imported,
-        "trials": [trial_row(trial) for trial in trials],
-    }
-    return json.dumps(body, default=to_json, separators=(",", ":"))
+def encode_header(imported: int, parts: int) -> str:
+    """The snapshot's header: its version, ``Trial``'s field names, how many trials were
+    imported and in how many parts the rows follow."""
+    return json.dumps(
+        {"version": SNAPSHOT_VERSION, "fields": _FIELDS, "imported": imported, "parts": parts}
+    )
+
+
+def encode_rows(trials: list[Trial], to_json: Any) -> str:
+    """One part of the rows, one per trial in fold order. ``to_json``: how the log writes
+    what JSON cannot hold."""
+    return json.dumps([trial_row(trial) for trial in trials], default=to_json)
+
+
+def _ours(record: Any) -> bool:
+    return (
+        isinstance(record, dict)
+        and record.get("version") == SNAPSHOT_VERSION
+        and tuple(record.get("fields", ())) == _FIELDS
+    )
+
+
+def decode_header(record: Any) -> tuple[int, int] | None:
+    """How many trials were imported and how many parts follow; None if this rung cannot
+    read the snapshot (another version, or other fields)."""
+    if not _ours(record):
+        return None
+    try:
+        return int(record["imported"]), int(record["parts"])
+    except (KeyError, TypeError, ValueError):
+        return None
+
+
+def decode_rows(record: Any) -> list[Trial] | None:
+    """The trials of one part; None if it is not one this rung wrote."""
+    try:
+        return [trial_of(row) for row in record]
+    except (KeyError, TypeError, ValueError):
+        return None
 
 
 def summary_of(results: Results) -> dict[str, Any]:
@@ -81,9 +112,7 @@ def encode_summary(summary: dict[str, Any], to_json: Any) -> str:
 
 def decode_summary(record: Any) -> dict[str, Any] | None:
     """A summary of ``encode_summary``; None if this rung cannot read it."""
-    if not isinstance(record, dict) or record.get("version") != SNAPSHOT_VERSION:
-        return None
-    if tuple(record.get("fields", ())) != _FIELDS:
+    if not _ours(record):
         return None
     try:
         best = record["best"]
@@ -93,18 +122,5 @@ def decode_summary(record: Any) -> dict[str, Any] | None:
             "best": None if best is None else trial_of(best),
             "front": record["front"],
         }
-    except (KeyError, TypeError, ValueError):
-        return None
-
-
-def decode(record: Any) -> tuple[list[Trial], int] | None:
-    """The trials and imported count a decoded snapshot holds; None if this rung cannot
-    read it (another version, or other fields)."""
-    if not isinstance(record, dict) or record.get("version") != SNAPSHOT_VERSION:
-        return None
-    if tuple(record.get("fields", ())) != _FIELDS:
-        return None
-    try:
-        return [trial_of(row) for row in record["trials"]], int(record["imported"])
     except (KeyError, TypeError, ValueError):
         return None

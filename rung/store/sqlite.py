@@ -40,9 +40,10 @@ from rung.trial import Trial
 SCHEMA_VERSION = 1
 DB_NAME = "experiment.db"
 # Logs from before snapshots lack this table: the driver adds it when it keeps one.
-_SNAPSHOT_TABLE = (
+_SNAPSHOT_TABLES = (
     "CREATE TABLE IF NOT EXISTS snapshot (position INTEGER PRIMARY KEY, "
-    "covered INTEGER NOT NULL, summary TEXT NOT NULL, body TEXT NOT NULL)"
+    "covered INTEGER NOT NULL, summary TEXT NOT NULL, body TEXT NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS snapshot_part (part INTEGER PRIMARY KEY, rows TEXT NOT NULL)",
 )
 _SCHEMA = f"""
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -52,7 +53,7 @@ CREATE TABLE IF NOT EXISTS events (
     type TEXT NOT NULL,
     body TEXT NOT NULL
 );
-{_SNAPSHOT_TABLE};
+{";".join(_SNAPSHOT_TABLES)};
 """
 
 
@@ -253,19 +254,28 @@ class SQLiteStore(Store):
         if log_length(connection, self.path) != position:
             return
         covered = _covered(connection, position)
-        body = snapshot.encode(results.trials, imported, _to_json)
+        trials = results.trials
+        starts = range(0, len(trials), snapshot.PART_TRIALS)
+        header = snapshot.encode_header(imported, len(starts))
         said = snapshot.encode_summary(snapshot.summary_of(results), _to_json)
         with critical():
             try:
                 with connection:
                     connection.execute("BEGIN")
-                    connection.execute(_SNAPSHOT_TABLE)
+                    for table in _SNAPSHOT_TABLES:
+                        connection.execute(table)
                     connection.execute("DELETE FROM snapshot")
+                    connection.execute("DELETE FROM snapshot_part")
                     connection.execute(
                         "INSERT INTO snapshot (position, covered, summary, body) "
                         "VALUES (?, ?, ?, ?)",
-                        (position, covered, said, body),
+                        (position, covered, said, header),
                     )
+                    for part, start in enumerate(starts):
+                        rows = snapshot.encode_rows(
+                            trials[start : start + snapshot.PART_TRIALS], _to_json
+                        )
+                        connection.execute("INSERT INTO snapshot_part VALUES (?, ?)", (part, rows))
             except sqlite3.Error as error:
                 warnings.warn(
                     f"{self.path}: no snapshot of the trials was kept ({error}); readers of "
@@ -415,10 +425,23 @@ def read_snapshot(
     """The log's snapshot: the position it stands at, its trials and how many of them were
     imported; None where there is none this rung can read (the log is replayed instead)."""
     found = _snapshot_part(connection, path, "body", whole_log=False)
-    if found is None:
+    header = None if found is None else snapshot.decode_header(found[1])
+    if found is None or header is None:
         return None
-    trials = snapshot.decode(found[1])
-    return None if trials is None else (found[0], *trials)
+    imported, parts = header
+    trials: list[Trial] = []
+    try:
+        with collection_paused():
+            cursor = connection.execute("SELECT part, rows FROM snapshot_part ORDER BY part")
+            for expected, (part, text) in enumerate(cursor):
+                rows = snapshot.decode_rows(decode(text)) if part == expected else None
+                if rows is None or part >= parts:
+                    return None
+                trials += rows
+    except (ValueError, sqlite3.DatabaseError):  # not JSON, or a damaged table: replay
+        return None
+    whole = len(trials) > (parts - 1) * snapshot.PART_TRIALS or parts == 0
+    return (found[0], trials, imported) if whole else None
 
 
 def read_summary(connection: sqlite3.Connection, path: Path) -> dict[str, Any] | None:

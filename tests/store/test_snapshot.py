@@ -4,6 +4,7 @@ whole log, and one this rung cannot read is passed over."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 import sqlite3
@@ -13,6 +14,7 @@ import sys
 import pytest
 
 import rung
+import rung.store.snapshot
 import rung.view
 from rung.store.sqlite import DB_NAME, open_readonly, read_events, read_snapshot
 from rung.view import FolderView, TrialFold, open_view
@@ -35,10 +37,10 @@ def same_trials(view, fold):
     assert view.position == fold.position and view.imported == fold.imported
     assert list(view.trials) == list(fold.trials)
     for trial_id, trial in fold.trials.items():
-        mine, theirs = vars(view.trials[trial_id]), vars(trial)
-        assert mine.keys() == theirs.keys()
-        for key, value in theirs.items():
-            assert repr(mine[key]) == repr(value), f"trial {trial_id}: {key} differs"
+        mine = view.trials[trial_id]
+        for item in dataclasses.fields(trial):
+            ours, theirs = getattr(mine, item.name), getattr(trial, item.name)
+            assert repr(ours) == repr(theirs), f"trial {trial_id}: {item.name} differs"
 
 
 def nan_and_failures(config):
@@ -112,10 +114,13 @@ def run_then_resume(tmp_path):
     database = tmp_path / "exp" / DB_NAME
     with sqlite3.connect(database) as connection:
         first = connection.execute("SELECT * FROM snapshot").fetchone()
+        parts = connection.execute("SELECT * FROM snapshot_part").fetchall()
     rung.run(trainables.quadratic, {"x": rung.uniform(0, 1)}, num_trials=6, resume=True, **common)
     with sqlite3.connect(database) as connection:
         connection.execute("DELETE FROM snapshot")
         connection.execute("INSERT INTO snapshot VALUES (?, ?, ?, ?)", first)
+        connection.execute("DELETE FROM snapshot_part")
+        connection.executemany("INSERT INTO snapshot_part VALUES (?, ?)", parts)
     return tmp_path / "exp", first[0]
 
 
@@ -147,6 +152,7 @@ def test_one_this_rung_cannot_read_is_passed_over(tmp_path):
         connection.execute(
             "UPDATE snapshot SET body = ?, summary = ?", ('{"version": 99}', "not json")
         )
+        connection.execute("UPDATE snapshot_part SET rows = '[[1, 2]]'")
     with open_view(folder) as view:
         same_trials(view, replayed(folder))
     with FolderView(folder) as view:
@@ -204,3 +210,30 @@ def test_records_rewritten_since_the_snapshot_are_replayed_as_they_now_are(tmp_p
     with open_view(folder) as view:
         same_trials(view, replayed(folder))
         assert view.trials[record["trial_id"]].results[-1]["loss"] == 12345.0
+
+
+def test_a_snapshot_in_parts_is_read_whole_or_not_at_all(tmp_path, monkeypatch):
+    monkeypatch.setattr(rung.store.snapshot, "PART_TRIALS", 2)
+    rung.run(
+        trainables.returns_dict,
+        {"x": rung.uniform(0, 1)},
+        metric="loss",
+        mode="min",
+        storage_path=tmp_path,
+        name="exp",
+        num_trials=5,
+        verbose=0,
+    )
+    folder, database = tmp_path / "exp", tmp_path / "exp" / DB_NAME
+    connection = open_readonly(folder)
+    position, trials, _ = read_snapshot(connection, database)
+    connection.close()
+    assert len(trials) == 5 and position == replayed(folder).position
+    with sqlite3.connect(database) as connection:
+        assert connection.execute("SELECT count(*) FROM snapshot_part").fetchone() == (3,)
+        connection.execute("DELETE FROM snapshot_part WHERE part = 2")
+    connection = open_readonly(folder)
+    assert read_snapshot(connection, database) is None, "a part missing: the log is replayed"
+    connection.close()
+    with open_view(folder) as view:
+        same_trials(view, replayed(folder))
