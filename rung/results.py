@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from itertools import zip_longest
 from typing import TYPE_CHECKING, Any
 
@@ -226,26 +226,23 @@ class Results:
         """One row per trial: status, iterations, last and best metric, time, error, config."""
         import pandas as pd
 
-        return pd.DataFrame(self.table())
+        return pd.DataFrame(list(self.table()))
 
-    def table(self) -> list[dict[str, Any]]:
-        """The rows of ``dataframe()`` as dicts (what ``trials.csv`` holds, without pandas)."""
-        rows = []
+    def table(self) -> Iterator[dict[str, Any]]:
+        """The rows of ``dataframe()`` as dicts, one at a time (what ``trials.csv`` holds,
+        written without pandas and without holding every row at once)."""
         for trial in self.trials:
             last = trial.last_result or {}
-            rows.append(
-                {
-                    "trial_id": trial.trial_id,
-                    "status": trial.status.value,
-                    "iterations": trial.iterations,
-                    self.metric: last.get(self.metric),
-                    f"best_{self.metric}": trial.best_value(self.objective),
-                    "time_total_s": last.get("time_total_s"),
-                    "error": trial.error,
-                    **{f"config/{k}": v for k, v in flatten(trial.config).items()},
-                }
-            )
-        return rows
+            yield {
+                "trial_id": trial.trial_id,
+                "status": trial.status.value,
+                "iterations": trial.iterations,
+                self.metric: last.get(self.metric),
+                f"best_{self.metric}": trial.best_value(self.objective),
+                "time_total_s": last.get("time_total_s"),
+                "error": trial.error,
+                **{f"config/{k}": v for k, v in flatten(trial.config).items()},
+            }
 
     def results_dataframe(self) -> pd.DataFrame:
         """Every reported result, one row each, with its trial id."""

@@ -20,6 +20,7 @@ import os
 import queue
 import threading
 import warnings
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
@@ -50,14 +51,16 @@ def result_parts(experiment_path: str | os.PathLike[str]) -> list[Path]:
     return sorted(Path(experiment_path, RESULTS_FOLDER).glob("part-*.jsonl"))
 
 
-def write_table(path: str, rows: list[dict[str, Any]]) -> None:
+def write_table(path: str, rows: Callable[[], Iterable[dict[str, Any]]]) -> None:
     """Rows as a CSV file, one column per key in the order keys first appear (as pandas'
-    ``to_csv`` of their DataFrame writes them: missing values and NaN left empty)."""
-    columns = list(dict.fromkeys(key for row in rows for key in row))
+    ``to_csv`` of their DataFrame writes them: missing values and NaN left empty). ``rows``
+    is called twice, for the columns and then to write, so no row is held longer than its
+    line takes."""
+    columns = list(dict.fromkeys(key for row in rows() for key in row))
     with open(path, "w", newline="") as file:
         writer = csv.writer(file)
         writer.writerow(columns)
-        for row in rows:
+        for row in rows():
             writer.writerow([_cell(row.get(column)) for column in columns])
 
 
@@ -130,7 +133,7 @@ class FileLogger(Callback):
         self._queue.put(None)
         self._writer.join()
         try:
-            write_table(os.path.join(self._experiment.path, "trials.csv"), results.table())
+            write_table(os.path.join(self._experiment.path, "trials.csv"), results.table)
         except OSError as error:
             self._error = self._error or error
         if self._error is not None:
