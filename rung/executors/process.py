@@ -37,7 +37,7 @@ from rung.errors import ConfigError
 from rung.executors.base import EventHandler, Executor
 from rung.executors.resources import Slot
 from rung.executors.sources import code_files
-from rung.executors.worker import ACTION_BYTES, dumps, worker_main
+from rung.executors.worker import ACTION_BYTES, dumps, dumps_to_worker, worker_main
 from rung.interrupts import critical
 from rung.output_capture import salvage
 from rung.trial import Exit, Launch, Outcome, Report
@@ -168,9 +168,7 @@ class ProcessExecutor(Executor):
         worker.trial_id = launch.trial_id
         worker.trial_dir = launch.trial_dir
         worker.started = time.monotonic() if worker.ready else math.inf
-        # By value: a configuration may hold objects of the main module, which workers
-        # never import.
-        worker.conn.send_bytes(cloudpickle.dumps(launch))
+        worker.conn.send_bytes(dumps_to_worker(launch))
 
     def now(self) -> float:
         return time.monotonic()
@@ -235,9 +233,11 @@ class ProcessExecutor(Executor):
         if worker.trial_id is None:
             return
         if kind == "report":
-            action = self.handler.on_report(Report(worker.trial_id, body[0], body[1]))
-            with contextlib.suppress(OSError):  # a worker that died after reporting
-                worker.conn.send_bytes(ACTION_BYTES[action])
+            metrics, checkpoint, final = body
+            action = self.handler.on_report(Report(worker.trial_id, metrics, checkpoint))
+            if not final:  # a final report's trial ends without waiting for the answer
+                with contextlib.suppress(OSError):  # a worker that died after reporting
+                    worker.conn.send_bytes(ACTION_BYTES[action])
         elif kind == "ask":
             try:
                 answer = ("value", self.handler.on_ask(worker.trial_id, body[0], body[1]))

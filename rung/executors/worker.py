@@ -56,6 +56,18 @@ def dumps(message: Any) -> bytes:
         return cloudpickle.dumps(message, _PROTOCOL)
 
 
+def dumps_to_worker(message: Any) -> bytes:
+    """Pickle a message for a worker process, which never imports the driver's ``__main__``:
+    plainly where that suffices (fast: the launch of every trial), by value with cloudpickle
+    where the message refers to something defined in ``__main__`` or a notebook."""
+    data = dumps(message)
+    if b"__main__" not in data:
+        return data
+    import cloudpickle
+
+    return cloudpickle.dumps(message, _PROTOCOL)
+
+
 def worker_main(
     conn: Connection,
     payload: bytes,
@@ -105,7 +117,9 @@ def _serve(conn: Connection, payload: bytes, files: CodeFiles) -> None:
     conn.send_bytes(dumps(("ready",)))
 
     def send(metrics: dict[str, Any], checkpoint: str | None, final: bool = False) -> Action:
-        conn.send_bytes(dumps(("report", metrics, checkpoint)))
+        conn.send_bytes(dumps(("report", metrics, checkpoint, final)))
+        if final:  # no answer: the exit follows at once, and the driver acts on both
+            return Action.CONTINUE
         return _ACTIONS[conn.recv_bytes()]
 
     def saved(path: str) -> None:
