@@ -33,6 +33,22 @@ def replayed(folder):
         connection.close()
 
 
+def finished(tmp_path, trainable, space, num_trials, **settings):
+    """The folder of a finished experiment under ``tmp_path``."""
+    rung.run(
+        trainable,
+        space,
+        metric="loss",
+        mode="min",
+        storage_path=tmp_path,
+        name="exp",
+        num_trials=num_trials,
+        verbose=0,
+        **settings,
+    )
+    return tmp_path / "exp"
+
+
 def same_trials(view, fold):
     assert view.position == fold.position and view.imported == fold.imported
     assert list(view.trials) == list(fold.trials)
@@ -137,17 +153,7 @@ def test_a_snapshot_from_before_a_resume_is_followed_by_the_records_after_it(tmp
 
 
 def test_one_this_rung_cannot_read_is_passed_over(tmp_path):
-    rung.run(
-        trainables.quadratic,
-        {"x": rung.uniform(0, 1)},
-        metric="loss",
-        mode="min",
-        storage_path=tmp_path,
-        name="exp",
-        num_trials=3,
-        verbose=0,
-    )
-    folder = tmp_path / "exp"
+    folder = finished(tmp_path, trainables.quadratic, {"x": rung.uniform(0, 1)}, 3)
     with sqlite3.connect(folder / DB_NAME) as connection:
         connection.execute(
             "UPDATE snapshot SET body = ?, summary = ?", ('{"version": 99}', "not json")
@@ -170,17 +176,7 @@ def status_of(folder):
 
 
 def test_status_from_the_summary_says_what_a_replay_says(tmp_path):
-    rung.run(
-        nan_and_failures,
-        GRID,
-        metric="loss",
-        mode="min",
-        storage_path=tmp_path,
-        name="exp",
-        num_trials=4,
-        verbose=0,
-    )
-    folder = tmp_path / "exp"
+    folder = finished(tmp_path, nan_and_failures, GRID, 4)
     from_summary = status_of(folder)
     with sqlite3.connect(folder / DB_NAME) as connection:
         connection.execute("DELETE FROM snapshot")
@@ -189,17 +185,7 @@ def test_status_from_the_summary_says_what_a_replay_says(tmp_path):
 
 
 def test_records_rewritten_since_the_snapshot_are_replayed_as_they_now_are(tmp_path):
-    rung.run(
-        trainables.returns_dict,
-        {"x": rung.uniform(0, 1)},
-        metric="loss",
-        mode="min",
-        storage_path=tmp_path,
-        name="exp",
-        num_trials=2,
-        verbose=0,
-    )
-    folder = tmp_path / "exp"
+    folder = finished(tmp_path, trainables.returns_dict, {"x": rung.uniform(0, 1)}, 2)
     with sqlite3.connect(folder / DB_NAME) as connection:
         seq, body = connection.execute(
             "SELECT seq, body FROM events WHERE type = 'result' LIMIT 1"
@@ -214,17 +200,8 @@ def test_records_rewritten_since_the_snapshot_are_replayed_as_they_now_are(tmp_p
 
 def test_a_snapshot_in_parts_is_read_whole_or_not_at_all(tmp_path, monkeypatch):
     monkeypatch.setattr(rung.store.snapshot, "PART_TRIALS", 2)
-    rung.run(
-        trainables.returns_dict,
-        {"x": rung.uniform(0, 1)},
-        metric="loss",
-        mode="min",
-        storage_path=tmp_path,
-        name="exp",
-        num_trials=5,
-        verbose=0,
-    )
-    folder, database = tmp_path / "exp", tmp_path / "exp" / DB_NAME
+    folder = finished(tmp_path, trainables.returns_dict, {"x": rung.uniform(0, 1)}, 5)
+    database = folder / DB_NAME
     connection = open_readonly(folder)
     position, trials, _ = read_snapshot(connection, database)
     connection.close()
