@@ -177,7 +177,7 @@ def main() -> None:
     figures: dict = {}
     # Experiment folders go where users keep them, under the working directory (on this
     # machine /tmp is several times slower at creating files).
-    with tempfile.TemporaryDirectory(dir=".") as storage:
+    with tempfile.TemporaryDirectory(dir=os.getcwd()) as storage:
         # Warm up first (imports, caches), so that no row pays for them.
         time_rung("inline", 100, 1, None)
         time_optuna(100)
