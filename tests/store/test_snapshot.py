@@ -92,21 +92,7 @@ EXPERIMENTS = {
 
 @pytest.mark.parametrize("kind", sorted(EXPERIMENTS))
 def test_a_reader_from_the_snapshot_folds_what_a_replay_does(tmp_path, monkeypatch, kind):
-    settings = dict(EXPERIMENTS[kind])
-    trainable, space = settings.pop("trainable"), settings.pop("space")
-    rung.run(
-        trainable,
-        space,
-        metric="loss",
-        mode="min",
-        storage_path=tmp_path,
-        name="exp",
-        executor="inline",
-        seed=1,
-        verbose=0,
-        **settings,
-    )
-    folder = tmp_path / "exp"
+    folder = finished(tmp_path, **EXPERIMENTS[kind], executor="inline", seed=1)
     connection = open_readonly(folder)
     assert read_snapshot(connection, folder / DB_NAME) is not None, "the driver kept one"
     connection.close()
